@@ -1,0 +1,32 @@
+"""Who is asking: the verified identity behind a request's access token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+CASE_REFERENCE_HEADER = "Darvazeh-Case-Reference"
+
+
+class Basis(StrEnum):
+    """The legal basis a token reads under, fixed when the token is issued."""
+
+    STATUTE = "statute"  # client credentials; the service card's legal basis is a law
+    CONSENT = "consent"  # authorization code; the citizen consented (issue 3)
+    CITIZEN = "citizen"  # the citizen reading their own data (issue 3)
+    AGENCY_ADMIN = "agency_admin"  # an agency managing its registrations
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    client_id: str
+    agency: str
+    basis: Basis
+    scopes: frozenset[str]
+    token_id: str
+    service_card: str | None = None
+    # The citizen behind the token (consent or self), None for statutory and admin clients.
+    citizen: str | None = None
+    consent_id: str | None = None
+    # Statutory reads name the case they are made for, per request.
+    case_reference: str | None = None

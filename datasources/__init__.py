@@ -1,0 +1,1 @@
+"""Agency data sources: the registry and one adapter per kind (sql, http)."""

@@ -1,0 +1,114 @@
+"""SQLAlchemy models of the gateway store. Alembic migrations in store/migrations mirror them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_fa: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class DataSource(Base):
+    """One agency source registered for one standard record type."""
+
+    __tablename__ = "data_sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    record_type: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # sql | http | graphql
+    # The whole connection (URL with credentials, headers) is sealed by store.secrets.SecretBox;
+    # `connection_display` is the same with credentials masked, safe to show.
+    connection_sealed: Mapped[str] = mapped_column(Text)
+    connection_display: Mapped[str] = mapped_column(String(500))
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    timeout_seconds: Mapped[float | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class ServiceCard(Base):
+    """A public service, the datasets it needs and the legal basis it reads them under."""
+
+    __tablename__ = "service_cards"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    name_fa: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    purpose_fa: Mapped[str] = mapped_column(Text, default="")
+    purpose_en: Mapped[str] = mapped_column(Text, default="")
+    datasets: Mapped[list[str]] = mapped_column(JSON)
+    legal_basis: Mapped[str] = mapped_column(String(16))  # consent | statute
+    statute: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class OAuthClient(Base):
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # SHA-256 of a 256-bit random secret: the secret has full entropy, so a slow password hash
+    # adds nothing but latency on every token request.
+    client_secret_hash: Mapped[str | None] = mapped_column(String(128), default=None)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    role: Mapped[str] = mapped_column(String(32))  # service | agency_admin
+    service_card_id: Mapped[str | None] = mapped_column(
+        ForeignKey("service_cards.id"), default=None
+    )
+    grant_types: Mapped[list[str]] = mapped_column(JSON)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        String(32), default="client_secret_basic"
+    )
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SigningKey(Base):
+    """An ES256 key pair. It signs until `retires_at`, then verifies until `expires_at`."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="ES256")
+    private_jwk_sealed: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SourceProbe(Base):
+    """The last probe of each source, shown on /readyz."""
+
+    __tablename__ = "source_probes"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("data_sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    probed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
