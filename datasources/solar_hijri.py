@@ -95,6 +95,6 @@ def parse(text: str) -> date:
     return to_gregorian(*(int(part) for part in match.groups()))
 
 
-def format(day: date, separator: str = "/") -> str:  # noqa: A001 - mirrors date.strftime's role
+def format(day: date, separator: str = "/") -> str:
     jy, jm, jd = from_gregorian(day)
     return f"{jy:04d}{separator}{jm:02d}{separator}{jd:02d}"

@@ -1,0 +1,104 @@
+"""The `http` adapter: an agency's JSON batch endpoint.
+
+One POST `{ids_field: [ids...]}` per fetch; the answer holds a list of items at `results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from datasources.base import MappedRecord, RecordError, SourceError
+from datasources.mapping import HTTP, Mapping
+
+# The registry's per-call timeout is the real limit; this only stops a socket from hanging forever
+# when the adapter is used on its own.
+DEFAULT_TIMEOUT = 30.0
+
+
+def display_base_url(base_url: str) -> str:
+    """The base URL without user info, safe for messages and the store."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        return "<unparseable URL>"
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+class HttpAdapter:
+    kind = HTTP
+
+    def __init__(
+        self,
+        base_url: str,
+        mapping: Mapping,
+        headers: dict[str, str] | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        if mapping.kind != HTTP or not (mapping.endpoint and mapping.ids_field and mapping.results):
+            raise ValueError("HttpAdapter needs a parsed http mapping")
+        self.name = name or display_base_url(base_url)
+        self.mapping = mapping
+        self._endpoint = mapping.endpoint
+        self._ids_field = mapping.ids_field
+        self._results = mapping.results.split(".")
+        self._url = base_url.rstrip("/") + "/" + mapping.endpoint.lstrip("/")
+        self._headers = dict(headers or {})
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+
+    async def _call(self, ids: list[Any]) -> list[dict[str, Any]]:
+        where = f"POST {self._endpoint}"
+        try:
+            response = await self._client.post(
+                self._url, json={self._ids_field: ids}, headers=self._headers
+            )
+        except httpx.HTTPError as exc:
+            # The exception text never carries the headers (where credentials live).
+            reason = str(exc) or type(exc).__name__
+            raise SourceError(self.name, f"{where} failed: {reason}") from None
+        if not response.is_success:
+            raise SourceError(self.name, f"{where} answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise SourceError(self.name, f"{where} did not answer JSON") from None
+        items: Any = body
+        for part in self._results:
+            items = items.get(part) if isinstance(items, dict) else None
+        if not isinstance(items, list):
+            path = ".".join(self._results)
+            raise SourceError(self.name, f"{where} answered no list at {path!r}")
+        if not all(isinstance(item, dict) for item in items):
+            raise SourceError(self.name, f"{where} answered a list whose items are not objects")
+        return items
+
+    async def fetch(self, national_ids: Sequence[str]) -> dict[str, MappedRecord]:
+        key = self.mapping.key
+        values = list(dict.fromkeys(v for v in map(key.query_value, national_ids) if v is not None))
+        if not values:
+            return {}
+        wanted = set(national_ids)
+        found: dict[str, MappedRecord] = {}
+        for item in await self._call(values):
+            national_id = key.of(item)
+            # Ignore anything not asked for: the answer is the agency's, not ours to trust.
+            if national_id is None or national_id not in wanted:
+                continue
+            try:
+                found[national_id] = self.mapping.apply(item)
+            except RecordError as exc:
+                raise SourceError(self.name, f"an item does not fit the mapping: {exc}") from None
+        return found
+
+    async def probe(self) -> None:
+        """An empty batch must answer 2xx JSON with a list where the mapping expects it."""
+        await self._call([])
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()

@@ -1,0 +1,382 @@
+"""The live registry of agency data sources: one adapter per record type, swapped without restart.
+
+The store is the truth: `load` (re)builds adapters from enabled DataSource rows, so another worker
+picks up a registration by calling it again; `register` validates, probes, stores and swaps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping as SpecMap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from datasources.base import Adapter, MappedRecord, MappingError, SourceError
+from datasources.http import HttpAdapter, display_base_url
+from datasources.mapping import HTTP, SQL, Mapping
+from datasources.spec import RecordSpec
+from datasources.sql import SqlAdapter, display_url
+from store.db import transaction
+from store.models import Agency, DataSource, SourceProbe
+from store.secrets import SecretBox
+
+logger = logging.getLogger(__name__)
+
+KINDS = (SQL, HTTP)
+_SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+class RegistrationError(ValueError):
+    """A registration the gateway refuses before touching the source (bad kind, agency, ...)."""
+
+
+@dataclass(eq=False)
+class Source:
+    id: str
+    agency: str
+    record_type: str
+    kind: str
+    adapter: Adapter
+    timeout: float
+    calls: int = 0  # fetch calls made: tests and the benchmark count them
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    source_id: str
+    ok: bool
+    error: str | None
+    latency_ms: int
+    probed_at: datetime
+
+
+def build_adapter(
+    kind: str, connection: dict[str, Any], mapping: Mapping, *, name: str | None = None
+) -> Adapter:
+    """The adapter for a kind; raises RegistrationError for a kind or connection it can't use."""
+    if kind == SQL:
+        url = connection.get("url")
+        if not isinstance(url, str) or not url:
+            raise RegistrationError('an sql connection needs {"url": "<SQLAlchemy async URL>"}')
+        return SqlAdapter(url, mapping, name=name)
+    if kind == HTTP:
+        base_url = connection.get("base_url")
+        headers = connection.get("headers") or {}
+        if not isinstance(base_url, str) or not base_url:
+            raise RegistrationError('an http connection needs {"base_url": "https://..."}')
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise RegistrationError("http connection headers must map text to text")
+        return HttpAdapter(base_url, mapping, headers, name=name)
+    raise unknown_kind(kind)
+
+
+def unknown_kind(kind: str) -> RegistrationError:
+    if kind == "graphql":
+        return RegistrationError("graphql sources are not supported yet (they will come later)")
+    return RegistrationError(f"unknown source kind {kind!r} (use one of: {', '.join(KINDS)})")
+
+
+def display_connection(kind: str, connection: dict[str, Any]) -> str:
+    """The connection with credentials masked: passwords, header values, secret-looking params."""
+    shown: dict[str, Any] = {}
+    if kind == SQL:
+        url = display_url(str(connection.get("url", "")))
+        base, _, query = url.partition("?")
+        if query:
+            params = [(k, "***" if _secret(k) else v) for k, v in parse_qsl(query)]
+            url = f"{base}?{urlencode(params, safe='*')}"
+        shown["url"] = url
+    elif kind == HTTP:
+        shown["base_url"] = display_base_url(str(connection.get("base_url", "")))
+        headers = connection.get("headers") or {}
+        if headers:
+            shown["headers"] = {name: "***" for name in headers}
+    return json.dumps(shown, ensure_ascii=False)[:500]
+
+
+def _secret(name: str) -> bool:
+    return any(word in name.lower() for word in _SECRET_WORDS)
+
+
+class Registry:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        box: SecretBox,
+        specs: SpecMap[str, RecordSpec],
+        default_timeout: float = 3.0,
+    ) -> None:
+        self._sessions = sessions
+        self._box = box
+        self._specs = specs
+        self._default_timeout = default_timeout
+        self._by_type: dict[str, Source] = {}
+        self._versions: dict[str, datetime] = {}  # source id -> updated_at of the row it runs
+        self._lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[None]] = set()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def source_for(self, record_type: str) -> Source | None:
+        return self._by_type.get(record_type)
+
+    def sources(self) -> list[Source]:
+        return list(self._by_type.values())
+
+    async def fetch(self, source: Source, ids: Sequence[str]) -> dict[str, MappedRecord]:
+        """One call to the source, bounded by its timeout; only ids that have a record."""
+        if not ids:
+            return {}
+        source.calls += 1
+        try:
+            async with asyncio.timeout(source.timeout):
+                return await source.adapter.fetch(ids)
+        except TimeoutError:
+            raise SourceError(source.id, f"did not answer within {source.timeout:g}s") from None
+
+    # -- loading and registering ----------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Bring the live sources in line with the enabled DataSource rows (idempotent).
+
+        Rows that changed since the last load are rebuilt; a row that cannot be built is logged
+        and skipped rather than stopping the gateway.
+        """
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(DataSource).where(DataSource.enabled))).all()
+        async with self._lock:
+            wanted: dict[str, Source] = {}
+            for row in rows:
+                current = self._by_type.get(row.record_type)
+                if (
+                    current is not None
+                    and current.id == row.id
+                    and self._versions.get(row.id) == _utc(row.updated_at)
+                ):
+                    wanted[row.record_type] = current
+                    continue
+                if row.record_type in wanted:
+                    logger.error("record type %s has more than one enabled source", row.record_type)
+                    continue
+                try:
+                    wanted[row.record_type] = self._from_row(row)
+                except (MappingError, RegistrationError, SourceError, ValueError) as exc:
+                    logger.error("data source %s cannot be loaded: %s", row.id, exc)
+                    continue
+                self._versions[row.id] = _utc(row.updated_at)
+            old = self._by_type
+            self._by_type = wanted
+            kept = {id(source) for source in wanted.values()}
+            for source in old.values():
+                if id(source) not in kept:
+                    self._retire(source)
+
+    def _from_row(self, row: DataSource) -> Source:
+        spec = self._specs.get(row.record_type)
+        if spec is None:
+            raise RegistrationError(f"unknown record type {row.record_type!r}")
+        connection = json.loads(self._box.open(row.connection_sealed))
+        mapping = Mapping.parse(row.mapping, spec, row.kind)
+        adapter = build_adapter(row.kind, connection, mapping, name=row.id)
+        timeout = row.timeout_seconds or self._default_timeout
+        return Source(row.id, row.agency_code, row.record_type, row.kind, adapter, timeout)
+
+    async def register(
+        self,
+        *,
+        source_id: str,
+        agency: str,
+        record_type: str,
+        kind: str,
+        connection: dict[str, Any],
+        mapping: dict[str, Any],
+        timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
+    ) -> Source:
+        """Validate, probe, store and swap in a source; on any failure nothing changes.
+
+        Raises RegistrationError, MappingError (every problem named) or SourceError (probe).
+        """
+        spec = self._specs.get(record_type)
+        if spec is None:
+            known = ", ".join(sorted(self._specs))
+            raise RegistrationError(f"unknown record type {record_type!r} (known: {known})")
+        if kind not in KINDS:
+            raise unknown_kind(kind)
+        parsed = Mapping.parse(mapping, spec, kind)
+        await self._check_ownership(source_id, agency, record_type)
+        adapter = build_adapter(kind, connection, parsed, name=source_id)
+        limit = timeout or self._default_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await adapter.probe()
+        except TimeoutError:
+            await adapter.close()
+            raise SourceError(source_id, f"probe did not answer within {limit:g}s") from None
+        except BaseException:
+            await adapter.close()
+            raise
+        source = Source(source_id, agency, record_type, kind, adapter, limit)
+        # Store and swap under one lock, so concurrent registrations end in the same order
+        # in memory as in the store.
+        async with self._lock:
+            try:
+                updated_at = await self._store(source, connection, parsed.raw, timeout)
+            except BaseException:
+                await adapter.close()
+                raise
+            for other in [s for s in self._by_type.values() if s.id == source_id]:
+                del self._by_type[other.record_type]
+                self._retire(other)
+            previous = self._by_type.get(record_type)
+            if previous is not None:
+                self._retire(previous)
+            self._by_type[record_type] = source
+            self._versions[source_id] = _utc(updated_at)
+        return source
+
+    async def _check_ownership(self, source_id: str, agency: str, record_type: str) -> None:
+        async with self._sessions() as session:
+            if await session.get(Agency, agency) is None:
+                raise RegistrationError(f"unknown agency {agency!r}")
+            existing = await session.get(DataSource, source_id)
+            if existing is not None and existing.agency_code != agency:
+                raise RegistrationError(f"source {source_id!r} belongs to another agency")
+            owners = await session.scalars(
+                select(DataSource.agency_code).where(
+                    DataSource.record_type == record_type,
+                    DataSource.enabled,
+                    DataSource.id != source_id,
+                )
+            )
+            if any(owner != agency for owner in owners):
+                raise RegistrationError(
+                    f"{record_type} records are served by another agency's source"
+                )
+
+    async def _store(
+        self,
+        source: Source,
+        connection: dict[str, Any],
+        mapping: dict[str, Any],
+        timeout_seconds: float | None,
+    ) -> datetime:
+        sealed = self._box.seal(json.dumps(connection))
+        shown = display_connection(source.kind, connection)
+        async with transaction(self._sessions) as session:
+            row = await session.get(DataSource, source.id)
+            if row is None:
+                row = DataSource(id=source.id)
+                session.add(row)
+            row.agency_code = source.agency
+            row.record_type = source.record_type
+            row.kind = source.kind
+            row.connection_sealed = sealed
+            row.connection_display = shown
+            row.mapping = mapping
+            row.enabled = True
+            row.timeout_seconds = timeout_seconds
+            row.updated_at = datetime.now(UTC)
+            # One source per record type: the agency's earlier source for it steps aside.
+            others = await session.scalars(
+                select(DataSource).where(
+                    DataSource.record_type == source.record_type,
+                    DataSource.enabled,
+                    DataSource.id != source.id,
+                )
+            )
+            for other in others:
+                other.enabled = False
+            return row.updated_at
+
+    def _retire(self, source: Source) -> None:
+        """Close a replaced adapter once calls already in flight on it have had their time."""
+
+        async def later() -> None:
+            try:
+                await asyncio.sleep(source.timeout)
+            finally:  # closing the registry cancels the wait, never the close
+                await source.adapter.close()
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+
+    # -- health ---------------------------------------------------------------------------------
+
+    async def probe_all(self) -> dict[str, ProbeResult]:
+        """Probe every source concurrently and record each outcome for /readyz."""
+        sources = self.sources()
+        results = await asyncio.gather(*(self._probe(source) for source in sources))
+        found = {result.source_id: result for result in results}
+        if not found:
+            return found
+        async with transaction(self._sessions) as session:
+            stored = set(
+                await session.scalars(select(DataSource.id).where(DataSource.id.in_(list(found))))
+            )
+            for result in found.values():
+                if result.source_id not in stored:  # unregistered meanwhile
+                    continue
+                await session.merge(
+                    SourceProbe(
+                        source_id=result.source_id,
+                        ok=result.ok,
+                        error=result.error,
+                        latency_ms=result.latency_ms,
+                        probed_at=result.probed_at,
+                    )
+                )
+        return found
+
+    async def _probe(self, source: Source) -> ProbeResult:
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            async with asyncio.timeout(source.timeout):
+                await source.adapter.probe()
+        except TimeoutError:
+            error = f"data source {source.id!r}: did not answer within {source.timeout:g}s"
+        except SourceError as exc:
+            error = str(exc)
+        except Exception as exc:  # a health check reports every failure rather than crash
+            logger.exception("probe of data source %s failed unexpectedly", source.id)
+            error = f"data source {source.id!r}: {type(exc).__name__}"
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        return ProbeResult(source.id, error is None, error, latency_ms, datetime.now(UTC))
+
+    async def last_probes(self) -> dict[str, ProbeResult]:
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(SourceProbe))).all()
+        return {
+            row.source_id: ProbeResult(
+                row.source_id, row.ok, row.error, row.latency_ms, _utc(row.probed_at)
+            )
+            for row in rows
+        }
+
+    async def close(self) -> None:
+        async with self._lock:
+            sources, self._by_type = list(self._by_type.values()), {}
+        for task in list(self._retiring):
+            task.cancel()
+        retiring = list(self._retiring)
+        await asyncio.gather(*retiring, return_exceptions=True)
+        await asyncio.gather(
+            *(source.adapter.close() for source in sources), return_exceptions=True
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

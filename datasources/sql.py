@@ -1,0 +1,185 @@
+"""The `sql` adapter: an agency table in any database SQLAlchemy reaches asynchronously."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, column, inspect, select, table
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datasources.base import MappedRecord, RecordError, SourceError
+from datasources.mapping import SQL, Mapping
+from store.db import create_engine
+
+logger = logging.getLogger(__name__)
+
+# Bound parameters per statement stay well under every driver's limit (SQLite 32766,
+# asyncpg 32767); a DataLoader batch is far smaller, so a fetch is one query in practice.
+CHUNK = 5000
+# A code of one repeated digit is never issued: probing with it can match no citizen.
+_DUMMY_ID = "0000000000"
+
+
+def display_url(url: str) -> str:
+    """The URL with its password masked, safe for messages and the store."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+class _Engines:
+    """Engines shared by every adapter on the same URL, so each database gets one pool."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, tuple[AsyncEngine, int]] = {}
+
+    def acquire(self, url: str) -> AsyncEngine:
+        engine, users = self._engines.get(url, (None, 0))
+        if engine is None:
+            engine = create_engine(url)
+        self._engines[url] = (engine, users + 1)
+        return engine
+
+    async def release(self, url: str) -> None:
+        engine, users = self._engines[url]
+        if users > 1:
+            self._engines[url] = (engine, users - 1)
+            return
+        del self._engines[url]
+        await engine.dispose()
+
+
+ENGINES = _Engines()
+
+
+def _reason(exc: BaseException, password: str | None, ids: Sequence[Any] = ()) -> str:
+    """A driver's own message, first line only: SQLAlchemy's wrapper appends the statement and
+    its parameters (citizens' codes). A password or code a driver echoes is scrubbed too."""
+    inner = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(inner).strip().splitlines()
+    text = f"{type(inner).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    for secret in (password, *(str(value) for value in ids)):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class SqlAdapter:
+    kind = SQL
+
+    def __init__(self, url: str, mapping: Mapping, *, name: str | None = None) -> None:
+        if mapping.kind != SQL or mapping.table is None:
+            raise ValueError("SqlAdapter needs a parsed sql mapping")
+        self.name = name or display_url(url)
+        self.mapping = mapping
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise SourceError(self.name, "the connection URL is not a SQLAlchemy URL") from None
+        self._password = parsed.password if isinstance(parsed.password, str) else None
+        try:
+            self._engine = ENGINES.acquire(url)
+        except (SQLAlchemyError, ImportError) as exc:  # unknown dialect, missing or sync driver
+            raise SourceError(self.name, f"cannot use {display_url(url)}: {exc}") from None
+        self._url = url
+        self._closed = False
+        # "schema.table" reaches a table outside the default schema (PostgreSQL).
+        schema, _, name_only = mapping.table.rpartition(".")
+        self._schema = schema or None
+        self._table = name_only
+        self._columns = mapping.columns
+        # Lightweight table clauses: the dialect quotes each identifier as needed (upper case,
+        # reserved words), so agency names like TAXPAYERS.NATIONAL_CODE are sent as written.
+        source = table(self._table, *(column(name) for name in self._columns), schema=self._schema)
+        self._select = select(*source.c).where(
+            source.c[mapping.key.source].in_(bindparam("ids", expanding=True))
+        )
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    async def fetch(self, national_ids: Sequence[str]) -> dict[str, MappedRecord]:
+        key = self.mapping.key
+        wanted: dict[Any, None] = {}
+        for national_id in national_ids:
+            value = key.query_value(national_id)
+            if value is not None:
+                wanted[value] = None
+        if not wanted:
+            return {}
+        values = list(wanted)
+        rows: list[Sequence[Any]] = []
+        try:
+            async with self._engine.connect() as connection:
+                for start in range(0, len(values), CHUNK):
+                    chunk = values[start : start + CHUNK]
+                    result = await connection.execute(self._select, {"ids": chunk})
+                    rows.extend(result.all())
+        except (SQLAlchemyError, OSError) as exc:
+            reason = _reason(exc, self._password, values)
+            raise SourceError(self.name, f"query failed: {reason}") from None
+        return self._records(rows, set(national_ids))
+
+    def _records(self, rows: list[Sequence[Any]], wanted: set[str]) -> dict[str, MappedRecord]:
+        found: dict[str, MappedRecord] = {}
+        mapping = self.mapping
+        for row in rows:
+            item = dict(zip(self._columns, row, strict=True))
+            national_id = mapping.key.of(item)
+            if national_id is None or national_id not in wanted:
+                continue
+            try:
+                record = mapping.apply(item)
+            except RecordError as exc:
+                raise SourceError(self.name, f"a row does not fit the mapping: {exc}") from None
+            previous = found.get(national_id)
+            # Several rows for one citizen (a history table): keep the most recently updated.
+            if previous is None or _newer(record, previous):
+                found[national_id] = record
+        return found
+
+    async def probe(self) -> None:
+        """Check the table and every mapped column exist, then run the real query once."""
+        try:
+            async with self._engine.connect() as connection:
+                missing = await connection.run_sync(self._missing_columns)
+                if missing:
+                    names = ", ".join(repr(name) for name in missing)
+                    raise SourceError(
+                        self.name, f"table {self.mapping.table!r} has no column {names}"
+                    )
+                # The real statement with a dummy id also catches a key of the wrong type.
+                dummy = self.mapping.key.query_value(_DUMMY_ID)
+                await connection.execute(self._select, {"ids": [dummy]})
+        except NoSuchTableError:
+            raise SourceError(self.name, f"table {self.mapping.table!r} does not exist") from None
+        except (SQLAlchemyError, OSError) as exc:
+            raise SourceError(self.name, f"probe failed: {_reason(exc, self._password)}") from None
+
+    def _missing_columns(self, connection: Connection) -> list[str]:
+        existing = [
+            info["name"] for info in inspect(connection).get_columns(self._table, self._schema)
+        ]
+        # PostgreSQL names are case-sensitive once quoted; SQLite and MariaDB columns are not.
+        if connection.dialect.name == "postgresql":
+            present = set(existing)
+            return [name for name in self._columns if name not in present]
+        lowered = {name.lower() for name in existing}
+        return [name for name in self._columns if name.lower() not in lowered]
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await ENGINES.release(self._url)
+
+
+def _newer(record: MappedRecord, than: MappedRecord) -> bool:
+    if record.last_updated is None:
+        return False
+    return than.last_updated is None or record.last_updated > than.last_updated

@@ -1,0 +1,120 @@
+"""`make demo`: migrate, seed the demo world once, start the education service and the gateway.
+
+python -m demo [--count N] [--reseed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from datasources.registry import Registry
+from demo.agencies import load_world
+from demo.seed import AgencyUrls, seed_gateway, write_demo_facts
+from demo.world import World, generate, interesting_citizens
+from schema.records import record_specs
+from settings import Settings, get_settings
+from store.db import create_engine, sessionmaker
+from store.migrate import upgrade_async
+from store.secrets import SecretBox
+
+EDUCATION_PORT = int(os.environ.get("EDUCATION_PORT", "8101"))
+SEED = 1405
+
+
+def education_url() -> str:
+    return f"http://127.0.0.1:{EDUCATION_PORT}"
+
+
+def start_education(var_dir: Path) -> subprocess.Popen[bytes]:
+    """The education ministry's HTTP service runs as its own process, as a real agency would."""
+    command = [
+        sys.executable, "-m", "demo.education",
+        "--db", str(var_dir / "agencies" / "education.db"),
+        "--host", "127.0.0.1", "--port", str(EDUCATION_PORT),
+    ]  # fmt: skip
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{education_url()}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"the education service exited with {process.returncode}")
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"the education service did not start on port {EDUCATION_PORT}")
+
+
+async def load_agencies(settings: Settings, count: int) -> World:
+    started = time.perf_counter()
+    world = generate(count=count, seed=SEED)
+    await load_world(world, settings.var_dir)
+    print(f"generated and loaded {count} citizens in {time.perf_counter() - started:.1f}s")
+    return world
+
+
+async def prepare_gateway(settings: Settings, world: World | None) -> None:
+    """Migrate the store; register the demo world if it was just generated."""
+    facts_file = settings.var_dir / "demo.json"
+    await upgrade_async(settings.store_url)
+    if world is None:
+        facts = json.loads(facts_file.read_text())
+        facts["base_url"] = settings.base_url
+        write_demo_facts(facts_file, **facts)
+        print(f"demo world already seeded ({facts_file}); `python -m demo --reseed` starts over")
+        return
+    engine = create_engine(settings.store_url)
+    sessions = sessionmaker(engine)
+    registry = Registry(
+        sessions, SecretBox.from_environment(settings.secret_key_file), record_specs()
+    )
+    try:
+        clients = await seed_gateway(
+            sessions, registry, AgencyUrls.embedded(settings.var_dir, education_url())
+        )
+    finally:
+        await registry.close()
+        await engine.dispose()
+    write_demo_facts(
+        facts_file,
+        base_url=settings.base_url,
+        clients=clients,
+        citizens=interesting_citizens(world),
+    )
+    print(f"wrote {facts_file}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000, help="citizens to generate")
+    parser.add_argument("--reseed", action="store_true", help="generate and register anew")
+    args = parser.parse_args()
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    seeded = (settings.var_dir / "demo.json").exists() and not args.reseed
+    # The agencies' data must exist before the education service serves it.
+    world = None if seeded else asyncio.run(load_agencies(settings, args.count))
+    education = start_education(settings.var_dir)
+    try:
+        asyncio.run(prepare_gateway(settings, world))
+        print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
+        uvicorn.run("server:app", host=settings.host, port=settings.port, log_level="info")
+    finally:
+        education.terminate()
+        education.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

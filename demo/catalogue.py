@@ -1,0 +1,111 @@
+"""The demo's agencies, service cards and clients: who is in the demo world, what they may read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schema.datasets import AGENCY_ADMIN_SCOPE, Dataset
+
+AGENCIES: tuple[tuple[str, str, str], ...] = (
+    ("civil-registry", "سازمان ثبت احوال کشور", "National Organization for Civil Registration"),
+    ("social-security", "سازمان تأمین اجتماعی", "Social Security Organization"),
+    ("education", "وزارت آموزش و پرورش", "Ministry of Education"),
+    ("tax", "سازمان امور مالیاتی کشور", "National Tax Administration"),
+    ("health-insurance", "سازمان بیمه سلامت ایران", "Iran Health Insurance Organization"),
+    ("welfare", "وزارت تعاون، کار و رفاه اجتماعی", "Ministry of Cooperatives, Labour and Welfare"),
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    agency: str
+    name_fa: str
+    name_en: str
+    purpose_fa: str
+    purpose_en: str
+    datasets: tuple[Dataset, ...]
+    legal_basis: str
+    statute: str | None = None
+
+
+CARDS: tuple[Card, ...] = (
+    Card(
+        id="newborn-health-insurance",
+        agency="health-insurance",
+        name_fa="بیمه سلامت نوزاد",
+        name_en="Newborn health insurance",
+        purpose_fa="ثبت نوزاد در بیمه سلامت به عنوان فرد تحت تکفل والدین",
+        purpose_en="Enrol a newborn in health insurance as a dependant of its parents",
+        datasets=(Dataset.CIVIL_BIRTH, Dataset.CIVIL_FAMILY, Dataset.SOCIAL_COVERAGE),
+        legal_basis="statute",
+        statute="Universal Health Insurance Act, article 3",
+    ),
+    Card(
+        id="subsidy-eligibility",
+        agency="welfare",
+        name_fa="تعیین استحقاق یارانه",
+        name_en="Subsidy eligibility assessment",
+        purpose_fa="سنجش استحقاق خانوار برای یارانه",
+        purpose_en="Assess a household's eligibility for targeted subsidies",
+        datasets=tuple(Dataset),
+        legal_basis="statute",
+        statute="Targeted Subsidies Act, article 7",
+    ),
+    Card(
+        id="school-enrolment",
+        agency="education",
+        name_fa="ثبت نام مدرسه",
+        name_en="School enrolment",
+        purpose_fa="ثبت نام کودک در مدرسه نزدیک محل سکونت",
+        purpose_en="Enrol a child in a school near home",
+        datasets=(Dataset.CIVIL_IDENTITY, Dataset.CIVIL_BIRTH, Dataset.CIVIL_ADDRESS),
+        legal_basis="consent",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    role: str  # the key in var/demo.json
+    client_id: str
+    name: str
+    agency: str
+    client_role: str  # service | agency_admin
+    card: str | None
+    scopes: tuple[str, ...]
+
+
+def _card(card_id: str) -> Card:
+    return next(card for card in CARDS if card.id == card_id)
+
+
+CLIENTS: tuple[DemoClient, ...] = (
+    DemoClient(
+        role="statutory",
+        client_id="newborn-insurance",
+        name="Newborn health insurance service",
+        agency="health-insurance",
+        client_role="service",
+        card="newborn-health-insurance",
+        scopes=tuple(_card("newborn-health-insurance").datasets),
+    ),
+    DemoClient(
+        role="statutory_all_datasets",
+        client_id="subsidy-eligibility",
+        name="Subsidy eligibility service",
+        agency="welfare",
+        client_role="service",
+        card="subsidy-eligibility",
+        scopes=tuple(_card("subsidy-eligibility").datasets),
+    ),
+    DemoClient(
+        role="agency_admin",
+        client_id="civil-registry-admin",
+        name="Civil registry administrators",
+        agency="civil-registry",
+        client_role="agency_admin",
+        card=None,
+        scopes=(AGENCY_ADMIN_SCOPE,),
+    ),
+)

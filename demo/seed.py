@@ -1,0 +1,156 @@
+"""Register the demo world in the gateway store: agencies, service cards, clients and sources.
+
+Exactly what agencies would do through the registration API; the demo does it in one go.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth.clients import create_client, hash_client_secret, new_client_secret
+from datasources.registry import Registry
+from demo import mappings
+from demo.catalogue import AGENCIES, CARDS, CLIENTS
+from store.models import Agency, OAuthClient, ServiceCard
+
+
+@dataclass(frozen=True)
+class AgencyUrls:
+    """Where each demo agency keeps its data: SQLAlchemy URLs, and education's HTTP base URL."""
+
+    civil: str
+    social: str
+    tax: str
+    education: str
+
+    @classmethod
+    def embedded(cls, var_dir: Path, education_url: str) -> AgencyUrls:
+        agencies = var_dir / "agencies"
+        return cls(
+            civil=f"sqlite+aiosqlite:///{agencies / 'civil.db'}",
+            social=f"sqlite+aiosqlite:///{agencies / 'social.db'}",
+            tax=f"sqlite+aiosqlite:///{agencies / 'tax.db'}",
+            education=education_url,
+        )
+
+
+def source_registrations(urls: AgencyUrls) -> list[dict[str, Any]]:
+    """One registration per standard record type, as an agency admin would send them."""
+    civil = [
+        {
+            "source_id": f"civil-{record_type.lower()}",
+            "agency": "civil-registry",
+            "record_type": record_type,
+            "kind": "sql",
+            "connection": {"url": urls.civil},
+            "mapping": mapping,
+        }
+        for record_type, mapping in mappings.CIVIL.items()
+    ]
+    return [
+        *civil,
+        {
+            "source_id": "social-insurance",
+            "agency": "social-security",
+            "record_type": "insurance",
+            "kind": "sql",
+            "connection": {"url": urls.social},
+            "mapping": mappings.SOCIAL,
+        },
+        {
+            "source_id": "education-enrollment",
+            "agency": "education",
+            "record_type": "schoolEnrollment",
+            "kind": "http",
+            "connection": {"base_url": urls.education},
+            "mapping": mappings.EDUCATION,
+        },
+        {
+            "source_id": "tax-status",
+            "agency": "tax",
+            "record_type": "taxStatus",
+            "kind": "sql",
+            "connection": {"url": urls.tax},
+            "mapping": mappings.TAX,
+        },
+    ]
+
+
+async def _seed_catalogue(session: AsyncSession) -> None:
+    for code, name_fa, name_en in AGENCIES:
+        if await session.get(Agency, code) is None:
+            session.add(Agency(code=code, name_fa=name_fa, name_en=name_en))
+    await session.flush()
+    for card in CARDS:
+        if await session.get(ServiceCard, card.id) is None:
+            session.add(
+                ServiceCard(
+                    id=card.id,
+                    agency_code=card.agency,
+                    name_fa=card.name_fa,
+                    name_en=card.name_en,
+                    purpose_fa=card.purpose_fa,
+                    purpose_en=card.purpose_en,
+                    datasets=[dataset.value for dataset in card.datasets],
+                    legal_basis=card.legal_basis,
+                    statute=card.statute,
+                )
+            )
+    await session.flush()
+
+
+async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
+    """Create the demo clients, or give existing ones a fresh secret (only hashes are stored)."""
+    facts: dict[str, dict[str, Any]] = {}
+    for client in CLIENTS:
+        existing = await session.scalar(
+            select(OAuthClient).where(OAuthClient.client_id == client.client_id)
+        )
+        if existing is None:
+            _, secret = await create_client(
+                session,
+                client_id=client.client_id,
+                name=client.name,
+                agency_code=client.agency,
+                role=client.client_role,
+                scopes=list(client.scopes),
+                grant_types=["client_credentials"],
+                service_card_id=client.card,
+            )
+        else:
+            secret = new_client_secret()
+            existing.client_secret_hash = hash_client_secret(secret)
+        facts[client.role] = {
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "scopes": list(client.scopes),
+            "service_card": client.card,
+        }
+    return facts
+
+
+async def seed_gateway(
+    sessions: async_sessionmaker[AsyncSession], registry: Registry, urls: AgencyUrls
+) -> dict[str, dict[str, Any]]:
+    """Seed agencies, cards, clients and sources; return the clients with their secrets."""
+    async with sessions() as session, session.begin():
+        await _seed_catalogue(session)
+        clients = await _seed_clients(session)
+    for registration in source_registrations(urls):
+        await registry.register(**registration)
+    return clients
+
+
+def write_demo_facts(
+    path: Path, *, base_url: str, clients: dict[str, Any], citizens: dict[str, str]
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    facts = {"base_url": base_url, "clients": clients, "citizens": citizens}
+    path.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
+    path.chmod(0o600)  # it holds client secrets

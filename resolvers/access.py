@@ -1,0 +1,54 @@
+"""The one access decision: may this request read this dataset about this citizen?
+
+Deny by default. Every data field passes through `decide` (via `AccessGuard` on leaves and the
+record resolvers), so the audit log hangs on this one function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auth.principal import CASE_REFERENCE_HEADER, Basis, Principal
+from resolvers.errors import ErrorCode, field_error
+from schema.datasets import Dataset
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    granted: bool
+    code: ErrorCode | None = None
+    reason: str = ""
+
+    def error(self) -> Exception:
+        assert self.code is not None
+        return field_error(self.code, self.reason)
+
+
+GRANTED = Decision(True)
+
+
+def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decision:
+    """Pure policy: no I/O, so every field can afford it."""
+    if principal is None:
+        return Decision(False, ErrorCode.UNAUTHENTICATED, "a valid access token is required")
+    if dataset not in principal.scopes:
+        return Decision(
+            False, ErrorCode.FORBIDDEN, f"the access token does not grant dataset {dataset}"
+        )
+    if principal.basis is Basis.STATUTE:
+        if not principal.case_reference:
+            return Decision(
+                False,
+                ErrorCode.FORBIDDEN,
+                f"statutory reads must name a case in the {CASE_REFERENCE_HEADER} header",
+            )
+        return GRANTED
+    if principal.basis in (Basis.CITIZEN, Basis.CONSENT):
+        if subject == principal.citizen:
+            return GRANTED
+        return Decision(
+            False,
+            ErrorCode.CONSENT_REQUIRED,
+            "this token reads only the data of the citizen who granted it",
+        )
+    return Decision(False, ErrorCode.FORBIDDEN, f"{principal.basis} tokens read no citizen data")

@@ -1,0 +1,52 @@
+"""What every resolver of one GraphQL request can reach."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.principal import Principal
+from datasources.registry import Registry
+from resolvers.access import Decision, decide
+from resolvers.errors import ErrorCode, field_error
+from resolvers.loaders import SourceLoaders
+from schema.datasets import Dataset
+
+
+@dataclass
+class RequestContext:
+    registry: Registry
+    principal: Principal | None
+    # Why the token was refused, for WWW-Authenticate; None when there was no token at all.
+    auth_error: str | None = None
+    request: Any = None
+    response: Any = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    loaders: SourceLoaders = field(init=False)
+    _decisions: dict[tuple[str, Dataset], Decision] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = SourceLoaders(self.registry)
+
+    def decision(self, subject: str, dataset: Dataset) -> Decision:
+        """The access decision for (subject, dataset), made once per request."""
+        key = (subject, dataset)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = decide(self.principal, subject, dataset)
+        return found
+
+    def require_principal(self) -> Principal:
+        """Root fields call this: with no valid token, nothing comes back."""
+        if self.principal is not None:
+            return self.principal
+        if self.response is not None:
+            self.response.status_code = 401
+            challenge = 'Bearer realm="darvazeh"'
+            if self.auth_error:
+                description = self.auth_error.replace('"', "'")
+                challenge += f', error="invalid_token", error_description="{description}"'
+            self.response.headers["WWW-Authenticate"] = challenge
+        message = self.auth_error or "a valid access token is required"
+        raise field_error(ErrorCode.UNAUTHENTICATED, message)

@@ -1,0 +1,55 @@
+"""Per-request DataLoaders: one per (source, record type), so a level of the query costs one call
+per source however many citizens it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiodataloader import DataLoader
+
+from datasources.base import MappedRecord, SourceError
+from datasources.registry import Registry, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One citizen's answer from one source: the record, or None for no record."""
+
+    source: Source
+    record: MappedRecord | None
+    retrieved_at: datetime
+
+
+class NoSource(Exception):
+    def __init__(self, record_type: str) -> None:
+        super().__init__(f"no data source is registered for {record_type} records")
+
+
+class SourceLoaders:
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._loaders: dict[tuple[str, str], DataLoader] = {}
+
+    async def load(self, record_type: str, national_id: str) -> Fetched:
+        source = self._registry.source_for(record_type)
+        if source is None:
+            raise NoSource(record_type)
+        key = (source.id, record_type)
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = DataLoader(self._batch_for(source), max_batch_size=1000)
+        return await loader.load(national_id)
+
+    def _batch_for(self, source: Source):  # type: ignore[no-untyped-def]
+        registry = self._registry
+
+        async def batch(national_ids: list[str]) -> list[Fetched | Exception]:
+            retrieved_at = datetime.now(UTC)
+            try:
+                found = await registry.fetch(source, national_ids)
+            except SourceError as error:
+                return [error] * len(national_ids)
+            return [Fetched(source, found.get(nid), retrieved_at) for nid in national_ids]
+
+        return batch

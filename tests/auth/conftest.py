@@ -1,0 +1,118 @@
+"""A temporary store with an agency, a statute card, a consent card and their clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from auth.authorization_server import DarvazehAuthorizationServer
+from auth.clients import create_client
+from auth.endpoints import routes
+from auth.keys import KeyRing
+from store.db import create_engine, sessionmaker, transaction
+from store.models import Agency, Base, ServiceCard
+from store.secrets import SecretBox
+
+ISSUER = "https://gateway.test"
+AUDIENCE = "https://gateway.test/graphql"
+TTL = 300
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_900_000_000.0) -> None:
+        self.value = start
+
+    def __call__(self) -> float:
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += seconds
+
+
+@dataclass
+class World:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    box: SecretBox
+    secrets: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    path: Path = tmp_path_factory.mktemp("auth") / "gateway.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    sessions = sessionmaker(engine)
+    client_secrets: dict[str, str] = {}
+    async with transaction(sessions) as session:
+        session.add(Agency(code="ssa", name_fa="سازمان تامین اجتماعی", name_en="Social Security"))
+        session.add(Agency(code="edu", name_fa="آموزش و پرورش", name_en="Education"))
+        session.add(
+            ServiceCard(
+                id="newborn-insurance",
+                agency_code="ssa",
+                name_fa="بیمه نوزاد",
+                name_en="Newborn insurance",
+                datasets=["civil.birth", "civil.identity", "social.coverage"],
+                legal_basis="statute",
+                statute="Social Security Act, art. 58",
+            )
+        )
+        session.add(
+            ServiceCard(
+                id="loan-application",
+                agency_code="ssa",
+                name_fa="وام",
+                name_en="Loan application",
+                datasets=["civil.identity", "tax.status"],
+                legal_basis="consent",
+            )
+        )
+        await session.flush()
+        specs = [
+            ("statute-svc", "service", ["civil.birth", "civil.identity"], "newborn-insurance"),
+            ("consent-svc", "service", ["civil.identity"], "loan-application"),
+            ("ssa-admin", "agency_admin", [], None),
+        ]
+        for client_id, role, scopes, card in specs:
+            _client, secret = await create_client(
+                session,
+                client_id=client_id,
+                name=client_id,
+                agency_code="ssa",
+                role=role,
+                scopes=scopes,
+                grant_types=["client_credentials"],
+                service_card_id=card,
+            )
+            client_secrets[client_id] = secret
+    yield World(engine, sessions, SecretBox(Fernet.generate_key()), client_secrets)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def keyring(world: World) -> KeyRing:
+    return KeyRing(world.sessions, world.box, lifetime_seconds=3600, token_ttl_seconds=TTL)
+
+
+@pytest.fixture
+async def server(world: World, keyring: KeyRing) -> DarvazehAuthorizationServer:
+    return DarvazehAuthorizationServer(
+        world.sessions, keyring, issuer=ISSUER, audience=AUDIENCE, access_token_ttl=TTL
+    )
+
+
+@pytest.fixture
+async def http(server: DarvazehAuthorizationServer) -> AsyncIterator[httpx.AsyncClient]:
+    app = Starlette(routes=routes(server))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
+        yield client
