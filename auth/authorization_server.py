@@ -28,6 +28,7 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from authlib.oauth2.rfc6749.hooks import hooked
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -39,6 +40,7 @@ from auth.keys import KeyRing, SigningKeyPair
 from auth.principal import Basis
 from auth.tokens import issue_access_token
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
+from settings import Settings
 from store.db import transaction
 from store.models import OAuthClient, ServiceCard
 
@@ -201,12 +203,17 @@ class DarvazehAuthorizationServer(AuthorizationServer):
     # -- Authlib's framework hooks --------------------------------------------------------------
 
     def query_client(self, client_id: str) -> Client | None:
-        session = current_session()
-        row = session.get(OAuthClient, client_id)
-        if row is None or not row.enabled:
-            return None
-        card = session.get(ServiceCard, row.service_card_id) if row.service_card_id else None
-        return Client(row, card)
+        # One round trip for the client and its card: this runs on every token request.
+        found = (
+            current_session()
+            .execute(
+                select(OAuthClient, ServiceCard)
+                .outerjoin(ServiceCard, OAuthClient.service_card_id == ServiceCard.id)
+                .where(OAuthClient.client_id == client_id, OAuthClient.enabled.is_(True))
+            )
+            .first()
+        )
+        return Client(found[0], found[1]) if found else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         # Access tokens are self-contained JWTs; nothing to store. Refresh tokens will be.
@@ -276,6 +283,18 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             "expires_in": ttl,
             "scope": " ".join(sorted(scopes)),
         }
+
+
+def build_authorization_server(
+    sessions: async_sessionmaker[AsyncSession], keyring: KeyRing, settings: Settings
+) -> DarvazehAuthorizationServer:
+    return DarvazehAuthorizationServer(
+        sessions,
+        keyring,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        access_token_ttl=settings.access_token_ttl,
+    )
 
 
 def _check_single_client_authentication(request: OAuth2Request) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -32,17 +33,26 @@ def metadata(server: DarvazehAuthorizationServer) -> dict[str, Any]:
 
 
 def routes(server: DarvazehAuthorizationServer) -> list[Route]:
-    document = metadata(server)
+    """The routes, bound to one server object."""
+    return auth_routes(lambda _request: server)
+
+
+def auth_routes(
+    server_for: Callable[[Request], DarvazehAuthorizationServer] | None = None,
+) -> list[Route]:
+    """The routes; by default the server is the one the lifespan put on app.state.gateway."""
+    find = server_for or _gateway_server
 
     async def token(request: Request) -> Response:
-        return await server.token_response(request)
+        return await find(request).token_response(request)
 
     async def server_metadata(request: Request) -> Response:
+        document = metadata(find(request))
         return JSONResponse(document, headers={"Cache-Control": "public, max-age=3600"})
 
     async def jwks(request: Request) -> Response:
         return JSONResponse(
-            await server.keyring.jwks(),
+            await find(request).keyring.jwks(),
             media_type="application/jwk-set+json",
             headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE_SECONDS}"},
         )
@@ -52,3 +62,8 @@ def routes(server: DarvazehAuthorizationServer) -> list[Route]:
         Route(METADATA_PATH, server_metadata, methods=["GET"], name="oauth_metadata"),
         Route(JWKS_PATH, jwks, methods=["GET"], name="jwks"),
     ]
+
+
+def _gateway_server(request: Request) -> DarvazehAuthorizationServer:
+    server: DarvazehAuthorizationServer = request.app.state.gateway.authorization_server
+    return server

@@ -116,3 +116,23 @@ async def http(server: DarvazehAuthorizationServer) -> AsyncIterator[httpx.Async
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
         yield client
+
+
+@pytest.fixture
+async def empty_store(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A store of its own, for key-rotation tests that move the clock."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}")
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield sessionmaker(engine)
+    await engine.dispose()
+
+
+async def token_for(http: httpx.AsyncClient, world: World, client_id: str, **form: str) -> str:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", **form},
+        auth=(client_id, world.secrets[client_id]),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
