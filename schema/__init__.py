@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from schema.query import Query
 
 
-def build_schema() -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+class DarvazehSchema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what nobody decided: a denial or a down agency carries its code already."""
+        for error in errors:
+            if not (error.extensions or {}).get("code"):
+                StrawberryLogger.error(error, execution_context)
+
+
+def build_schema() -> DarvazehSchema:
+    return DarvazehSchema(
         query=Query,
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
-        # Frontends send the same few documents again and again: parse and validate each once.
-        extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+        # Frontends send the same few documents again and again: parse and validate each once
+        # (the caches live at module level, shared by the per-request extension instances).
+        extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
     )

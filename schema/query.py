@@ -35,7 +35,7 @@ class Query:
     @strawberry.field(
         description=f"Up to {MAX_CITIZENS} citizens; each source is called once for all of them."
     )
-    def citizens(self, info: Info, national_ids: list[str]) -> list[Citizen | None]:
+    def citizens(self, info: Info, national_ids: list[str]) -> list[Citizen | None] | None:
         info.context.require_principal()
         if len(national_ids) > MAX_CITIZENS:
             raise field_error(

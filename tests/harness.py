@@ -1,0 +1,150 @@
+"""A whole gateway for tests: a small demo world in real databases, the education service over
+real HTTP, the store migrated and seeded, and the app with its lifespan running."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
+from demo.agencies import load_world
+from demo.education import create_app as create_education_app
+from demo.seed import AgencyUrls, seed_gateway
+from demo.world import World, generate, interesting_citizens
+from server import Gateway, create_app
+from settings import Settings
+from store.migrate import upgrade_async
+
+BASE_URL = "http://127.0.0.1:8000"
+CASE = "TEST-CASE-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on loopback for the duration of the block."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class RunningGateway:
+    app: Starlette
+    http: httpx.AsyncClient
+    world: World
+    clients: dict[str, dict[str, Any]]
+    citizens: dict[str, str]
+    urls: AgencyUrls
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.app.state.gateway
+
+    def source_calls(self) -> dict[str, int]:
+        return {source.id: source.calls for source in self.gateway.registry.sources()}
+
+    async def token(self, role: str = "statutory_all_datasets") -> str:
+        if role not in self._tokens:
+            client = self.clients[role]
+            response = await self.http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client["client_id"], client["client_secret"]),
+            )
+            response.raise_for_status()
+            self._tokens[role] = response.json()["access_token"]
+        return self._tokens[role]
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        role: str | None = "statutory_all_datasets",
+        case_reference: str | None = CASE,
+        token: str | None = None,
+    ) -> httpx.Response:
+        headers = {}
+        if token is None and role is not None:
+            token = await self.token(role)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        if case_reference is not None:
+            headers["Darvazeh-Case-Reference"] = case_reference
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> dict:
+        return (await self.post(query, variables, **kw)).json()
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    var_dir: Path,
+    *,
+    count: int = 300,
+    store_url: str | None = None,
+    agency_urls: dict[str, str] | None = None,
+) -> AsyncIterator[RunningGateway]:
+    settings = Settings(
+        var_dir=var_dir,
+        host="127.0.0.1",
+        port=8000,
+        database_url=store_url or "",
+        public_url=BASE_URL,
+        source_timeout=2.0,
+    )
+    world = generate(count=count, seed=7)
+    targets = {"education": f"sqlite+aiosqlite:///{var_dir / 'agencies' / 'education.db'}"}
+    targets |= agency_urls or {}
+    await load_world(world, targets, var_dir=var_dir)
+    await upgrade_async(settings.store_url)
+    async with contextlib.AsyncExitStack() as stack:
+        education_url = await stack.enter_async_context(
+            serve(create_education_app(targets["education"]))
+        )
+        embedded = AgencyUrls.embedded(var_dir, education_url)
+        urls = AgencyUrls(
+            civil=targets.get("civil", embedded.civil),
+            social=targets.get("social", embedded.social),
+            tax=targets.get("tax", embedded.tax),
+            education=education_url,
+        )
+        setup = await Gateway.start(settings)
+        try:
+            clients = await seed_gateway(setup.sessions, setup.registry, urls)
+        finally:
+            await setup.close()
+        app = create_app(settings)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+        )
+        yield RunningGateway(app, http, world, clients, interesting_citizens(world), urls)
