@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import uuid
 from typing import Any
 
@@ -211,12 +210,11 @@ async def test_load_skips_a_row_it_cannot_build(
 
 @pytest.mark.postgres
 async def test_sql_password_is_sealed_postgres(
-    registry: Registry, sessions: async_sessionmaker[AsyncSession]
+    registry: Registry, sessions: async_sessionmaker[AsyncSession], postgres_url: str
 ) -> None:
-    base = os.environ.get(
-        "DARVAZEH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-    )
-    url = base.replace("://postgres@", "://postgres:Sup3rSecretPw@")  # trust auth ignores it
+    url = postgres_url.replace(
+        "://postgres@", "://postgres:Sup3rSecretPw@"
+    )  # trust auth ignores it
     table = f"sabt_{uuid.uuid4().hex[:8]}"
     await make_identity_table(url, table=table)
     engine = create_engine(url)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,13 +14,6 @@ from datasources.mapping import Mapping
 from datasources.sql import ENGINES, SqlAdapter
 from store.db import create_engine
 from tests.datasources.conftest import IDENTITY, IDENTITY_MAPPING, TAX, nid
-
-POSTGRES_URL = os.environ.get(
-    "DARVAZEH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-MARIADB_URL = os.environ.get(
-    "DARVAZEH_TEST_MARIADB_URL", "mysql+asyncmy://root@127.0.0.1:3306/test"
-)
 
 
 def identity_adapter(url: str) -> SqlAdapter:
@@ -245,10 +237,10 @@ async def _server_roundtrip(url: str, quote: str) -> None:
 
 
 @pytest.mark.postgres
-async def test_postgres_upper_case_table_with_integer_key() -> None:
-    await _server_roundtrip(POSTGRES_URL, '"')
+async def test_postgres_upper_case_table_with_integer_key(postgres_url: str) -> None:
+    await _server_roundtrip(postgres_url, '"')
 
 
 @pytest.mark.mariadb
-async def test_mariadb_upper_case_table_with_integer_key() -> None:
-    await _server_roundtrip(MARIADB_URL, "`")
+async def test_mariadb_upper_case_table_with_integer_key(mariadb_url: str) -> None:
+    await _server_roundtrip(mariadb_url, "`")

@@ -1,0 +1,124 @@
+"""The education ministry's student service: a small HTTP JSON API over its own database.
+
+The gateway reaches education only through this API (an `http` data source), as it would reach
+a ministry that does not open its database to anyone.
+
+    python -m demo.education --db var/agencies/education.db --host 127.0.0.1 --port 8101
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from demo.agencies import STUDENTS
+from store.db import create_engine
+
+MAX_BATCH = 1000
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def _student(row: Any) -> dict[str, Any]:
+    return {
+        "code_melli": row.code_melli,
+        "madrese": {"name": row.madrese_name, "code": row.madrese_code},
+        "paye": row.paye,
+        "sal_tahsili": row.sal_tahsili,
+        "vaziat": row.vaziat,
+        "updated": row.updated,
+    }
+
+
+async def students_batch(request: Request) -> JSONResponse:
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "invalid_request", "the body must be JSON")
+    codes = body.get("codes") if isinstance(body, dict) else None
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        return _error(400, "invalid_request", '"codes" must be a list of strings')
+    if len(codes) > MAX_BATCH:
+        return _error(400, "batch_too_large", f"at most {MAX_BATCH} codes per request")
+    wanted = list(dict.fromkeys(codes))  # repeated codes are asked once
+    if not wanted:
+        return JSONResponse({"students": []})
+    async with request.app.state.engine.connect() as connection:
+        result = await connection.execute(select(STUDENTS).where(STUDENTS.c.code_melli.in_(wanted)))
+        found = {row.code_melli: row for row in result}
+    return JSONResponse({"students": [_student(found[code]) for code in wanted if code in found]})
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+class _RequireApiKey:
+    """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes."""
+
+    def __init__(self, app: ASGIApp, key: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {key}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != "/healthz":
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                response = _error(401, "unauthorized", "a valid bearer API key is required")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
+    """The service over db_url. api_key defaults to $EDUCATION_API_KEY; unset means open."""
+    key = api_key if api_key is not None else os.environ.get("EDUCATION_API_KEY", "")
+    engine = create_engine(db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/api/v1/students:batch", students_batch, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[Middleware(_RequireApiKey, key=key)] if key else [],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The demo education ministry's student API")
+    parser.add_argument("--db", default="var/agencies/education.db", help="its SQLite file")
+    parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8101)
+    args = parser.parse_args()
+    url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
+    uvicorn.run(create_app(url), host=args.host, port=args.port, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
