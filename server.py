@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,12 @@ from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
 
+# Workers share nothing but the store: each re-reads the registrations every few seconds, so a
+# registration made through any worker takes effect on all of them without a restart.
+RELOAD_INTERVAL_SECONDS = 5.0
 PROBE_INTERVAL_SECONDS = 30.0
+
+logger = logging.getLogger("darvazeh")
 
 
 @dataclass
@@ -115,11 +121,19 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _probe_forever(registry: Registry) -> None:
+async def _maintain(registry: Registry) -> None:
+    """Keep the registry in step with the store and probe every source on a schedule."""
+    last_probe = -PROBE_INTERVAL_SECONDS
+    loop = asyncio.get_running_loop()
     while True:
-        with contextlib.suppress(Exception):  # a probe failure is recorded, never fatal
-            await registry.probe_all()
-        await asyncio.sleep(PROBE_INTERVAL_SECONDS)
+        try:
+            await registry.load()
+            if loop.time() - last_probe >= PROBE_INTERVAL_SECONDS:
+                last_probe = loop.time()
+                await registry.probe_all()
+        except Exception:  # the store may be briefly away; the next round tries again
+            logger.exception("registry maintenance failed")
+        await asyncio.sleep(RELOAD_INTERVAL_SECONDS)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -129,13 +143,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gateway = await Gateway.start(settings)
         app.state.gateway = gateway
-        prober = asyncio.create_task(_probe_forever(gateway.registry))
+        maintenance = asyncio.create_task(_maintain(gateway.registry))
         try:
             yield
         finally:
-            prober.cancel()
+            maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await prober
+                await maintenance
             await gateway.close()
 
     graphql = GraphQLView(build_schema(), graphql_ide="graphiql")

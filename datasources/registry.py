@@ -58,6 +58,14 @@ class ProbeResult:
     latency_ms: int
     probed_at: datetime
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "latency_ms": self.latency_ms,
+            "probed_at": self.probed_at.isoformat(),
+        }
+
 
 def build_adapter(
     kind: str, connection: dict[str, Any], mapping: Mapping, *, name: str | None = None

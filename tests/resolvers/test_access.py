@@ -1,0 +1,48 @@
+"""The access decision itself: deny by default."""
+
+from __future__ import annotations
+
+import pytest
+
+from auth.principal import Basis, Principal
+from resolvers.access import decide
+from resolvers.errors import ErrorCode
+from schema.datasets import Dataset
+
+SUBJECT = "0499370899"
+
+
+def principal(basis: Basis, scopes: set[str], **kw: str) -> Principal:
+    return Principal(
+        client_id="c", agency="a", basis=basis, scopes=frozenset(scopes), token_id="j", **kw
+    )
+
+
+def test_no_principal_is_unauthenticated() -> None:
+    assert decide(None, SUBJECT, Dataset.CIVIL_BIRTH).code is ErrorCode.UNAUTHENTICATED
+
+
+def test_statute_reads_its_datasets_for_anyone_with_a_case() -> None:
+    who = principal(Basis.STATUTE, {"civil.birth"}, case_reference="CASE-1")
+    assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).granted
+    assert decide(who, "0084575948", Dataset.CIVIL_BIRTH).granted
+    assert decide(who, SUBJECT, Dataset.TAX_STATUS).code is ErrorCode.FORBIDDEN
+
+
+def test_statute_without_a_case_reference_is_forbidden() -> None:
+    who = principal(Basis.STATUTE, {"civil.birth"})
+    decision = decide(who, SUBJECT, Dataset.CIVIL_BIRTH)
+    assert decision.code is ErrorCode.FORBIDDEN
+    assert "Darvazeh-Case-Reference" in decision.reason
+
+
+@pytest.mark.parametrize("basis", [Basis.CITIZEN, Basis.CONSENT])
+def test_citizen_tokens_read_only_their_citizen(basis: Basis) -> None:
+    who = principal(basis, {"civil.birth"}, citizen=SUBJECT)
+    assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).granted
+    assert decide(who, "0084575948", Dataset.CIVIL_BIRTH).code is ErrorCode.CONSENT_REQUIRED
+
+
+def test_agency_admins_read_no_citizen_data() -> None:
+    who = principal(Basis.AGENCY_ADMIN, {"agency.admin", "civil.birth"})
+    assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).code is ErrorCode.FORBIDDEN

@@ -1,0 +1,45 @@
+"""The app's own endpoints: health, readiness, GraphiQL, and the auth documents it mounts."""
+
+from __future__ import annotations
+
+from tests.harness import RunningGateway
+
+
+async def test_healthz(gateway: RunningGateway) -> None:
+    response = await gateway.http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_shows_the_store_and_each_sources_last_probe(gateway: RunningGateway) -> None:
+    await gateway.gateway.registry.probe_all()
+    body = (await gateway.http.get("/readyz")).json()
+    assert body["store"] == "ok"
+    registered = {source.id for source in gateway.gateway.registry.sources()}
+    assert registered <= set(body["sources"])
+    for source_id in registered:
+        assert body["sources"][source_id]["ok"] is True, body["sources"][source_id]
+    assert body["status"] in {"ok", "degraded"}
+
+
+async def test_graphiql_opens_in_a_browser(gateway: RunningGateway) -> None:
+    response = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_introspection_needs_no_token(gateway: RunningGateway) -> None:
+    response = await gateway.post("{ __schema { queryType { name } } }", role=None)
+    assert response.status_code == 200
+    assert response.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_metadata_and_jwks_are_published(gateway: RunningGateway) -> None:
+    metadata = (await gateway.http.get("/.well-known/oauth-authorization-server")).json()
+    assert metadata["issuer"] == "http://127.0.0.1:8000"
+    assert metadata["token_endpoint"] == "http://127.0.0.1:8000/oauth/token"
+    assert "civil.birth" in metadata["scopes_supported"]
+    jwks = (await gateway.http.get("/.well-known/jwks.json")).json()
+    assert jwks["keys"] and all(
+        key["kty"] == "EC" and key["alg"] == "ES256" for key in jwks["keys"]
+    )
