@@ -10,14 +10,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -40,6 +42,8 @@ RELOAD_INTERVAL_SECONDS = 5.0
 PROBE_INTERVAL_SECONDS = 30.0
 
 logger = logging.getLogger("darvazeh")
+WEB = Path(__file__).resolve().parent / "web"
+GRAPHIQL_HTML = (WEB / "templates" / "graphiql.html").read_text()
 
 
 @dataclass
@@ -77,6 +81,10 @@ class Gateway:
 
 class GraphQLView(GraphQL):
     """Strawberry's ASGI view, with the access token checked before any resolver runs."""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
+        return HTMLResponse(GRAPHIQL_HTML)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
@@ -157,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *auth_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
