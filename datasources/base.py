@@ -19,8 +19,11 @@ class MappedRecord:
 class Adapter(Protocol):
     name: str
 
-    async def fetch(self, national_ids: Sequence[str]) -> dict[str, MappedRecord]:
-        """Records of those ids that have one; an id with no record is simply absent."""
+    async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:
+        """Records of those ids that have one; an id with no record is simply absent.
+
+        A row that does not fit the mapping is that citizen's RecordError, not the batch's.
+        """
         ...
 
     async def probe(self) -> None:
@@ -57,3 +60,7 @@ class RecordError(ValueError):
         super().__init__(f"field {field!r} (from {column!r}): {reason}")
         self.field = field
         self.column = column
+
+
+# What a fetch yields per citizen: the record, or why their row could not be read.
+RecordOrError = MappedRecord | RecordError

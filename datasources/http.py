@@ -5,13 +5,16 @@ One POST `{ids_field: [ids...]}` per fetch; the answer holds a list of items at 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
-from datasources.base import MappedRecord, RecordError, SourceError
+from datasources.base import RecordError, RecordOrError, SourceError
 from datasources.mapping import HTTP, Mapping
+
+logger = logging.getLogger(__name__)
 
 # The registry's per-call timeout is the real limit; this only stops a socket from hanging forever
 # when the adapter is used on its own.
@@ -77,13 +80,13 @@ class HttpAdapter:
             raise SourceError(self.name, f"{where} answered a list whose items are not objects")
         return items
 
-    async def fetch(self, national_ids: Sequence[str]) -> dict[str, MappedRecord]:
+    async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:
         key = self.mapping.key
         values = list(dict.fromkeys(v for v in map(key.query_value, national_ids) if v is not None))
         if not values:
             return {}
         wanted = set(national_ids)
-        found: dict[str, MappedRecord] = {}
+        found: dict[str, RecordOrError] = {}
         for item in await self._call(values):
             national_id = key.of(item)
             # Ignore anything not asked for: the answer is the agency's, not ours to trust.
@@ -92,7 +95,11 @@ class HttpAdapter:
             try:
                 found[national_id] = self.mapping.apply(item)
             except RecordError as exc:
-                raise SourceError(self.name, f"an item does not fit the mapping: {exc}") from None
+                # One malformed item costs only its own citizen's record, not the whole batch.
+                logger.warning(
+                    "data source %s: an item does not fit the mapping: %s", self.name, exc
+                )
+                found[national_id] = exc
         return found
 
     async def probe(self) -> None:

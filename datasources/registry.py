@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import Adapter, MappedRecord, MappingError, SourceError
+from datasources.base import Adapter, MappingError, RecordOrError, SourceError
 from datasources.http import HttpAdapter, display_base_url
 from datasources.mapping import HTTP, SQL, Mapping
 from datasources.spec import RecordSpec
@@ -142,7 +142,7 @@ class Registry:
     def sources(self) -> list[Source]:
         return list(self._by_type.values())
 
-    async def fetch(self, source: Source, ids: Sequence[str]) -> dict[str, MappedRecord]:
+    async def fetch(self, source: Source, ids: Sequence[str]) -> dict[str, RecordOrError]:
         """One call to the source, bounded by its timeout; only ids that have a record."""
         if not ids:
             return {}

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.base import MappedRecord, RecordError, SourceError
+from datasources.base import MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.mapping import SQL, Mapping
 from store.db import create_engine
 
@@ -104,7 +104,7 @@ class SqlAdapter:
     def engine(self) -> AsyncEngine:
         return self._engine
 
-    async def fetch(self, national_ids: Sequence[str]) -> dict[str, MappedRecord]:
+    async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:
         key = self.mapping.key
         wanted: dict[Any, None] = {}
         for national_id in national_ids:
@@ -126,8 +126,8 @@ class SqlAdapter:
             raise SourceError(self.name, f"query failed: {reason}") from None
         return self._records(rows, set(national_ids))
 
-    def _records(self, rows: list[Sequence[Any]], wanted: set[str]) -> dict[str, MappedRecord]:
-        found: dict[str, MappedRecord] = {}
+    def _records(self, rows: list[Sequence[Any]], wanted: set[str]) -> dict[str, RecordOrError]:
+        found: dict[str, RecordOrError] = {}
         mapping = self.mapping
         for row in rows:
             item = dict(zip(self._columns, row, strict=True))
@@ -137,10 +137,13 @@ class SqlAdapter:
             try:
                 record = mapping.apply(item)
             except RecordError as exc:
-                raise SourceError(self.name, f"a row does not fit the mapping: {exc}") from None
+                # One malformed row costs only its own citizen's record, not the whole batch.
+                logger.warning("data source %s: a row does not fit the mapping: %s", self.name, exc)
+                found.setdefault(national_id, exc)
+                continue
             previous = found.get(national_id)
             # Several rows for one citizen (a history table): keep the most recently updated.
-            if previous is None or _newer(record, previous):
+            if not isinstance(previous, MappedRecord) or _newer(record, previous):
                 found[national_id] = record
         return found
 

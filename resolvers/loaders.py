@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aiodataloader import DataLoader
 
-from datasources.base import MappedRecord, SourceError
+from datasources.base import MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.registry import Registry, Source
 
 
@@ -50,6 +50,14 @@ class SourceLoaders:
                 found = await registry.fetch(source, national_ids)
             except SourceError as error:
                 return [error] * len(national_ids)
-            return [Fetched(source, found.get(nid), retrieved_at) for nid in national_ids]
+            return [_answer(source, found.get(nid), retrieved_at) for nid in national_ids]
 
         return batch
+
+
+def _answer(
+    source: Source, found: RecordOrError | None, retrieved_at: datetime
+) -> Fetched | Exception:
+    if isinstance(found, RecordError):
+        return SourceError(source.id, f"this citizen's record does not fit the mapping: {found}")
+    return Fetched(source, found, retrieved_at)

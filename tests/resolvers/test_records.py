@@ -101,3 +101,35 @@ async def test_solar_hijri_round_trip_matches_the_agency_file(gateway: RunningGa
     someone = gateway.world.people[5]
     stored = solar_hijri.format(someone.birth_date)
     assert solar_hijri.parse(stored) == someone.birth_date
+
+
+async def test_a_malformed_agency_row_costs_only_its_citizen(gateway: RunningGateway) -> None:
+    from sqlalchemy import text
+
+    from store.db import create_engine
+
+    broken, fine = gateway.world.people[40].national_id, gateway.world.people[41].national_id
+    engine = create_engine(gateway.urls.civil)
+    update = "UPDATE sabt_ahval_afrad SET tarikh_tavallod = :value WHERE shomare_melli = :id"
+    async with engine.begin() as connection:
+        original = await connection.scalar(
+            text("SELECT tarikh_tavallod FROM sabt_ahval_afrad WHERE shomare_melli = :id"),
+            {"id": broken},
+        )
+        await connection.execute(text(update), {"value": "1399/13/45", "id": broken})
+    try:
+        answer = await gateway.query(
+            "query($ids: [String!]!) { citizens(nationalIds: $ids) { birth { date } } }",
+            {"ids": [broken, fine]},
+        )
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text(update), {"value": original, "id": broken})
+        await engine.dispose()
+    broken_birth, fine_birth = (c["birth"] for c in answer["data"]["citizens"])
+    assert broken_birth is None
+    assert fine_birth["date"] == gateway.world.people[41].birth_date.isoformat()
+    [error] = answer["errors"]
+    assert error["path"] == ["citizens", 0, "birth"]
+    assert error["extensions"]["code"] == "SOURCE_UNAVAILABLE"
+    assert "tarikh_tavallod" in error["message"] and "1399/13/45" not in error["message"]

@@ -1,0 +1,65 @@
+"""Smoke tests of the bench code (never timings): the bare service answers what the gateway
+answers, and the load generator builds the requests it should."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import httpx
+
+from bench import bare, report
+from bench.load import BATCH_QUERY, SINGLE_QUERY, id_groups, request_for
+from tests.harness import RunningGateway
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "retrievedAt"}
+    if isinstance(value, list):
+        return [_strip(item) for item in value]
+    return value
+
+
+async def test_bare_answers_what_the_gateway_answers(gateway: RunningGateway) -> None:
+    var_dir = gateway.gateway.settings.var_dir
+    app = bare.create_app(var_dir, gateway.urls.education)
+    ids = list(gateway.citizens.values())
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bare")
+        )
+        for national_id in ids:
+            ours = await gateway.query(SINGLE_QUERY, {"id": national_id})
+            theirs = (await client.get(f"/citizen/{national_id}")).json()
+            assert _strip(ours["data"]) == _strip(theirs), national_id
+        ours = await gateway.query(BATCH_QUERY, {"ids": ids})
+        theirs = (await client.post("/citizens", json={"nationalIds": ids})).json()
+        assert _strip(ours["data"]) == _strip(theirs)
+        assert (await client.get("/citizen/123")).status_code == 400
+
+
+def test_requests_and_groups() -> None:
+    ids = [f"{n:010d}" for n in range(250)]
+    assert [len(group) for group in id_groups(ids, "batch")] == [100, 100]
+    assert id_groups(ids[:2], "single") == [[ids[0]], [ids[1]]]
+    method, path, body = request_for("gateway", "batch", ids[:100])
+    assert (method, path, body["variables"]["ids"]) == ("POST", "/graphql", ids[:100])
+    assert request_for("bare", "single", ids[:1]) == ("GET", f"/citizen/{ids[0]}", None)
+
+
+def test_figures_take_medians_and_ratio() -> None:
+    def run(target: str, rps: float, ms: float) -> dict[str, Any]:
+        return {"target": target, "requests_per_second": rps, "latency_median_ms": ms, "errors": 0}
+
+    rounds = [
+        run("gateway", 50, 10),
+        run("bare", 100, 5),
+        run("gateway", 60, 9),
+        run("bare", 80, 6),
+    ]
+    figures = report.figures(rounds, rounds)
+    assert figures["single_gateway_rps"]["value"] == 55
+    assert figures["single_ratio"]["value"] == round(55 / 90, 3)
+    assert figures["single_ratio"]["per_round"] == [0.5, 0.75]
