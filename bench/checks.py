@@ -1,0 +1,87 @@
+"""What the bench reads besides timings: tokens, the two services' answers compared, and the
+source calls of a 100-citizen query counted in-process (Source.calls, diffed around the query)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import httpx
+
+from bench.load import BATCH_QUERY, CASE_REFERENCE, SINGLE_QUERY
+from server import create_app
+from settings import Settings
+
+
+def token(base_url: str, client: dict[str, Any]) -> str:
+    response = httpx.post(
+        f"{base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _headers(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}", "Darvazeh-Case-Reference": CASE_REFERENCE}
+
+
+def _strip(value: Any) -> Any:
+    """The answer without retrievedAt, which differs by nature."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "retrievedAt"}
+    if isinstance(value, list):
+        return [_strip(item) for item in value]
+    return value
+
+
+def compare(gateway_url: str, bare_url: str, access_token: str, ids: list[str]) -> list[str]:
+    """Ask both services for each id; return the ids whose answers differ (empty: equivalent)."""
+    differing: list[str] = []
+    with httpx.Client(timeout=30) as client:
+        for national_id in ids:
+            ours = client.post(
+                f"{gateway_url}/graphql",
+                json={"query": SINGLE_QUERY, "variables": {"id": national_id}},
+                headers=_headers(access_token),
+            ).json()
+            theirs = client.get(f"{bare_url}/citizen/{national_id}").json()
+            if "errors" in ours or _strip(ours["data"]) != _strip(theirs):
+                differing.append(national_id)
+    return differing
+
+
+async def count_source_calls(settings: Settings, client: dict[str, Any], ids: list[str]) -> dict:
+    """Run the 100-citizen query against an in-process app; diff each source's call counter."""
+    app = create_app(settings)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=settings.base_url, timeout=30
+            )
+        )
+        response = await http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client["client_id"], client["client_secret"]),
+        )
+        response.raise_for_status()
+        headers = _headers(response.json()["access_token"])
+        sources = app.state.gateway.registry.sources()
+        before = {source.id: source.calls for source in sources}
+        answer = await http.post(
+            "/graphql", json={"query": BATCH_QUERY, "variables": {"ids": ids}}, headers=headers
+        )
+        calls = {source.id: source.calls - before[source.id] for source in sources}
+        body = answer.json()
+    return {
+        "citizens": len(ids),
+        "sources": len(sources),
+        "calls_by_source": calls,
+        "calls": sum(calls.values()),
+        "errors": len(body.get("errors") or []),
+        "answered": len((body.get("data") or {}).get("citizens") or []),
+    }
