@@ -3,6 +3,7 @@ per source however many citizens it names."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,7 +32,7 @@ class SourceLoaders:
         self._registry = registry
         self._loaders: dict[tuple[str, str], DataLoader] = {}
 
-    async def load(self, record_type: str, national_id: str) -> Fetched:
+    def _loader(self, record_type: str) -> DataLoader:
         source = self._registry.source_for(record_type)
         if source is None:
             raise NoSource(record_type)
@@ -39,7 +40,22 @@ class SourceLoaders:
         loader = self._loaders.get(key)
         if loader is None:
             loader = self._loaders[key] = DataLoader(self._batch_for(source), max_batch_size=1000)
-        return await loader.load(national_id)
+        return loader
+
+    async def load(self, record_type: str, national_id: str) -> Fetched:
+        return await self._loader(record_type).load(national_id)
+
+    async def load_many(
+        self, record_type: str, national_ids: list[str]
+    ) -> list[Fetched | Exception]:
+        """Each id's answer or its own error; one batch, and no task per id."""
+        try:
+            loader = self._loader(record_type)
+        except NoSource as error:
+            return [error] * len(national_ids)
+        futures = [loader.load(national_id) for national_id in national_ids]
+        await asyncio.wait(futures)
+        return [future.exception() or future.result() for future in futures]
 
     def _batch_for(self, source: Source):  # type: ignore[no-untyped-def]
         registry = self._registry

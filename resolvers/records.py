@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from datasources.base import SourceError
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
-from resolvers.loaders import Fetched, NoSource
+from resolvers.loaders import Fetched
 from schema.standard import Provenance, RecordStatus
 
 R = TypeVar("R")
 
 
+def denied_datasets(context: RequestContext, subject: str, record_cls: type) -> frozenset:
+    datasets = record_cls.DATASETS  # type: ignore[attr-defined]
+    return frozenset(d for d in datasets if not context.decision(subject, d).granted)
+
+
+def unavailable(error: Exception) -> Exception:
+    """A source's failure, as the field error clients see."""
+    return field_error(ErrorCode.SOURCE_UNAVAILABLE, str(error))
+
+
+def resolve_record(context: RequestContext, citizen: Any, record_cls: type[R]) -> R | Awaitable[R]:
+    """The record the root field prefetched, or an awaitable that loads it (nested citizens)."""
+    if citizen.prefetched:
+        ready = citizen.prefetched.get(record_cls)
+        if ready is not None:
+            if isinstance(ready, Exception):
+                raise ready
+            return ready
+    return load_record(context, citizen.national_id, record_cls)
+
+
 async def load_record(context: RequestContext, subject: str, record_cls: type[R]) -> R:
     datasets = record_cls.DATASETS  # type: ignore[attr-defined]
-    denied = frozenset(d for d in datasets if not context.decision(subject, d).granted)
+    denied = denied_datasets(context, subject, record_cls)
     if len(denied) == len(datasets):
         # Nothing of the record may be read: no source is called.
         raise context.decision(subject, datasets[0]).error()
     try:
         fetched = await context.loaders.load(record_cls.RECORD_TYPE, subject)  # type: ignore[attr-defined]
-    except (SourceError, NoSource) as error:
-        raise field_error(ErrorCode.SOURCE_UNAVAILABLE, str(error)) from None
+    except Exception as error:  # SourceError or NoSource: the agency's fields go null
+        raise unavailable(error) from None
     return build_record(record_cls, fetched, subject, denied)
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
-from resolvers.records import load_record
-from schema.records import Address, Birth, Death, Identity, Insurance, SchoolEnrollment, TaxStatus
+from resolvers.records import resolve_record
+from schema.records import (
+    RECORDS,
+    Address,
+    Birth,
+    Death,
+    Identity,
+    Insurance,
+    SchoolEnrollment,
+    TaxStatus,
+)
 
 
 @strawberry.federation.type(
@@ -15,34 +26,37 @@ from schema.records import Address, Birth, Death, Identity, Insurance, SchoolEnr
 )
 class Citizen:
     national_id: str = strawberry.field(description="The 10-digit national code.")
+    # Records the root field loaded for many citizens at once (record class -> record or error).
+    prefetched: strawberry.Private[dict[type, Any]] = strawberry.field(default_factory=dict)
 
+    # Record resolvers are synchronous: they return a prefetched record, or an awaitable.
     @strawberry.federation.field(requires_scopes=Identity.REQUIRES_SCOPES)
-    async def identity(self, info: Info) -> Identity | None:
-        return await load_record(info.context, self.national_id, Identity)
+    def identity(self, info: Info) -> Identity | None:
+        return resolve_record(info.context, self, Identity)
 
     @strawberry.federation.field(requires_scopes=Birth.REQUIRES_SCOPES)
-    async def birth(self, info: Info) -> Birth | None:
-        return await load_record(info.context, self.national_id, Birth)
+    def birth(self, info: Info) -> Birth | None:
+        return resolve_record(info.context, self, Birth)
 
     @strawberry.federation.field(requires_scopes=Death.REQUIRES_SCOPES)
-    async def death(self, info: Info) -> Death | None:
-        return await load_record(info.context, self.national_id, Death)
+    def death(self, info: Info) -> Death | None:
+        return resolve_record(info.context, self, Death)
 
     @strawberry.federation.field(requires_scopes=Address.REQUIRES_SCOPES)
-    async def address(self, info: Info) -> Address | None:
-        return await load_record(info.context, self.national_id, Address)
+    def address(self, info: Info) -> Address | None:
+        return resolve_record(info.context, self, Address)
 
     @strawberry.federation.field(requires_scopes=Insurance.REQUIRES_SCOPES)
-    async def insurance(self, info: Info) -> Insurance | None:
-        return await load_record(info.context, self.national_id, Insurance)
+    def insurance(self, info: Info) -> Insurance | None:
+        return resolve_record(info.context, self, Insurance)
 
     @strawberry.federation.field(requires_scopes=SchoolEnrollment.REQUIRES_SCOPES)
-    async def school_enrollment(self, info: Info) -> SchoolEnrollment | None:
-        return await load_record(info.context, self.national_id, SchoolEnrollment)
+    def school_enrollment(self, info: Info) -> SchoolEnrollment | None:
+        return resolve_record(info.context, self, SchoolEnrollment)
 
     @strawberry.federation.field(requires_scopes=TaxStatus.REQUIRES_SCOPES)
-    async def tax_status(self, info: Info) -> TaxStatus | None:
-        return await load_record(info.context, self.national_id, TaxStatus)
+    def tax_status(self, info: Info) -> TaxStatus | None:
+        return resolve_record(info.context, self, TaxStatus)
 
     @classmethod
     def resolve_reference(cls, national_id: str) -> Citizen:
@@ -50,3 +64,7 @@ class Citizen:
         from schema.query import citizen_by_national_id
 
         return citizen_by_national_id(national_id)
+
+
+# Citizen field name -> record type; the record types are named after their Citizen fields.
+RECORD_FIELDS: dict[str, type] = {cls.RECORD_TYPE.value: cls for cls in RECORDS}  # type: ignore[attr-defined]

@@ -8,8 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.errors import ErrorCode, field_error
+from resolvers.prefetch import prefetch, requested_records
 from schema import national_id
-from schema.citizen import Citizen
+from schema.citizen import RECORD_FIELDS, Citizen
 
 MAX_CITIZENS = 100
 
@@ -28,32 +29,39 @@ async def _fail(error: Exception) -> Citizen | None:
 @strawberry.type
 class Query:
     @strawberry.field(description="One citizen by national code.")
-    def citizen(self, info: Info, national_id: str) -> Citizen | None:
+    async def citizen(self, info: Info, national_id: str) -> Citizen | None:
         info.context.require_principal()
-        return citizen_by_national_id(national_id)
+        citizen = citizen_by_national_id(national_id)
+        await prefetch(info.context, [citizen], requested_records(info, RECORD_FIELDS))
+        return citizen
 
     @strawberry.field(
         description=f"Up to {MAX_CITIZENS} citizens; each source is called once for all of them."
     )
-    def citizens(self, info: Info, national_ids: list[str]) -> list[Citizen | None] | None:
+    async def citizens(self, info: Info, national_ids: list[str]) -> list[Citizen | None] | None:
         info.context.require_principal()
         if len(national_ids) > MAX_CITIZENS:
             raise field_error(
                 ErrorCode.BAD_USER_INPUT,
                 f"at most {MAX_CITIZENS} national codes per query, got {len(national_ids)}",
             )
-        # graphql-core awaits list items, so a failing entry is an awaitable that raises.
+        # graphql-core awaits list items, so a malformed code's entry is an awaitable that raises:
+        # it nulls only that entry.
         answers: list[Any] = []
         for value in national_ids:
             try:
                 answers.append(citizen_by_national_id(value))
-            except Exception as error:  # one malformed code nulls only its own entry
+            except Exception as error:
                 answers.append(_fail(error))
+        valid = [answer for answer in answers if isinstance(answer, Citizen)]
+        await prefetch(info.context, valid, requested_records(info, RECORD_FIELDS))
         return answers
 
     @strawberry.field(description="The citizen the access token was granted by.")
-    def me(self, info: Info) -> Citizen | None:
+    async def me(self, info: Info) -> Citizen | None:
         principal = info.context.require_principal()
         if principal.citizen is None:
             raise field_error(ErrorCode.FORBIDDEN, "`me` needs a token granted by a citizen")
-        return Citizen(national_id=principal.citizen)
+        citizen = Citizen(national_id=principal.citizen)
+        await prefetch(info.context, [citizen], requested_records(info, RECORD_FIELDS))
+        return citizen

@@ -133,3 +133,25 @@ async def test_a_malformed_agency_row_costs_only_its_citizen(gateway: RunningGat
     assert error["path"] == ["citizens", 0, "birth"]
     assert error["extensions"]["code"] == "SOURCE_UNAVAILABLE"
     assert "tarikh_tavallod" in error["message"] and "1399/13/45" not in error["message"]
+
+
+async def test_fragments_are_followed_and_skipped_records_are_not_read(
+    gateway: RunningGateway,
+) -> None:
+    query = """query($ids: [String!]!, $withTax: Boolean!) { citizens(nationalIds: $ids) {
+      ...Civil
+      ... on Citizen { address { city } }
+      taxStatus @include(if: $withTax) { cleared }
+      insurance @skip(if: true) { status }
+    } }
+    fragment Civil on Citizen { identity { lastName } }"""
+    ids = [p.national_id for p in gateway.world.people[10:20]]
+    before = gateway.source_calls()
+    answer = await gateway.query(query, {"ids": ids, "withTax": False})
+    after = gateway.source_calls()
+    assert "errors" not in answer
+    called = {source for source in after if after[source] != before.get(source, 0)}
+    assert called == {"civil-identity", "civil-address"}
+    assert all(
+        c["identity"]["lastName"] and c["address"]["city"] for c in answer["data"]["citizens"]
+    )
