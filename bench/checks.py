@@ -28,12 +28,12 @@ def _headers(access_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}", "Darvazeh-Case-Reference": CASE_REFERENCE}
 
 
-def _strip(value: Any) -> Any:
+def strip_retrieved_at(value: Any) -> Any:
     """The answer without retrievedAt, which differs by nature."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "retrievedAt"}
+        return {k: strip_retrieved_at(v) for k, v in value.items() if k != "retrievedAt"}
     if isinstance(value, list):
-        return [_strip(item) for item in value]
+        return [strip_retrieved_at(item) for item in value]
     return value
 
 
@@ -48,7 +48,7 @@ def compare(gateway_url: str, bare_url: str, access_token: str, ids: list[str]) 
                 headers=_headers(access_token),
             ).json()
             theirs = client.get(f"{bare_url}/citizen/{national_id}").json()
-            if "errors" in ours or _strip(ours["data"]) != _strip(theirs):
+            if "errors" in ours or strip_retrieved_at(ours["data"]) != strip_retrieved_at(theirs):
                 differing.append(national_id)
     return differing
 

@@ -138,10 +138,10 @@ def update_readme(summary: dict[str, Any], command: str) -> None:
         "*bare* is `bench/bare.py`: hand-written Starlette over the same agency databases and "
         "education service, no GraphQL, no auth. Details in `bench/results.json`.",
         "",
-        "Where the 100-citizen time goes: the sources are called once each (7 calls), and the root",
-        "field prefetches every requested record, so no field awaits. What remains is graphql-core's",
-        "executor completing about 5,300 fields (some 10 µs each); the bare service builds the same",
-        "JSON with no per-field work.",
+        "Where the 100-citizen time goes: the sources are called once each (7 calls), and the",
+        "root field prefetches every requested record, so no field awaits. What remains is",
+        "graphql-core's executor completing about 5,300 fields (some 10 µs each); the bare service",
+        "builds the same JSON with no per-field work.",
     ]
     README.write_text(f"{head}\n{SPEED}\n" + "\n".join(lines) + "\n")
 
