@@ -19,7 +19,7 @@ import uvicorn
 
 from datasources.registry import Registry
 from demo.agencies import load_world
-from demo.seed import AgencyUrls, seed_gateway, write_demo_facts
+from demo.seed import AgencyUrls, register_sources, seed_gateway, write_demo_facts
 from demo.world import World, generate, interesting_citizens
 from schema.records import record_specs
 from settings import Settings, get_settings
@@ -66,33 +66,33 @@ async def load_agencies(settings: Settings, count: int) -> World:
 
 
 async def prepare_gateway(settings: Settings, world: World | None) -> None:
-    """Migrate the store; register the demo world if it was just generated."""
+    """Migrate the store; register the demo world if it was just generated.
+
+    The sources are registered again on every start: the education service may have moved
+    (EDUCATION_PORT), and registration probes each source, so a broken one shows at once.
+    """
     facts_file = settings.var_dir / "demo.json"
     await upgrade_async(settings.store_url)
-    if world is None:
-        facts = json.loads(facts_file.read_text())
-        facts["base_url"] = settings.base_url
-        write_demo_facts(facts_file, **facts)
-        print(f"demo world already seeded ({facts_file}); `python -m demo --reseed` starts over")
-        return
     engine = create_engine(settings.store_url)
     sessions = sessionmaker(engine)
-    registry = Registry(
-        sessions, SecretBox.from_environment(settings.secret_key_file), record_specs()
-    )
+    box = SecretBox.from_environment(settings.secret_key_file)
+    registry = Registry(sessions, box, record_specs())
+    urls = AgencyUrls.embedded(settings.var_dir, education_url())
     try:
-        clients = await seed_gateway(
-            sessions, registry, AgencyUrls.embedded(settings.var_dir, education_url())
-        )
+        if world is None:
+            await register_sources(registry, urls)
+            facts = json.loads(facts_file.read_text())
+            clients, citizens = facts["clients"], facts["citizens"]
+            print(
+                f"demo world already seeded ({facts_file}); `python -m demo --reseed` starts over"
+            )
+        else:
+            clients = await seed_gateway(sessions, registry, urls)
+            citizens = interesting_citizens(world)
     finally:
         await registry.close()
         await engine.dispose()
-    write_demo_facts(
-        facts_file,
-        base_url=settings.base_url,
-        clients=clients,
-        citizens=interesting_citizens(world),
-    )
+    write_demo_facts(facts_file, base_url=settings.base_url, clients=clients, citizens=citizens)
     print(f"wrote {facts_file}")
 
 

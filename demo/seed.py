@@ -142,9 +142,14 @@ async def seed_gateway(
     async with sessions() as session, session.begin():
         await _seed_catalogue(session)
         clients = await _seed_clients(session)
+    await register_sources(registry, urls)
+    return clients
+
+
+async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
+    """(Re-)register every demo source; each registration is checked and probed live."""
     for registration in source_registrations(urls):
         await registry.register(**registration)
-    return clients
 
 
 def write_demo_facts(
