@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -107,6 +108,9 @@ def main() -> None:
     # The agencies' data must exist before the education service serves it.
     world = None if seeded else asyncio.run(load_agencies(settings, args.count))
     education = start_education(settings.var_dir)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it to the handler it found:
+    # make that handler exit normally, so the `finally` below stops the education service too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         asyncio.run(prepare_gateway(settings, world))
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
