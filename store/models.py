@@ -82,6 +82,11 @@ class OAuthClient(Base):
         String(32), default="client_secret_basic"
     )
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # private_key_jwt clients register their public keys (a JWK Set).
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The FAPI 2.0 way: authorization requests only through PAR, tokens only DPoP-bound.
+    require_par: Mapped[bool] = mapped_column(Boolean, default=False)
+    require_dpop: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

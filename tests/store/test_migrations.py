@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from store.db import create_engine
+from store.metadata import metadata
 from store.migrate import upgrade_async
-from store.models import Base
 from tests.conftest import fresh_database
 
 
@@ -19,7 +19,7 @@ async def _drift(url: str) -> list:
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
             )
     finally:
         await engine.dispose()
@@ -39,11 +39,11 @@ async def test_sqlite_store_migrates_to_the_models(tmp_path: Path) -> None:
     await upgrade_async(url)
     await upgrade_async(url)  # a second run is a no-op
     assert await _drift(url) == []
-    assert set(Base.metadata.tables) <= await _tables(url)
+    assert set(metadata.tables) <= await _tables(url)
 
 
 async def test_postgres_store_migrates_to_the_models(postgres_url: str) -> None:
     url = await fresh_database(postgres_url, "darvazeh_migrations_test")
     await upgrade_async(url)
     assert await _drift(url) == []
-    assert {"alembic_version", *Base.metadata.tables} == await _tables(url)
+    assert {"alembic_version", *metadata.tables} == await _tables(url)
