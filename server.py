@@ -26,6 +26,7 @@ from strawberry.asgi import GraphQL
 from auth.authorization_server import build_authorization_server
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
+from auth.pages import page_routes
 from auth.principal import CASE_REFERENCE_HEADER
 from auth.resource import AuthenticationError, authenticate
 from datasources.registry import Registry
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *auth_routes(),
+        *page_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 
