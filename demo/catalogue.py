@@ -74,6 +74,8 @@ class DemoClient:
     client_role: str  # service | agency_admin
     card: str | None
     scopes: tuple[str, ...]
+    grant_types: tuple[str, ...] = ("client_credentials",)
+    redirect_uris: tuple[str, ...] = ()
 
 
 def _card(card_id: str) -> Card:
@@ -98,6 +100,17 @@ CLIENTS: tuple[DemoClient, ...] = (
         client_role="service",
         card="subsidy-eligibility",
         scopes=tuple(_card("subsidy-eligibility").datasets),
+    ),
+    DemoClient(
+        role="consent",
+        client_id="school-enrolment",
+        name="School enrolment service",
+        agency="education",
+        client_role="service",
+        card="school-enrolment",
+        scopes=tuple(_card("school-enrolment").datasets),
+        grant_types=("authorization_code", "refresh_token"),
+        redirect_uris=("http://127.0.0.1:8765/callback",),
     ),
     DemoClient(
         role="agency_admin",

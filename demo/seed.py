@@ -120,8 +120,9 @@ async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
                 agency_code=client.agency,
                 role=client.client_role,
                 scopes=list(client.scopes),
-                grant_types=["client_credentials"],
+                grant_types=list(client.grant_types),
                 service_card_id=client.card,
+                redirect_uris=client.redirect_uris,
             )
         else:
             secret = new_client_secret()
@@ -132,6 +133,8 @@ async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
             "scopes": list(client.scopes),
             "service_card": client.card,
         }
+        if client.redirect_uris:
+            facts[client.role]["redirect_uris"] = list(client.redirect_uris)
     return facts
 
 
