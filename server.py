@@ -27,8 +27,8 @@ from auth.authorization_server import build_authorization_server
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
 from auth.pages import page_routes
-from auth.principal import CASE_REFERENCE_HEADER
-from auth.resource import AuthenticationError, authenticate
+from auth.request_auth import request_principal
+from auth.resource import AuthenticationError
 from datasources.registry import Registry
 from resolvers.context import RequestContext
 from schema import build_schema
@@ -89,24 +89,17 @@ class GraphQLView(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
-        settings = gateway.settings
-        principal, auth_error = None, None
-        header = request.headers.get("authorization")
-        if header is not None:
-            try:
-                principal = await authenticate(
-                    header,
-                    request.headers.get(CASE_REFERENCE_HEADER),
-                    gateway.keyring,
-                    issuer=settings.issuer,
-                    audience=settings.audience,
-                )
-            except AuthenticationError as error:
-                auth_error = str(error)
+        principal, refusal = None, None
+        try:
+            principal = await request_principal(request, gateway)
+        except AuthenticationError as error:
+            refusal = error
         return RequestContext(
             registry=gateway.registry,
+            sessions=gateway.sessions,
             principal=principal,
-            auth_error=auth_error,
+            auth_error=refusal.description if refusal else None,
+            auth_challenge=refusal.www_authenticate if refusal else None,
             request=request,
             response=response,
         )

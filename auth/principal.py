@@ -30,3 +30,12 @@ class Principal:
     consent_id: str | None = None
     # Statutory reads name the case they are made for, per request.
     case_reference: str | None = None
+    # Consent tokens: the Grant they were issued under, and whose data they read (the citizen,
+    # or the child a parent consented for).
+    grant_id: str | None = None
+    subject: str | None = None
+    # The RFC 7638 thumbprint of the key a DPoP-bound token was proven with.
+    dpop_jkt: str | None = None
+    # Consent tokens: the consent's state as read from the store for this request (ACTIVE,
+    # REVOKED, EXPIRED). None means unchecked, and an unchecked consent reads nothing.
+    consent_status: str | None = None

@@ -43,12 +43,21 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
                 f"statutory reads must name a case in the {CASE_REFERENCE_HEADER} header",
             )
         return GRANTED
-    if principal.basis in (Basis.CITIZEN, Basis.CONSENT):
-        if subject == principal.citizen:
+    if principal.basis is Basis.CONSENT:
+        if principal.consent_status != "ACTIVE":
+            state = (principal.consent_status or "unchecked").lower()
+            return Decision(False, ErrorCode.CONSENT_REVOKED, f"the consent is {state}")
+        if subject == (principal.subject or principal.citizen):
             return GRANTED
         return Decision(
             False,
             ErrorCode.CONSENT_REQUIRED,
-            "this token reads only the data of the citizen who granted it",
+            "this consent covers only the citizen it names",
+        )
+    if principal.basis is Basis.CITIZEN:
+        if subject == principal.citizen:
+            return GRANTED
+        return Decision(
+            False, ErrorCode.CONSENT_REQUIRED, "a citizen reads only their own data this way"
         )
     return Decision(False, ErrorCode.FORBIDDEN, f"{principal.basis} tokens read no citizen data")

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from auth.dpop import ALGS_PARAMETER as DPOP_ALGS
 from auth.principal import Principal
 from datasources.registry import Registry
 from resolvers.access import Decision, decide
@@ -18,8 +19,11 @@ from schema.datasets import Dataset
 class RequestContext:
     registry: Registry
     principal: Principal | None
-    # Why the token was refused, for WWW-Authenticate; None when there was no token at all.
+    sessions: Any = None  # the gateway store's session factory, for the citizen's own records
+    # Why the token was refused, and the WWW-Authenticate challenge that says so (Bearer or
+    # DPoP); None when there was no token at all.
     auth_error: str | None = None
+    auth_challenge: str | None = None
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -43,10 +47,8 @@ class RequestContext:
             return self.principal
         if self.response is not None:
             self.response.status_code = 401
-            challenge = 'Bearer realm="darvazeh"'
-            if self.auth_error:
-                description = self.auth_error.replace('"', "'")
-                challenge += f', error="invalid_token", error_description="{description}"'
-            self.response.headers["WWW-Authenticate"] = challenge
+            self.response.headers["WWW-Authenticate"] = (
+                self.auth_challenge or f'Bearer realm="darvazeh", DPoP algs="{DPOP_ALGS}"'
+            )
         message = self.auth_error or "a valid access token is required"
         raise field_error(ErrorCode.UNAUTHENTICATED, message)

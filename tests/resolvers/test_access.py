@@ -10,9 +10,10 @@ from resolvers.errors import ErrorCode
 from schema.datasets import Dataset
 
 SUBJECT = "0499370899"
+CHILD = "0084575948"
 
 
-def principal(basis: Basis, scopes: set[str], **kw: str) -> Principal:
+def principal(basis: Basis, scopes: set[str], **kw: str | None) -> Principal:
     return Principal(
         client_id="c", agency="a", basis=basis, scopes=frozenset(scopes), token_id="j", **kw
     )
@@ -25,7 +26,7 @@ def test_no_principal_is_unauthenticated() -> None:
 def test_statute_reads_its_datasets_for_anyone_with_a_case() -> None:
     who = principal(Basis.STATUTE, {"civil.birth"}, case_reference="CASE-1")
     assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).granted
-    assert decide(who, "0084575948", Dataset.CIVIL_BIRTH).granted
+    assert decide(who, CHILD, Dataset.CIVIL_BIRTH).granted
     assert decide(who, SUBJECT, Dataset.TAX_STATUS).code is ErrorCode.FORBIDDEN
 
 
@@ -36,11 +37,26 @@ def test_statute_without_a_case_reference_is_forbidden() -> None:
     assert "Darvazeh-Case-Reference" in decision.reason
 
 
-@pytest.mark.parametrize("basis", [Basis.CITIZEN, Basis.CONSENT])
-def test_citizen_tokens_read_only_their_citizen(basis: Basis) -> None:
-    who = principal(basis, {"civil.birth"}, citizen=SUBJECT)
+def test_citizens_read_only_themselves() -> None:
+    who = principal(Basis.CITIZEN, {"civil.birth"}, citizen=SUBJECT)
     assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).granted
-    assert decide(who, "0084575948", Dataset.CIVIL_BIRTH).code is ErrorCode.CONSENT_REQUIRED
+    assert decide(who, CHILD, Dataset.CIVIL_BIRTH).code is ErrorCode.CONSENT_REQUIRED
+
+
+def test_consent_reads_its_subject_while_active() -> None:
+    who = principal(
+        Basis.CONSENT, {"civil.birth"}, citizen=SUBJECT, subject=CHILD, consent_status="ACTIVE"
+    )
+    assert decide(who, CHILD, Dataset.CIVIL_BIRTH).granted
+    assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).code is ErrorCode.CONSENT_REQUIRED
+    assert decide(who, CHILD, Dataset.TAX_STATUS).code is ErrorCode.FORBIDDEN
+
+
+@pytest.mark.parametrize("status", ["REVOKED", "EXPIRED", None])
+def test_a_consent_not_in_force_reads_nothing(status: str | None) -> None:
+    who = principal(Basis.CONSENT, {"civil.birth"}, citizen=SUBJECT, consent_status=status)
+    decision = decide(who, SUBJECT, Dataset.CIVIL_BIRTH)
+    assert decision.code is ErrorCode.CONSENT_REVOKED
 
 
 def test_agency_admins_read_no_citizen_data() -> None:

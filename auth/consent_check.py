@@ -1,0 +1,53 @@
+"""The per-request consent check: a token issued under consent reads only while that consent (and
+the grant the token came from) stands. Revocation works on the very next request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.citizen_models import Consent
+from store.db import transaction
+from store.oauth_models import Grant
+
+ACTIVE, REVOKED, EXPIRED = "ACTIVE", "REVOKED", "EXPIRED"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def consent_in_force(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    consent_id: str,
+    grant_id: str | None,
+    now: datetime | None = None,
+) -> str:
+    """ACTIVE, REVOKED or EXPIRED for the consent behind a token; an ACTIVE use is counted.
+
+    A revoked grant (code or refresh-token reuse, token revocation) counts as REVOKED.
+    """
+    now = now or datetime.now(UTC)
+    async with transaction(sessions) as session:
+        query = select(Consent.status, Consent.expires_at).where(Consent.id == consent_id)
+        if grant_id is not None:
+            query = query.add_columns(Grant.revoked_at).join(
+                Grant, (Grant.consent_id == Consent.id) & (Grant.id == grant_id)
+            )
+        row = (await session.execute(query)).one_or_none()
+        if row is None:
+            return REVOKED
+        if row.status != ACTIVE or (grant_id is not None and row.revoked_at is not None):
+            return REVOKED
+        if _aware(row.expires_at) <= now:
+            return EXPIRED
+        await session.execute(
+            update(Consent)
+            .where(Consent.id == consent_id)
+            .values(use_count=Consent.use_count + 1, last_used_at=now)
+        )
+    return ACTIVE
