@@ -4,20 +4,23 @@ Authlib is synchronous. Each token request reads its form asynchronously, fetche
 asynchronously, then runs Authlib inside `AsyncSession.run_sync`: the sync Session handed in
 there does its I/O through the async driver, so nothing blocks the event loop. Authlib's callbacks
 (`query_client`, token generation) take no request argument, so the sync session and signing key of
-the current call travel in a context variable set inside that greenlet.
+the current call travel in a context variable set inside that greenlet (`auth.oauth_call`).
+
+What needs the event loop is done before `run_sync`: a DPoP proof is verified (its jti recorded)
+at the token endpoint, and the `token` of a revocation or introspection request is verified as an
+access token (signature keys come from the ring). Grants, client authentication, PKCE, revocation
+and introspection are in their own modules; this one wires them into one Authlib server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
-    ClientMixin,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
@@ -27,96 +30,36 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from authlib.oauth2.rfc6749.hooks import hooked
-from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.clients import ROLE_AGENCY_ADMIN, ROLE_SERVICE, verify_client_secret
+from auth.client_auth import PRIVATE_KEY_JWT, TOKEN_AUTH_METHODS, PrivateKeyJwt
+from auth.clients import Client
+from auth.dpop import DpopError, DpopProof, single_proof, verify_dpop_proof
 from auth.form import FormError, FormPayload, StarletteOAuth2Request, read_form
+from auth.grants import AuthorizationCodeGrant, InvalidDpopProofError, RefreshTokenGrant
+from auth.introspection import Introspection
 from auth.keys import KeyRing, SigningKeyPair
-from auth.principal import Basis
-from auth.tokens import issue_access_token
+from auth.oauth_call import OAuthCall, bound, current_call, current_session
+from auth.paths import TOKEN_PATH, endpoint_url
+from auth.pkce import S256CodeChallenge
+from auth.revocation import Revocation
+from auth.tokens import TokenError, issue_access_token, verify_access_token
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from settings import Settings
 from store.db import transaction
 from store.models import OAuthClient, ServiceCard
 
+__all__ = ["TOKEN_AUTH_METHODS", "Client", "DarvazehAuthorizationServer", "current_session"]
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 SUPPORTED_SCOPES = frozenset(DATA_SCOPES | {AGENCY_ADMIN_SCOPE})
-TOKEN_AUTH_METHODS = ("client_secret_basic",)
-
-
-class Client(ClientMixin):
-    """An OAuthClient row (and its service card) as Authlib sees it."""
-
-    def __init__(self, row: OAuthClient, card: ServiceCard | None) -> None:
-        self.row = row
-        self.card = card
-
-    @property
-    def client_id(self) -> str:
-        return self.row.client_id
-
-    def get_client_id(self) -> str:
-        return self.row.client_id
-
-    def get_default_redirect_uri(self) -> str | None:
-        # Only an unambiguous single registration may be implied (RFC 6749 §3.1.2.3).
-        uris = self.row.redirect_uris or []
-        return uris[0] if len(uris) == 1 else None
-
-    def get_allowed_scope(self, scope: str | None) -> str:
-        """Requested scopes the client holds; all of them when none is requested."""
-        allowed = list(self.row.scopes)
-        if not scope:
-            return list_to_scope(allowed)
-        requested = set(scope_to_list(scope))
-        return list_to_scope([name for name in allowed if name in requested])
-
-    def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in (self.row.redirect_uris or [])
-
-    def check_client_secret(self, client_secret: str) -> bool:
-        return verify_client_secret(client_secret, self.row.client_secret_hash)
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        if endpoint == "token":
-            return method in TOKEN_AUTH_METHODS and method == self.row.token_endpoint_auth_method
-        return True
-
-    def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code" and "authorization_code" in self.row.grant_types
-
-    def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type in self.row.grant_types
-
-    def credentials_basis(self) -> Basis | None:
-        """The basis a client-credentials token carries; None when the client may not have one."""
-        if self.row.role == ROLE_AGENCY_ADMIN:
-            return Basis.AGENCY_ADMIN
-        if self.row.role == ROLE_SERVICE and self.card and self.card.legal_basis == "statute":
-            return Basis.STATUTE
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    session: Session
-    key: SigningKeyPair
-
-
-_call: ContextVar[_Call] = ContextVar("darvazeh_oauth_call")
-
-
-def current_session() -> Session:
-    """The sync session of the token request being handled (inside `run_sync` only)."""
-    try:
-        return _call.get().session
-    except LookupError:
-        raise RuntimeError("OAuth server used outside AsyncSession.run_sync") from None
+# Client authentication sent in the body; with Basic, or with each other, it is two methods.
+CLIENT_AUTH_PARAMS = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -153,6 +96,7 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         issuer: str,
         audience: str,
         access_token_ttl: int,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(scopes_supported=sorted(SUPPORTED_SCOPES))
         self.sessions = sessions
@@ -160,14 +104,23 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         self.issuer = issuer
         self.audience = audience
         self.access_token_ttl = access_token_ttl
+        self.clock = clock
         self.register_grant(ClientCredentialsGrant)
+        self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge()])
+        self.register_grant(RefreshTokenGrant)
+        self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt(self))
+        self.register_endpoint(Revocation)
+        self.register_endpoint(Introspection)
         self.register_token_generator("default", self._generate_token)
 
     @property
     def grant_types_supported(self) -> list[str]:
         return [grant.GRANT_TYPE for grant, _ in self._token_grants]
 
-    # -- the async entry point ------------------------------------------------------------------
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    # -- the async entry points -----------------------------------------------------------------
 
     async def token_response(self, request: Request) -> Response:
         """POST /oauth/token."""
@@ -175,32 +128,103 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             payload = await read_form(request)
         except FormError as exc:
             return self._error(InvalidRequestError(exc.description))
+        # DPoP needs the store (its jti) and is async: verified before Authlib runs.
+        try:
+            proof = await self.dpop_proof(request, TOKEN_PATH)
+        except DpopError as exc:
+            return self._error(InvalidDpopProofError(exc.description))
         key = await self.keyring.current()
         async with transaction(self.sessions) as session:
-            return await session.run_sync(self._token_response_sync, request, payload, key)
+            return await session.run_sync(self._token_response_sync, request, payload, key, proof)
 
     def _token_response_sync(
-        self, session: Session, request: Request, payload: FormPayload, key: SigningKeyPair
+        self,
+        session: Session,
+        request: Request,
+        payload: FormPayload,
+        key: SigningKeyPair,
+        proof: DpopProof | None = None,
     ) -> Response:
-        with self._bound(session, key):
+        with bound(OAuthCall(session, key, dpop=proof)):
             try:
                 oauth_request = StarletteOAuth2Request(request, payload)
             except InsecureTransportError as exc:
                 return self._error(exc)
             return self.create_token_response(oauth_request)
 
-    @contextmanager
-    def _bound(self, session: Session, key: SigningKeyPair) -> Iterator[None]:
-        token = _call.set(_Call(session, key))
+    async def dpop_proof(self, request: Request, path: str) -> DpopProof | None:
+        """The request's verified DPoP proof for `path` (htu is the public URL), or None."""
+        proof = single_proof(request.headers.getlist("dpop"))
+        if proof is None:
+            return None
+        return await verify_dpop_proof(
+            proof,
+            method=request.method,
+            url=endpoint_url(self.issuer, path),
+            sessions=self.sessions,
+            now=self.clock(),
+        )
+
+    async def revocation_response(self, request: Request) -> Response:
+        """POST /oauth/revoke."""
+        return await self._endpoint_response(Revocation.ENDPOINT_NAME, request)
+
+    async def introspection_response(self, request: Request) -> Response:
+        """POST /oauth/introspect."""
+        return await self._endpoint_response(Introspection.ENDPOINT_NAME, request)
+
+    async def _endpoint_response(self, name: str, request: Request) -> Response:
         try:
-            yield
-        finally:
-            _call.reset(token)
+            payload = await read_form(request)
+        except FormError as exc:
+            return self._error(InvalidRequestError(exc.description))
+        claims = await self._access_token_claims(payload.data.get("token"))
+        async with transaction(self.sessions) as session:
+            return await session.run_sync(self._endpoint_sync, name, request, payload, claims)
+
+    def _endpoint_sync(
+        self,
+        session: Session,
+        name: str,
+        request: Request,
+        payload: FormPayload,
+        claims: dict[str, Any] | None,
+    ) -> Response:
+        with bound(OAuthCall(session, access_claims=claims)):
+            try:
+                oauth_request = StarletteOAuth2Request(request, payload)
+                check_single_client_authentication(oauth_request)
+            except OAuth2Error as exc:
+                return self._error(exc)
+            response = self.create_endpoint_response(name, oauth_request)
+            assert response is not None  # both endpoints always answer
+            return response
+
+    async def _access_token_claims(self, token: str | None) -> dict[str, Any] | None:
+        """The claims of `token` if it is one of our valid access tokens (signature, lifetime)."""
+        if not token or token.count(".") != 2:
+            return None
+        try:
+            return await verify_access_token(
+                self.keyring, token, issuer=self.issuer, audience=self.audience, now=self.clock()
+            )
+        except TokenError:
+            return None
 
     def _error(self, error: OAuth2Error) -> Response:
         return self.handle_response(*error(None))
 
     # -- Authlib's framework hooks --------------------------------------------------------------
+
+    def authenticate_client(
+        self, request: OAuth2Request, methods: Any, endpoint: str = "token"
+    ) -> Any:
+        client = super().authenticate_client(request, methods, endpoint)
+        # RFC 6749 §3.2.1 / RFC 7523 §3: a `client_id` sent beside the credentials must agree.
+        named = request.payload.data.get("client_id")
+        if named is not None and named != client.client_id:
+            raise InvalidRequestError("client_id does not match the authenticated client.")
+        return client
 
     def query_client(self, client_id: str) -> Client | None:
         # One round trip for the client and its card: this runs on every token request.
@@ -216,7 +240,7 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         return Client(found[0], found[1]) if found else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
-        # Access tokens are self-contained JWTs; nothing to store. Refresh tokens will be.
+        # Access tokens are self-contained JWTs; the grants store their refresh tokens themselves.
         return None
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -230,7 +254,7 @@ class DarvazehAuthorizationServer(AuthorizationServer):
     def create_token_response(self, request: Any = None) -> Response:
         oauth_request = self.create_oauth2_request(request)
         try:
-            _check_single_client_authentication(oauth_request)
+            check_single_client_authentication(oauth_request)
         except OAuth2Error as error:
             return self.handle_error_response(oauth_request, error)
         return super().create_token_response(oauth_request)
@@ -268,7 +292,7 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         if client.row.service_card_id:
             claims["service_card"] = client.row.service_card_id
         token, _jti, _expires_at = issue_access_token(
-            _call.get().key,
+            current_call().key,
             issuer=self.issuer,
             audience=self.audience,
             client_id=client.client_id,
@@ -297,8 +321,9 @@ def build_authorization_server(
     )
 
 
-def _check_single_client_authentication(request: OAuth2Request) -> None:
+def check_single_client_authentication(request: OAuth2Request) -> None:
     # RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
     has_basic = request.headers.get("Authorization", "").lower().startswith("basic ")
-    if has_basic and "client_secret" in request.payload.data:
+    in_body = CLIENT_AUTH_PARAMS.intersection(request.payload.data)
+    if (has_basic and in_body) or {"client_secret", "client_assertion"} <= in_body:
         raise InvalidRequestError("Use exactly one client authentication method.")

@@ -1,4 +1,5 @@
-"""OAuth client registration: secrets and the rules binding a client to its agency and card."""
+"""OAuth clients: registration, secrets, the rules binding a client to its agency and card, and
+the client as Authlib sees it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
+from authlib.oauth2.rfc6749 import ClientMixin
+from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.authorization_request import secure_redirect_uri
+from auth.client_auth import PRIVATE_KEY_JWT, TOKEN_AUTH_METHODS
+from auth.principal import Basis
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from store.models import Agency, OAuthClient, ServiceCard
 
@@ -44,12 +53,26 @@ async def create_client(
     grant_types: Iterable[str],
     service_card_id: str | None = None,
     redirect_uris: Iterable[str] = (),
-) -> tuple[OAuthClient, str]:
-    """Register a confidential client; returns it with its secret, shown once and never stored."""
+    token_endpoint_auth_method: str = "client_secret_basic",
+    jwks: dict[str, Any] | None = None,
+    require_par: bool = False,
+    require_dpop: bool = False,
+) -> tuple[OAuthClient, str | None]:
+    """Register a confidential client; returns it with its secret, shown once and never stored.
+
+    A `private_key_jwt` client registers its public keys (`jwks`) instead and gets no secret.
+    """
     scope_set = set(scopes)
     grants = list(dict.fromkeys(grant_types))
     if unknown := set(grants) - GRANT_TYPES:
         raise ValueError(f"unsupported grant types: {sorted(unknown)}")
+    uris = list(redirect_uris)
+    if insecure := [uri for uri in uris if not secure_redirect_uri(uri)]:
+        raise ValueError(f"redirect URIs must be https, or http on loopback: {insecure}")
+    if token_endpoint_auth_method not in TOKEN_AUTH_METHODS:
+        raise ValueError(f"unsupported token endpoint auth method {token_endpoint_auth_method!r}")
+    if token_endpoint_auth_method == PRIVATE_KEY_JWT:
+        _check_public_jwks(jwks)
     if await session.get(Agency, agency_code) is None:
         raise ValueError(f"unknown agency {agency_code!r}")
     if await session.get(OAuthClient, client_id) is not None:
@@ -80,19 +103,94 @@ async def create_client(
     else:
         raise ValueError(f"unknown role {role!r}")
 
-    secret = new_client_secret()
+    secret = new_client_secret() if token_endpoint_auth_method != PRIVATE_KEY_JWT else None
     client = OAuthClient(
         client_id=client_id,
-        client_secret_hash=hash_client_secret(secret),
+        client_secret_hash=hash_client_secret(secret) if secret else None,
         name=name,
         agency_code=agency_code,
         role=role,
         service_card_id=service_card_id,
         grant_types=grants,
         scopes=sorted(scope_set),
-        token_endpoint_auth_method="client_secret_basic",
-        redirect_uris=list(redirect_uris),
+        token_endpoint_auth_method=token_endpoint_auth_method,
+        redirect_uris=uris,
+        jwks=jwks,
+        require_par=require_par,
+        require_dpop=require_dpop,
     )
     session.add(client)
     await session.flush()
     return client, secret
+
+
+def _check_public_jwks(jwks: dict[str, Any] | None) -> None:
+    if not jwks or not jwks.get("keys"):
+        raise ValueError("a private_key_jwt client must register its public keys (jwks)")
+    try:
+        keys = KeySet.import_key_set(jwks).keys
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"unreadable jwks: {exc}") from exc
+    if any(key.is_private for key in keys):
+        raise ValueError("jwks must hold public keys only")
+
+
+class Client(ClientMixin):
+    """An OAuthClient row (and its service card) as Authlib sees it."""
+
+    def __init__(self, row: OAuthClient, card: ServiceCard | None) -> None:
+        self.row = row
+        self.card = card
+
+    @property
+    def client_id(self) -> str:
+        return self.row.client_id
+
+    def get_client_id(self) -> str:
+        return self.row.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        # Only an unambiguous single registration may be implied (RFC 6749 §3.1.2.3).
+        uris = self.row.redirect_uris or []
+        return uris[0] if len(uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """Requested scopes the client holds; all of them when none is requested."""
+        allowed = list(self.row.scopes)
+        if not scope:
+            return list_to_scope(allowed)
+        requested = set(scope_to_list(scope))
+        return list_to_scope([name for name in allowed if name in requested])
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in (self.row.redirect_uris or [])
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return verify_client_secret(client_secret, self.row.client_secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        # One registered method, at every endpoint that authenticates clients (token, PAR,
+        # revocation, introspection): a private_key_jwt client's secret, if any, opens nothing.
+        return method in TOKEN_AUTH_METHODS and method == self.row.token_endpoint_auth_method
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "authorization_code" in self.row.grant_types
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in self.row.grant_types
+
+    def reads_under_consent(self) -> bool:
+        """A service whose card's legal basis is the citizen's consent (authorization code)."""
+        return (
+            self.row.role == ROLE_SERVICE
+            and self.card is not None
+            and self.card.legal_basis == "consent"
+        )
+
+    def credentials_basis(self) -> Basis | None:
+        """The basis a client-credentials token carries; None when the client may not have one."""
+        if self.row.role == ROLE_AGENCY_ADMIN:
+            return Basis.AGENCY_ADMIN
+        if self.row.role == ROLE_SERVICE and self.card and self.card.legal_basis == "statute":
+            return Basis.STATUTE
+        return None

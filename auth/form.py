@@ -47,9 +47,15 @@ class FormPayload(OAuth2Payload):
 
 
 async def read_form(request: Request) -> FormPayload:
-    """POST: the url-encoded body; GET (authorization endpoint, later): the query string."""
+    """POST: the url-encoded body; GET (authorization endpoint): the query string."""
+    return FormPayload(await read_pairs(request))
+
+
+async def read_pairs(request: Request) -> list[tuple[str, str]]:
+    """The parameters in order, repeats kept: the authorization endpoint decides about repeats
+    itself, since a repeated client_id or redirect_uri must not be redirected to."""
     if request.method == "GET":
-        return _parse(request.url.query)
+        return _pairs(request.url.query)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_CONTENT_TYPE:
         raise FormError(f"Content-Type must be {FORM_CONTENT_TYPE}.")
@@ -62,15 +68,14 @@ async def read_form(request: Request) -> FormPayload:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormError("Request body is not UTF-8.") from exc
-    return _parse(text)
+    return _pairs(text)
 
 
-def _parse(text: str) -> FormPayload:
+def _pairs(text: str) -> list[tuple[str, str]]:
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as exc:
         raise FormError("Malformed or oversized parameter list.") from exc
-    return FormPayload(pairs)
 
 
 class StarletteOAuth2Request(OAuth2Request):

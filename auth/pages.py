@@ -1,9 +1,201 @@
-"""The citizen's HTML pages: login, consent screen, own consents. (Routes filled in below.)"""
+"""The citizen's HTML pages: login, logout, the consent screen (auth/consent_page.py) and the
+citizen's own consents. Handlers find their dependencies on `request.app.state.gateway`.
+
+Every POST checks a CSRF token (403 otherwise) and answers 303 once it has changed something; a
+form the citizen must correct is shown again with the problem (nothing changed, nothing to
+resubmit by accident).
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from auth import sessions as browser
+from auth.consent_page import consent_screen, consent_submit
+from auth.consents import ConsentNotFound, consents_of, national_date, revoke_consent, status_of
+from auth.login import Authenticator, Outcome, PasswordAuthenticator, Throttle, attempt_login
+from store.citizen_models import BrowserSession
+from store.db import transaction
+from store.models import Agency, ServiceCard
+from web.i18n import ascii_digits, choose, text
+from web.render import csrf_refused, error_page, read_form, render, see_other
+
+HOME = "/me/consents"
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: never another origin (no open redirect), else the home page."""
+    if not value or len(value) > 2000 or not value.startswith("/"):
+        return HOME
+    # "//evil" and "/\evil" are read by browsers as another host; control characters could
+    # split headers or hide a scheme.
+    if value.startswith(("//", "/\\")) or any(c == "\\" or ord(c) < 0x21 for c in value):
+        return HOME
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return HOME
+    return value
+
+
+def login_url(next_path: str) -> str:
+    return f"/login?next={quote(next_path, safe='/')}"
+
+
+def _authenticator(request: Request) -> Authenticator:
+    # The lead may put a national single sign-on on the gateway; the demo's passwords otherwise.
+    gateway = request.app.state.gateway
+    found: Authenticator | None = getattr(gateway, "authenticator", None)
+    return found or PasswordAuthenticator(gateway.sessions)
+
+
+# -- login and logout ----------------------------------------------------------------------------
+
+
+def _login_page(
+    request: Request, *, next_path: str, status: int = 200, error: str | None = None,
+    national_id: str = "", headers: dict[str, str] | None = None,
+) -> Response:  # fmt: skip
+    token = browser.login_csrf(request)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        switch_params={"next": next_path} if next_path != HOME else {},
+        login_csrf=token,
+        next=next_path,
+        error=error,
+        national_id=national_id,
+    )
+    response.headers.update(headers or {})
+    browser.set_login_csrf_cookie(request, response, token)
+    return response
+
+
+async def login_form(request: Request) -> Response:
+    return _login_page(request, next_path=safe_next(request.query_params.get("next")))
+
+
+async def login_submit(request: Request) -> Response:
+    form = await read_form(request)
+    if form is None or not browser.login_csrf_valid(request, form.get("csrf_token")):
+        return csrf_refused(request)
+    next_path = safe_next(str(form.get("next") or ""))
+    national_id = ascii_digits(str(form.get("national_id") or "")).strip()[:20]
+    password = str(form.get("password") or "")[:1024]
+    gateway = request.app.state.gateway
+    result = await attempt_login(
+        _authenticator(request),
+        Throttle(gateway.sessions),
+        national_id=national_id,
+        password=password,
+        address=request.client.host if request.client else None,
+    )
+    lang, _ = choose(request)
+    if result.outcome is Outcome.MALFORMED:
+        message = text(lang, "login_malformed")
+        return _login_page(request, next_path=next_path, status=400, error=message,
+                           national_id=national_id)  # fmt: skip
+    if result.outcome is Outcome.THROTTLED:
+        minutes = max(1, -(-result.retry_after // 60))
+        message = text(lang, "login_throttled", minutes=minutes)
+        return _login_page(request, next_path=next_path, status=429, error=message,
+                           national_id=national_id,
+                           headers={"Retry-After": str(result.retry_after)})  # fmt: skip
+    if result.outcome is Outcome.INVALID:
+        message = text(lang, "login_invalid")
+        return _login_page(request, next_path=next_path, status=401, error=message,
+                           national_id=national_id)  # fmt: skip
+    # A fresh session id at every login: a planted cookie never becomes a logged-in session.
+    await browser.end_session(request)
+    session_id = await browser.start_session(gateway.sessions, result.national_id)
+    response = see_other(next_path)
+    browser.set_session_cookie(request, response, session_id)
+    response.delete_cookie(browser.LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    form = await read_form(request)
+    session = await browser.current_session(request)
+    if session is not None and (
+        form is None or not browser.csrf_valid(session, form.get("csrf_token"))
+    ):
+        return csrf_refused(request)
+    await browser.end_session(request)
+    response = see_other("/login")
+    browser.clear_session_cookie(request, response)
+    return response
+
+
+# -- the citizen's own consents ------------------------------------------------------------------
+
+
+async def my_consents(request: Request) -> Response:
+    session = await browser.current_session(request)
+    if session is None:
+        return see_other(login_url(HOME))
+    lang, _ = choose(request)
+    now = datetime.now(UTC)
+    gateway = request.app.state.gateway
+    async with gateway.sessions() as db:
+        consents = await consents_of(db, session.citizen)
+        card_ids = {consent.service_card_id for consent in consents}
+        cards = {
+            card.id: card
+            for card in await db.scalars(select(ServiceCard).where(ServiceCard.id.in_(card_ids)))
+        }
+        agencies = {agency.code: agency for agency in await db.scalars(select(Agency))}
+    rows: list[dict[str, Any]] = []
+    for consent in consents:
+        card = cards.get(consent.service_card_id)
+        agency = agencies.get(card.agency_code) if card else None
+        rows.append(
+            {
+                "id": consent.id,
+                "service": (card.name_fa if lang == "fa" else card.name_en) if card else "",
+                "agency": (agency.name_fa if lang == "fa" else agency.name_en) if agency else "",
+                "datasets": consent.datasets,
+                "child": consent.subject if consent.subject != consent.citizen else None,
+                "created": national_date(consent.created_at),
+                "expires": national_date(consent.expires_at),
+                "status": status_of(consent, now),
+                "use_count": consent.use_count,
+                "last_used": national_date(consent.last_used_at) if consent.last_used_at else None,
+            }
+        )
+    return render(request, "consents.html", session=session, consents=rows)
+
+
+async def revoke(request: Request) -> Response:
+    session: BrowserSession | None = await browser.current_session(request)
+    if session is None:
+        return see_other(login_url(HOME))
+    form = await read_form(request)
+    if form is None or not browser.csrf_valid(session, form.get("csrf_token")):
+        return csrf_refused(request)
+    try:
+        async with transaction(request.app.state.gateway.sessions) as db:
+            await revoke_consent(db, consent_id=request.path_params["consent_id"],
+                                 citizen=session.citizen)  # fmt: skip
+    except ConsentNotFound:
+        return error_page(request, 404, "not_found_title", "not_found", session=session)
+    return see_other(HOME)
 
 
 def page_routes() -> list[BaseRoute]:
-    return []
+    return [
+        Route("/login", login_form, methods=["GET"], name="login"),
+        Route("/login", login_submit, methods=["POST"], name="login_submit"),
+        Route("/logout", logout, methods=["POST"], name="logout"),
+        Route("/consent/{request_id}", consent_screen, methods=["GET"], name="consent"),
+        Route("/consent/{request_id}", consent_submit, methods=["POST"], name="consent_submit"),
+        Route(HOME, my_consents, methods=["GET"], name="my_consents"),
+        Route("/me/consents/{consent_id}/revoke", revoke, methods=["POST"], name="revoke_consent"),
+    ]

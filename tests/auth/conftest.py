@@ -136,3 +136,7 @@ async def token_for(http: httpx.AsyncClient, world: World, client_id: str, **for
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+# The OAuth protocol endpoints' fixtures (authorize, PAR, code and refresh grants, revocation...).
+from tests.auth.conftest_protocol import flow, protocol_store  # noqa: E402, F401

@@ -77,3 +77,37 @@ async def test_refused(world: World, overrides: dict, message: str) -> None:
 async def test_agency_admin_gets_admin_scope(world: World) -> None:
     client, _ = await _create(world, role="agency_admin", service_card_id=None, scopes=[])
     assert client.scopes == ["agency.admin"]
+
+
+async def test_redirect_uris_must_be_https_or_loopback(world: World) -> None:
+    for uri in ("http://school.test/cb", "https://school.test/cb#frag", "ftp://x/cb", "/cb"):
+        with pytest.raises(ValueError, match="https, or http on loopback"):
+            await _create(world, redirect_uris=[uri])
+    uris = ["https://school.test/cb", "http://127.0.0.1:8765/cb", "http://[::1]/cb"]
+    client, _ = await _create(world, redirect_uris=uris)
+    assert client.redirect_uris == uris
+
+
+async def test_private_key_jwt_client_registers_public_keys(world: World) -> None:
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key("P-256", private=True)
+    client, secret = await _create(
+        world,
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [key.as_dict(private=False)]},
+        require_par=True,
+        require_dpop=True,
+    )
+    assert secret is None and client.client_secret_hash is None
+    assert client.token_endpoint_auth_method == "private_key_jwt"
+    assert client.require_par and client.require_dpop
+    for jwks, message in (
+        (None, "public keys"),
+        ({"keys": [key.as_dict(private=True)]}, "public keys only"),
+        ({"keys": [{"kty": "EC"}]}, "unreadable"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            await _create(world, token_endpoint_auth_method="private_key_jwt", jwks=jwks)
+    with pytest.raises(ValueError, match="auth method"):
+        await _create(world, token_endpoint_auth_method="client_secret_post")

@@ -220,9 +220,27 @@ async def test_metadata_document(http: httpx.AsyncClient) -> None:
     assert document["issuer"] == ISSUER
     assert document["token_endpoint"] == f"{ISSUER}/oauth/token"
     assert document["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
-    assert document["grant_types_supported"] == ["client_credentials"]
-    assert document["token_endpoint_auth_methods_supported"] == ["client_secret_basic"]
-    assert document["response_types_supported"] == []
+    assert document["authorization_endpoint"] == f"{ISSUER}/oauth/authorize"
+    assert document["pushed_authorization_request_endpoint"] == f"{ISSUER}/oauth/par"
+    assert document["require_pushed_authorization_requests"] is False
+    assert document["revocation_endpoint"] == f"{ISSUER}/oauth/revoke"
+    assert document["introspection_endpoint"] == f"{ISSUER}/oauth/introspect"
+    assert document["grant_types_supported"] == [
+        "client_credentials",
+        "authorization_code",
+        "refresh_token",
+    ]
+    assert document["response_types_supported"] == ["code"]
+    assert document["response_modes_supported"] == ["query"]
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    methods = ["client_secret_basic", "private_key_jwt"]
+    assert document["token_endpoint_auth_methods_supported"] == methods
+    assert document["revocation_endpoint_auth_methods_supported"] == methods
+    assert document["introspection_endpoint_auth_methods_supported"] == methods
+    assert document["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "PS256"]
+    assert "ES256" in document["dpop_signing_alg_values_supported"]
+    assert not {"none", "HS256"} & set(document["dpop_signing_alg_values_supported"])
+    assert document["authorization_response_iss_parameter_supported"] is True
     assert set(document["scopes_supported"]) == {
         "civil.identity",
         "civil.birth",
@@ -233,6 +251,13 @@ async def test_metadata_document(http: httpx.AsyncClient) -> None:
         "tax.status",
         "agency.admin",
     }
+
+
+async def test_openid_configuration_is_the_same_document(http: httpx.AsyncClient) -> None:
+    metadata = await http.get("/.well-known/oauth-authorization-server")
+    discovery = await http.get("/.well-known/openid-configuration")
+    assert discovery.status_code == 200
+    assert discovery.json() == metadata.json()
 
 
 async def test_jwks_document(http: httpx.AsyncClient, world: World) -> None:

@@ -1,0 +1,267 @@
+"""The authorization endpoint (RFC 6749 §4.1.1, RFC 9126 §4) and the hand-off after consent.
+
+`/oauth/authorize` checks everything it can before a citizen sees anything, stores the request
+(`AuthorizationRequest`, single use, 10 minutes) and sends the browser to the consent screen. The
+consent screen then calls `complete_authorization` (a code for the client) or
+`deny_authorization` (`access_denied`), both answering with the URL to redirect to.
+
+Until the client and its redirect URI are known good, errors are an HTML page and never a redirect
+(an attacker must not be able to bounce a browser to a URI of its choice). After that, errors go
+back to the client with `state` and `iss` (RFC 9207), like every response of this endpoint.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from auth.authorization_request import (
+    AuthorizationError,
+    redirect_uri_problem,
+    request_uri_id,
+    response_url,
+    validate_request,
+)
+from auth.authorization_server import Client, DarvazehAuthorizationServer
+from auth.form import FormError, read_pairs
+from auth.oauth_call import aware, secret_hash
+from auth.paths import CONSENT_PATH, endpoint_url
+from store.citizen_models import Consent
+from store.db import transaction
+from store.models import OAuthClient, ServiceCard
+from store.oauth_models import AuthorizationCode, AuthorizationRequest
+
+REQUEST_LIFETIME = timedelta(minutes=10)
+CODE_LIFETIME = timedelta(seconds=60)
+# A repeat of these makes the request's destination or owner ambiguous: never redirect then.
+UNAMBIGUOUS = ("client_id", "redirect_uri", "request_uri")
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class AuthorizationRequestGone(Exception):
+    """The authorization request is unknown, already used or expired."""
+
+
+class _Refused(Exception):
+    """An error shown on a page: the client or its redirect URI cannot be trusted."""
+
+
+async def authorize(server: DarvazehAuthorizationServer, request: Request) -> Response:
+    """GET/POST /oauth/authorize."""
+    try:
+        return await _authorize(server, request)
+    except _Refused as refused:
+        return error_page(str(refused))
+
+
+async def _authorize(server: DarvazehAuthorizationServer, request: Request) -> Response:
+    try:
+        pairs = await read_pairs(request)
+    except FormError as exc:
+        raise _Refused(exc.description) from exc
+    values: defaultdict[str, list[str]] = defaultdict(list)
+    for name, value in pairs:
+        values[name].append(value)
+    repeated = sorted(name for name, found in values.items() if len(found) > 1)
+    if ambiguous := [name for name in UNAMBIGUOUS if name in repeated]:
+        raise _Refused(f"Repeated parameters: {', '.join(ambiguous)}.")
+    params = {name: found[0] for name, found in values.items()}
+    client_id = params.get("client_id")
+    if not client_id:
+        raise _Refused("The request names no client (client_id).")
+    now = server.now()
+    async with transaction(server.sessions) as session:
+        client = await load_client(session, client_id)
+        if client is None:
+            raise _Refused("Unknown or disabled client.")
+        pushed = "request_uri" in params
+        if pushed:
+            # RFC 9126 §4: the pushed parameters are the request; the others are ignored.
+            params = await _claim_pushed(session, client, params["request_uri"], now)
+            repeated = []
+        redirect_uri = params.get("redirect_uri")
+        if problem := redirect_uri_problem(client, redirect_uri):
+            raise _Refused(problem)
+        assert redirect_uri is not None
+        state = None if "state" in repeated else params.get("state")
+        try:
+            if repeated:
+                raise AuthorizationError(
+                    "invalid_request", f"Repeated parameters: {', '.join(repeated)}."
+                )
+            if client.row.require_par and not pushed:
+                raise AuthorizationError(
+                    "invalid_request", "This client must push its authorization requests (PAR)."
+                )
+            normal = validate_request(params, client)
+        except AuthorizationError as error:
+            url = response_url(
+                redirect_uri,
+                server.issuer,
+                error=error.error,
+                error_description=error.description,
+                state=state,
+            )
+            return RedirectResponse(url, status_code=303)
+        normal["iss"] = server.issuer
+        pending = AuthorizationRequest(
+            id=secrets.token_urlsafe(32),
+            client_id=client.client_id,
+            params=normal,
+            pushed=False,
+            created_at=now,
+            expires_at=now + REQUEST_LIFETIME,
+        )
+        session.add(pending)
+    consent = endpoint_url(server.issuer, CONSENT_PATH.format(request_id=pending.id))
+    return RedirectResponse(consent, status_code=303)
+
+
+async def load_client(session: AsyncSession, client_id: str) -> Client | None:
+    found = (
+        await session.execute(
+            select(OAuthClient, ServiceCard)
+            .outerjoin(ServiceCard, OAuthClient.service_card_id == ServiceCard.id)
+            .where(OAuthClient.client_id == client_id, OAuthClient.enabled.is_(True))
+        )
+    ).first()
+    return Client(found[0], found[1]) if found else None
+
+
+async def _claim_pushed(
+    session: AsyncSession, client: Client, request_uri: str, now: datetime
+) -> dict[str, str]:
+    """The parameters pushed under `request_uri`; it is used up (single use, RFC 9126 §4)."""
+    request_id = request_uri_id(request_uri)
+    row = await session.get(AuthorizationRequest, request_id) if request_id else None
+    if row is None or not row.pushed:
+        raise _Refused("The request_uri is unknown.")
+    if row.client_id != client.client_id:
+        raise _Refused("The request_uri was issued to another client.")
+    if row.used_at is not None:
+        raise _Refused("The request_uri was already used.")
+    if aware(row.expires_at) <= now:
+        raise _Refused("The request_uri has expired.")
+    await _claim(session, row.id, now, pushed=True)
+    return dict(row.params)
+
+
+async def _claim(session: AsyncSession, request_id: str, now: datetime, *, pushed: bool) -> None:
+    # A conditional update: of two concurrent uses, only one matches.
+    claimed = await session.execute(
+        update(AuthorizationRequest)
+        .where(
+            AuthorizationRequest.id == request_id,
+            AuthorizationRequest.pushed.is_(pushed),
+            AuthorizationRequest.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if pushed:
+            raise _Refused("The request_uri was already used.")
+        raise AuthorizationRequestGone()
+
+
+async def _claim_pending(
+    session: AsyncSession, request_id: str, now: datetime
+) -> AuthorizationRequest:
+    row = await session.get(AuthorizationRequest, request_id)
+    if row is None or row.pushed or row.used_at is not None or aware(row.expires_at) <= now:
+        raise AuthorizationRequestGone()
+    await _claim(session, request_id, now, pushed=False)
+    return row
+
+
+async def complete_authorization(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    request_id: str,
+    citizen: str,
+    subject: str,
+    datasets: list[str],
+    consent_id: str,
+    now: datetime | None = None,
+) -> str:
+    """Issue the code for an approved request; returns the client's redirect URL.
+
+    `datasets` (what the citizen left ticked) must be within the request and the consent.
+    Raises AuthorizationRequestGone when the request is unknown, used or expired, and ValueError
+    when the consent does not belong to this request (the request then stays usable).
+    """
+    now = now or datetime.now(UTC)
+    granted = sorted(set(datasets))
+    async with transaction(sessions) as session:
+        row = await _claim_pending(session, request_id, now)
+        params: dict[str, Any] = row.params
+        if not granted or not set(granted) <= set(params["scope"].split()):
+            raise ValueError("the granted datasets must be a non-empty part of those requested")
+        consent = await session.get(Consent, consent_id)
+        if (
+            consent is None
+            or consent.client_id != row.client_id
+            or consent.citizen != citizen
+            or consent.subject != subject
+            or not set(granted) <= set(consent.datasets)
+        ):
+            raise ValueError("the consent does not match this authorization request")
+        code = secrets.token_urlsafe(32)
+        session.add(
+            AuthorizationCode(
+                code_hash=secret_hash(code),
+                client_id=row.client_id,
+                citizen=citizen,
+                consent_id=consent_id,
+                redirect_uri=params["redirect_uri"],
+                scope=" ".join(granted),
+                code_challenge=params["code_challenge"],
+                dpop_jkt=params.get("dpop_jkt"),
+                created_at=now,
+                expires_at=now + CODE_LIFETIME,
+            )
+        )
+    return response_url(params["redirect_uri"], params["iss"], code=code, state=params.get("state"))
+
+
+async def deny_authorization(
+    sessions: async_sessionmaker[AsyncSession], *, request_id: str, now: datetime | None = None
+) -> str:
+    """The citizen said no: `access_denied` back to the client (the request is used up)."""
+    now = now or datetime.now(UTC)
+    async with transaction(sessions) as session:
+        row = await _claim_pending(session, request_id, now)
+        params: dict[str, Any] = row.params
+    return response_url(
+        params["redirect_uri"],
+        params["iss"],
+        error="access_denied",
+        error_description="The citizen did not consent.",
+        state=params.get("state"),
+    )
+
+
+def error_page(description: str, status_code: int = 400) -> HTMLResponse:
+    """A page for the person at the browser; the client gets nothing (no redirect)."""
+    text = html.escape(description)
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Authorization request refused</title></head><body>"
+        '<h1 lang="fa" dir="rtl">درخواست مجوز پذیرفته نشد</h1>'
+        "<h1>Authorization request refused</h1>"
+        f"<p>{text}</p><p>Return to the service you came from and try again.</p>"
+        "</body></html>"
+    )
+    return HTMLResponse(body, status_code=status_code, headers=PAGE_HEADERS)

@@ -1,0 +1,41 @@
+"""The citizen's consents as GraphQL: `me { consents }` and `revokeConsent`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="ACTIVE until revoked or until it expires.")
+class ConsentStatus(Enum):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+
+
+@strawberry.type(description="A public service as its service card describes it.")
+class ServiceCard:
+    id: strawberry.ID
+    agency: str
+    name_fa: str
+    name_en: str
+    purpose_fa: str
+    purpose_en: str
+
+
+@strawberry.type(description="What a citizen allowed a service to read, for whom and how long.")
+class Consent:
+    id: strawberry.ID
+    client_id: str
+    service: ServiceCard
+    datasets: list[str]
+    on_behalf_of: str | None = strawberry.field(
+        description="The minor child's national code when a parent consented for them."
+    )
+    created_at: datetime
+    expires_at: datetime
+    status: ConsentStatus
+    use_count: int
+    last_used_at: datetime | None

@@ -1,0 +1,1 @@
+"""Templates, static files and translations of the HTML pages."""

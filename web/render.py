@@ -1,0 +1,108 @@
+"""HTML responses of the citizen pages: Jinja2 templates in the chosen language, with the security
+headers every page carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from auth.sessions import csrf_token, secure_cookies
+from store.citizen_models import BrowserSession
+from web import i18n
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# No script, no frame, nothing from elsewhere; no referrer (consent URLs carry request ids);
+# never cached (pages show personal data and one-time forms).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+MAX_FORM_FIELDS = 50
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    session: BrowserSession | None = None,
+    switch_params: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """The page in the request's language; `switch_params` is the query the language switch
+    keeps (default: this request's query)."""
+    lang, remember = i18n.choose(request)
+    other = "en" if lang == "fa" else "fa"
+    params = dict(request.query_params if switch_params is None else switch_params)
+    params.pop("lang", None)
+    params["lang"] = other
+    html = _env.get_template(template).render(
+        lang=lang,
+        dir=i18n.DIRECTION[lang],
+        other_lang=other,
+        other_lang_name=i18n.LANGUAGE_NAME[other],
+        switch_url=f"{request.url.path}?{urlencode(params)}",
+        t=partial(i18n.text, lang),
+        dataset_name=partial(i18n.dataset_name, lang),
+        digits=partial(i18n.digits, lang),
+        format_date=partial(i18n.format_date, lang),
+        citizen=session.citizen if session else None,
+        csrf=csrf_token(session) if session else "",
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    if remember:
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_MAX_AGE,
+            path="/",
+            secure=secure_cookies(request),
+            samesite="lax",
+        )
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """The answer to every successful POST (and to pages that need a login first)."""
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def error_page(
+    request: Request, status: int, title_key: str, body_key: str, **kw: Any
+) -> HTMLResponse:
+    return render(
+        request, "error.html", status=status, title_key=title_key, body_key=body_key, **kw
+    )
+
+
+def csrf_refused(request: Request) -> HTMLResponse:
+    return error_page(request, 403, "csrf_title", "csrf")
+
+
+async def read_form(request: Request) -> FormData | None:
+    """The posted form, or None when it is not one we accept (too many fields, files, garbage)."""
+    try:
+        return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=16_384)
+    except Exception:  # python-multipart raises several kinds; any of them is a bad request
+        return None
