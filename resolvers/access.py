@@ -31,6 +31,10 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
     """Pure policy: no I/O, so every field can afford it."""
     if principal is None:
         return Decision(False, ErrorCode.UNAUTHENTICATED, "a valid access token is required")
+    if principal.basis is Basis.CONSENT and principal.consent_status != "ACTIVE":
+        # A token whose consent is gone reads nothing, whatever its scopes say.
+        state = (principal.consent_status or "unchecked").lower()
+        return Decision(False, ErrorCode.CONSENT_REVOKED, f"the consent is {state}")
     if dataset not in principal.scopes:
         return Decision(
             False, ErrorCode.FORBIDDEN, f"the access token does not grant dataset {dataset}"
@@ -44,9 +48,6 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
             )
         return GRANTED
     if principal.basis is Basis.CONSENT:
-        if principal.consent_status != "ACTIVE":
-            state = (principal.consent_status or "unchecked").lower()
-            return Decision(False, ErrorCode.CONSENT_REVOKED, f"the consent is {state}")
         if subject == (principal.subject or principal.citizen):
             return GRANTED
         return Decision(
