@@ -8,16 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth.consents import ACTIVE, REVOKED, status_of
 from store.citizen_models import Consent
 from store.db import transaction
 from store.oauth_models import Grant
-
-ACTIVE, REVOKED, EXPIRED = "ACTIVE", "REVOKED", "EXPIRED"
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def consent_in_force(
@@ -33,21 +27,19 @@ async def consent_in_force(
     """
     now = now or datetime.now(UTC)
     async with transaction(sessions) as session:
-        query = select(Consent.status, Consent.expires_at).where(Consent.id == consent_id)
+        query = select(Consent).where(Consent.id == consent_id)
         if grant_id is not None:
             query = query.add_columns(Grant.revoked_at).join(
                 Grant, (Grant.consent_id == Consent.id) & (Grant.id == grant_id)
             )
         row = (await session.execute(query)).one_or_none()
-        if row is None:
+        if row is None or (grant_id is not None and row.revoked_at is not None):
             return REVOKED
-        if row.status != ACTIVE or (grant_id is not None and row.revoked_at is not None):
-            return REVOKED
-        if _aware(row.expires_at) <= now:
-            return EXPIRED
-        await session.execute(
-            update(Consent)
-            .where(Consent.id == consent_id)
-            .values(use_count=Consent.use_count + 1, last_used_at=now)
-        )
-    return ACTIVE
+        status = status_of(row[0], now)
+        if status == ACTIVE:
+            await session.execute(
+                update(Consent)
+                .where(Consent.id == consent_id)
+                .values(use_count=Consent.use_count + 1, last_used_at=now)
+            )
+    return status

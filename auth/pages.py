@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from auth import sessions as browser
@@ -26,6 +26,8 @@ from store.db import transaction
 from store.models import Agency, ServiceCard
 from web.i18n import ascii_digits, choose, text
 from web.render import csrf_refused, error_page, read_form, render, see_other
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 HOME = "/me/consents"
 
@@ -189,8 +191,18 @@ async def revoke(request: Request) -> Response:
     return see_other(HOME)
 
 
+async def my_session(request: Request) -> Response:
+    """For the portal's scripts: who is logged in, and the CSRF token GraphQL POSTs must carry."""
+    row = await browser.current_session(request)
+    if row is None:
+        return JSONResponse({"error": "not logged in"}, status_code=401, headers=NO_STORE)
+    body = {"nationalId": row.citizen, "csrfToken": browser.csrf_token(row)}
+    return JSONResponse(body, headers=NO_STORE)
+
+
 def page_routes() -> list[BaseRoute]:
     return [
+        Route("/me/session", my_session, methods=["GET"], name="my_session"),
         Route("/login", login_form, methods=["GET"], name="login"),
         Route("/login", login_submit, methods=["POST"], name="login_submit"),
         Route("/logout", logout, methods=["POST"], name="logout"),

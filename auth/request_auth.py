@@ -1,5 +1,5 @@
 """Who is behind a GraphQL request: the token (Bearer or DPoP), checked against the consent it
-was issued under on every request."""
+was issued under on every request; or, without a token, the citizen's own portal session."""
 
 from __future__ import annotations
 
@@ -11,13 +11,20 @@ from starlette.requests import HTTPConnection
 from auth.consent_check import consent_in_force
 from auth.principal import CASE_REFERENCE_HEADER, Basis, Principal
 from auth.resource import AuthenticationError, authenticate
+from auth.sessions import SESSION_COOKIE, csrf_valid, current_session
+from schema.datasets import DATA_SCOPES
+
+# A cookie-authenticated POST must prove it came from our own pages (`GET /me/session` gives
+# the token); a cross-site form cannot set this header.
+CSRF_HEADER = "Darvazeh-CSRF"
+PORTAL_CLIENT = "darvazeh-portal"
 
 
 async def request_principal(connection: HTTPConnection, gateway: Any) -> Principal | None:
     """The request's principal; None without credentials. Raises AuthenticationError."""
     header = connection.headers.get("authorization")
     if header is None:
-        return None
+        return await _portal_citizen(connection)
     settings = gateway.settings
     principal = await authenticate(
         header,
@@ -39,3 +46,25 @@ async def request_principal(connection: HTTPConnection, gateway: Any) -> Princip
         )
         principal = dataclasses.replace(principal, consent_status=status)
     return principal
+
+
+async def _portal_citizen(connection: HTTPConnection) -> Principal | None:
+    """A logged-in citizen reading their own data and consents through the portal."""
+    if SESSION_COOKIE not in connection.cookies:
+        return None
+    row = await current_session(connection)  # type: ignore[arg-type]
+    if row is None:
+        return None
+    if connection.scope.get("method", "GET") != "GET" and not csrf_valid(
+        row, connection.headers.get(CSRF_HEADER)
+    ):
+        raise AuthenticationError(f"a request on a portal session needs the {CSRF_HEADER} header")
+    return Principal(
+        client_id=PORTAL_CLIENT,
+        agency="darvazeh",
+        basis=Basis.CITIZEN,
+        scopes=DATA_SCOPES,
+        token_id=f"session:{row.id_hash[:16]}",
+        citizen=row.citizen,
+        subject=row.citizen,
+    )

@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     SOURCE_UNAVAILABLE = "SOURCE_UNAVAILABLE"
     INVALID_NATIONAL_ID = "INVALID_NATIONAL_ID"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    NOT_FOUND = "NOT_FOUND"
 
 
 def field_error(code: ErrorCode, message: str, **details: object) -> GraphQLError:

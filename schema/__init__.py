@@ -8,6 +8,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from schema.mutation import Mutation
 from schema.query import Query
 
 
@@ -24,6 +25,7 @@ class DarvazehSchema(strawberry.federation.Schema):
 def build_schema() -> DarvazehSchema:
     return DarvazehSchema(
         query=Query,
+        mutation=Mutation,
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
         # Frontends send the same few documents again and again: parse and validate each once
         # (the caches live at module level, shared by the per-request extension instances).

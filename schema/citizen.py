@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from resolvers.consents import list_consents
 from resolvers.records import resolve_record
+from schema.consents import Consent
 from schema.records import (
     RECORDS,
     Address,
@@ -57,6 +59,12 @@ class Citizen:
     @strawberry.federation.field(requires_scopes=TaxStatus.REQUIRES_SCOPES)
     def tax_status(self, info: Info) -> TaxStatus | None:
         return resolve_record(info.context, self, TaxStatus)
+
+    @strawberry.field(
+        description="The citizen's consents, newest first. Only the citizen themselves sees them."
+    )
+    async def consents(self, info: Info) -> list[Consent] | None:
+        return await list_consents(info.context, self.national_id)
 
     @classmethod
     def resolve_reference(cls, national_id: str) -> Citizen:

@@ -1,0 +1,77 @@
+"""The citizen's own consents over GraphQL: listing them and revoking one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from auth.consents import ConsentNotFound, consents_of, revoke_consent, status_of
+from auth.principal import Basis, Principal
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, field_error
+from store.citizen_models import Consent as ConsentRow
+from store.db import transaction
+from store.models import ServiceCard as CardRow
+
+
+def own_citizen(context: RequestContext, national_id: str | None = None) -> Principal:
+    """The citizen acting for themselves (their portal session); nobody else sees consents."""
+    principal = context.require_principal()
+    if principal.basis is not Basis.CITIZEN or principal.citizen is None:
+        raise field_error(ErrorCode.FORBIDDEN, "only the citizen themselves sees their consents")
+    if national_id is not None and national_id != principal.citizen:
+        raise field_error(ErrorCode.FORBIDDEN, "a citizen sees only their own consents")
+    return principal
+
+
+def to_graphql(row: ConsentRow, card: CardRow, now: datetime) -> Any:
+    from schema.consents import Consent, ConsentStatus, ServiceCard
+
+    return Consent(
+        id=row.id,
+        client_id=row.client_id,
+        service=ServiceCard(
+            id=card.id,
+            agency=card.agency_code,
+            name_fa=card.name_fa,
+            name_en=card.name_en,
+            purpose_fa=card.purpose_fa,
+            purpose_en=card.purpose_en,
+        ),
+        datasets=list(row.datasets),
+        on_behalf_of=row.subject if row.subject != row.citizen else None,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        status=ConsentStatus(status_of(row, now)),
+        use_count=row.use_count,
+        last_used_at=row.last_used_at,
+    )
+
+
+async def list_consents(context: RequestContext, national_id: str) -> list[Any]:
+    principal = own_citizen(context, national_id)
+    now = datetime.now(UTC)
+    async with context.sessions() as session:
+        rows = await consents_of(session, principal.citizen)
+        ids = {row.service_card_id for row in rows}
+        cards = {
+            card.id: card
+            for card in await session.scalars(select(CardRow).where(CardRow.id.in_(ids)))
+        }
+    return [to_graphql(row, cards[row.service_card_id], now) for row in rows]
+
+
+async def revoke(context: RequestContext, consent_id: str) -> Any:
+    principal = own_citizen(context)
+    now = datetime.now(UTC)
+    try:
+        async with transaction(context.sessions) as session:
+            row = await revoke_consent(
+                session, consent_id=consent_id, citizen=principal.citizen, now=now
+            )
+            card = await session.get(CardRow, row.service_card_id)
+    except ConsentNotFound:
+        raise field_error(ErrorCode.NOT_FOUND, "you have no consent with this id") from None
+    return to_graphql(row, card, now)
