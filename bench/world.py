@@ -76,7 +76,9 @@ def register_sources(settings: Settings, education_url: str) -> dict[str, Any]:
     clients = asyncio.run(_seed(settings, education_url))
     facts = settings.var_dir / "demo.json"
     citizens = json.loads((settings.var_dir / "world.json").read_text())["citizens"]
-    write_demo_facts(facts, base_url=settings.base_url, clients=clients, citizens=citizens)
+    write_demo_facts(
+        facts, base_url=settings.base_url, clients=clients, citizens=citizens, passwords={}
+    )
     return clients
 
 

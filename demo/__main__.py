@@ -20,7 +20,13 @@ import uvicorn
 
 from datasources.registry import Registry
 from demo.agencies import load_world
-from demo.seed import AgencyUrls, register_sources, seed_gateway, write_demo_facts
+from demo.seed import (
+    AgencyUrls,
+    register_sources,
+    seed_citizen_accounts,
+    seed_gateway,
+    write_demo_facts,
+)
 from demo.world import World, generate, interesting_citizens
 from schema.records import record_specs
 from settings import Settings, get_settings
@@ -84,16 +90,27 @@ async def prepare_gateway(settings: Settings, world: World | None) -> None:
             await register_sources(registry, urls)
             facts = json.loads(facts_file.read_text())
             clients, citizens = facts["clients"], facts["citizens"]
+            # Worlds seeded before citizen logins existed get their accounts now.
+            passwords = facts.get("passwords") or await seed_citizen_accounts(
+                sessions, list(citizens.values())
+            )
             print(
                 f"demo world already seeded ({facts_file}); `python -m demo --reseed` starts over"
             )
         else:
             clients = await seed_gateway(sessions, registry, urls)
             citizens = interesting_citizens(world)
+            passwords = await seed_citizen_accounts(sessions, list(citizens.values()))
     finally:
         await registry.close()
         await engine.dispose()
-    write_demo_facts(facts_file, base_url=settings.base_url, clients=clients, citizens=citizens)
+    write_demo_facts(
+        facts_file,
+        base_url=settings.base_url,
+        clients=clients,
+        citizens=citizens,
+        passwords=passwords,
+    )
     print(f"wrote {facts_file}")
 
 

@@ -6,6 +6,7 @@ Exactly what agencies would do through the registration API; the demo does it in
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.clients import create_client, hash_client_secret, new_client_secret
+from auth.login import hash_password
 from datasources.registry import Registry
 from demo import mappings
 from demo.catalogue import AGENCIES, CARDS, CLIENTS
+from store.citizen_models import CitizenAccount
 from store.models import Agency, OAuthClient, ServiceCard
 
 
@@ -149,6 +152,21 @@ async def seed_gateway(
     return clients
 
 
+async def seed_citizen_accounts(
+    sessions: async_sessionmaker[AsyncSession], national_ids: list[str]
+) -> dict[str, str]:
+    """Demo logins for the citizens of interest: a fresh random password each (only the argon2
+    hash is stored; the password goes to var/demo.json)."""
+    passwords = {
+        national_id: secrets.token_urlsafe(9) for national_id in dict.fromkeys(national_ids)
+    }
+    hashes = {nid: await hash_password(password) for nid, password in passwords.items()}
+    async with sessions() as session, session.begin():
+        for national_id, hashed in hashes.items():
+            await session.merge(CitizenAccount(national_id=national_id, password_hash=hashed))
+    return passwords
+
+
 async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
     """(Re-)register every demo source; each registration is checked and probed live."""
     for registration in source_registrations(urls):
@@ -156,9 +174,19 @@ async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
 
 
 def write_demo_facts(
-    path: Path, *, base_url: str, clients: dict[str, Any], citizens: dict[str, str]
+    path: Path,
+    *,
+    base_url: str,
+    clients: dict[str, Any],
+    citizens: dict[str, str],
+    passwords: dict[str, str],
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    facts = {"base_url": base_url, "clients": clients, "citizens": citizens}
+    facts = {
+        "base_url": base_url,
+        "clients": clients,
+        "citizens": citizens,
+        "passwords": passwords,
+    }
     path.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
     path.chmod(0o600)  # it holds client secrets
