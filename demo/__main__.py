@@ -128,13 +128,24 @@ def main() -> None:
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it to the handler it found:
     # make that handler exit normally, so the `finally` below stops the education service too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    helpers = [education]
     try:
         asyncio.run(prepare_gateway(settings, world))
+        # The demo school enrolment service, on the redirect URI registered for it.
+        helpers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "demo.school_client", "--facts",
+                 str(settings.var_dir / "demo.json")]
+            )
+        )  # fmt: skip
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
+        print("A demo service asking for consent: http://127.0.0.1:8765")
         uvicorn.run("server:app", host=settings.host, port=settings.port, log_level="info")
     finally:
-        education.terminate()
-        education.wait(timeout=10)
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=10)
 
 
 if __name__ == "__main__":
