@@ -24,6 +24,7 @@ from auth.consents import (
     create_consent,
     national_date,
 )
+from schema.datasets import Dataset
 from schema.national_id import is_valid as is_valid_national_id
 from store.citizen_models import BrowserSession, Consent
 from store.db import transaction
@@ -67,7 +68,8 @@ async def _pending(request: Request, request_id: str) -> Pending | Response:
     scope = str(row.params.get("scope") or "")
     asked = scope.split() if scope else list(client.scopes)
     allowed = set(card.datasets) & set(client.scopes)
-    requested = [name for name in dict.fromkeys(asked) if name in allowed]
+    # Shown in the standard's own order, however the client listed them.
+    requested = [d.value for d in Dataset if d.value in allowed and d.value in asked]
     return Pending(row, client, card, agency, requested)
 
 
