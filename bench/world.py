@@ -54,6 +54,8 @@ def ensure_world(var_dir: Path, count: int, *, fresh: bool) -> BenchWorld:
         saved = json.loads(marker.read_text())
         if saved.get("count") == count:
             print(f"reusing the bench world in {var_dir} ({count} citizens)")
+            # The code may be newer than the world: bring its store to the newest schema.
+            asyncio.run(upgrade_async(settings_for(var_dir, 0).store_url))
             return BenchWorld(var_dir, count, saved["ids"], saved["citizens"])
     if var_dir.exists():
         shutil.rmtree(var_dir)
