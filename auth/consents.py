@@ -199,3 +199,16 @@ async def consents_of(session: AsyncSession, citizen: str) -> list[Consent]:
         select(Consent).where(Consent.citizen == citizen).order_by(Consent.created_at.desc())
     )
     return list(rows)
+
+
+async def consents_with_cards(
+    session: AsyncSession, citizen: str
+) -> list[tuple[Consent, ServiceCard]]:
+    """The citizen's consents, newest first, each with the service card it was given for."""
+    consents = await consents_of(session, citizen)
+    ids = {consent.service_card_id for consent in consents}
+    cards = {
+        card.id: card
+        for card in await session.scalars(select(ServiceCard).where(ServiceCard.id.in_(ids)))
+    }
+    return [(consent, cards[consent.service_card_id]) for consent in consents]

@@ -19,11 +19,17 @@ from starlette.routing import BaseRoute, Route
 
 from auth import sessions as browser
 from auth.consent_page import consent_screen, consent_submit
-from auth.consents import ConsentNotFound, consents_of, national_date, revoke_consent, status_of
+from auth.consents import (
+    ConsentNotFound,
+    consents_with_cards,
+    national_date,
+    revoke_consent,
+    status_of,
+)
 from auth.login import Authenticator, Outcome, PasswordAuthenticator, Throttle, attempt_login
 from store.citizen_models import BrowserSession
 from store.db import transaction
-from store.models import Agency, ServiceCard
+from store.models import Agency
 from web.i18n import ascii_digits, choose, text
 from web.render import csrf_refused, error_page, read_form, render, see_other
 
@@ -147,21 +153,15 @@ async def my_consents(request: Request) -> Response:
     now = datetime.now(UTC)
     gateway = request.app.state.gateway
     async with gateway.sessions() as db:
-        consents = await consents_of(db, session.citizen)
-        card_ids = {consent.service_card_id for consent in consents}
-        cards = {
-            card.id: card
-            for card in await db.scalars(select(ServiceCard).where(ServiceCard.id.in_(card_ids)))
-        }
+        consents = await consents_with_cards(db, session.citizen)
         agencies = {agency.code: agency for agency in await db.scalars(select(Agency))}
     rows: list[dict[str, Any]] = []
-    for consent in consents:
-        card = cards.get(consent.service_card_id)
-        agency = agencies.get(card.agency_code) if card else None
+    for consent, card in consents:
+        agency = agencies.get(card.agency_code)
         rows.append(
             {
                 "id": consent.id,
-                "service": (card.name_fa if lang == "fa" else card.name_en) if card else "",
+                "service": card.name_fa if lang == "fa" else card.name_en,
                 "agency": (agency.name_fa if lang == "fa" else agency.name_en) if agency else "",
                 "datasets": consent.datasets,
                 "child": consent.subject if consent.subject != consent.citizen else None,

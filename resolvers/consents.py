@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from auth.consents import ConsentNotFound, consents_of, revoke_consent, status_of
+from auth.consents import ConsentNotFound, consents_with_cards, revoke_consent, status_of
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -54,13 +52,8 @@ async def list_consents(context: RequestContext, national_id: str) -> list[Any]:
     principal = own_citizen(context, national_id)
     now = datetime.now(UTC)
     async with context.sessions() as session:
-        rows = await consents_of(session, principal.citizen)
-        ids = {row.service_card_id for row in rows}
-        cards = {
-            card.id: card
-            for card in await session.scalars(select(CardRow).where(CardRow.id.in_(ids)))
-        }
-    return [to_graphql(row, cards[row.service_card_id], now) for row in rows]
+        rows = await consents_with_cards(session, principal.citizen)
+    return [to_graphql(row, card, now) for row, card in rows]
 
 
 async def revoke(context: RequestContext, consent_id: str) -> Any:
