@@ -1,7 +1,7 @@
 """Every table of the gateway store, for migrations and tests: import this, not one module."""
 
-from store import citizen_models, models, oauth_models
+from store import audit_models, citizen_models, models, oauth_models
 
 metadata = models.Base.metadata
 
-__all__ = ["citizen_models", "metadata", "models", "oauth_models"]
+__all__ = ["audit_models", "citizen_models", "metadata", "models", "oauth_models"]
