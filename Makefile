@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 export DARVAZEH_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export DARVAZEH_TEST_MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
 
-.PHONY: demo test bench lint format schema install clean
+.PHONY: demo test bench lint format schema audit-verify install clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(INSTALLED)
 
 schema: $(INSTALLED)
 	$(BIN)/python -m schema > schema.graphql
+
+# Verify the access log's hash chains (GATEWAY_DATABASE_URL or var/gateway.db); exit 1 if broken.
+audit-verify: $(INSTALLED)
+	$(BIN)/python -m audit.verify
 
 clean:
 	rm -rf var/

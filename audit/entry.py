@@ -1,0 +1,73 @@
+"""One access decision, as the access-decision function reports it to the audit writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from store.audit_models import AuditRecord
+
+# The record's columns an entry fills; the writer adds chain_id, seq, prev_hash and hash.
+_LIMITS: dict[str, int | None] = {
+    column.name: getattr(column.type, "length", None) for column in AuditRecord.__table__.columns
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    occurred_at: datetime  # aware; stored and hashed in UTC
+    request_id: str
+    client_id: str
+    client_agency: str
+    actor_kind: str  # "citizen" | "service" | "agency"
+    actor: str  # the citizen's national code, or the client id
+    subject: str  # whose data (national code)
+    datasets: tuple[str, ...]
+    fields: tuple[str, ...]  # standard field names asked for, e.g. "identity.firstName"
+    purpose: str | None  # the service card id
+    legal_basis: str  # "consent" | "statute" | "citizen" | "none"
+    consent_id: str | None
+    statute: str | None
+    case_reference: str | None
+    outcome: str  # "GRANTED" | "DENIED" | "SOURCE_ERROR"
+    reason: str | None  # the denial reason or the source's error message
+    source_agency: str | None
+    token_id: str | None
+
+    def __post_init__(self) -> None:
+        """Refuse an entry the store would refuse, so one bad entry never fails a shared commit."""
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise ValueError("AuditEntry.occurred_at must be timezone-aware")
+        for name in ("datasets", "fields"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+                raise TypeError(f"AuditEntry.{name} must be a tuple of strings")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            limit = _LIMITS.get(field.name)
+            if isinstance(value, str) and limit is not None and len(value) > limit:
+                raise ValueError(f"AuditEntry.{field.name} is longer than {limit} characters")
+
+    def row(self) -> dict[str, Any]:
+        """The record's columns from this entry (times in UTC, lists for the JSON columns)."""
+        return {
+            "occurred_at": self.occurred_at.astimezone(UTC),
+            "request_id": self.request_id,
+            "client_id": self.client_id,
+            "client_agency": self.client_agency,
+            "actor_kind": self.actor_kind,
+            "actor": self.actor,
+            "subject": self.subject,
+            "datasets": list(self.datasets),
+            "fields": list(self.fields),
+            "purpose": self.purpose,
+            "legal_basis": self.legal_basis,
+            "consent_id": self.consent_id,
+            "statute": self.statute,
+            "case_reference": self.case_reference,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "source_agency": self.source_agency,
+            "token_id": self.token_id,
+        }
