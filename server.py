@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
@@ -43,6 +44,7 @@ RELOAD_INTERVAL_SECONDS = 5.0
 PROBE_INTERVAL_SECONDS = 30.0
 
 logger = logging.getLogger("darvazeh")
+REQUEST_ID_HEADER = "Darvazeh-Request-Id"
 WEB = Path(__file__).resolve().parent / "web"
 GRAPHIQL_HTML = (WEB / "templates" / "graphiql.html").read_text()
 
@@ -57,6 +59,8 @@ class Gateway:
     registry: Registry
     keyring: KeyRing
     authorization_server: Any
+    # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
+    audit_writer: AuditWriter | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -73,9 +77,15 @@ class Gateway:
         )
         await keyring.current()
         server = build_authorization_server(sessions, keyring, settings)
-        return cls(settings, engine, sessions, registry, keyring, server)
+        writer = None
+        if settings.audit_enabled:
+            writer = AuditWriter(sessions)
+            await writer.start()
+        return cls(settings, engine, sessions, registry, keyring, server, writer)
 
     async def close(self) -> None:
+        if self.audit_writer is not None:
+            await self.audit_writer.close()
         await self.registry.close()
         await self.engine.dispose()
 
@@ -94,8 +104,9 @@ class GraphQLView(GraphQL):
             principal = await request_principal(request, gateway)
         except AuthenticationError as error:
             refusal = error
-        return RequestContext(
+        context = RequestContext(
             registry=gateway.registry,
+            audit_writer=gateway.audit_writer,
             sessions=gateway.sessions,
             principal=principal,
             auth_error=refusal.description if refusal else None,
@@ -103,6 +114,9 @@ class GraphQLView(GraphQL):
             request=request,
             response=response,
         )
+        # The id every audit record of this request carries, for the caller to quote.
+        response.headers[REQUEST_ID_HEADER] = context.request_id
+        return context
 
 
 async def healthz(request: Request) -> Response:

@@ -32,6 +32,10 @@ class Settings:
     signing_key_lifetime: int = field(
         default_factory=lambda: int(_env("GATEWAY_SIGNING_KEY_LIFETIME", str(24 * 3600)))
     )
+    # The access log. Off only to measure what it costs (`make bench`); never in service.
+    audit_enabled: bool = field(
+        default_factory=lambda: _env("GATEWAY_AUDIT", "on").lower() not in {"off", "0", "false"}
+    )
     source_timeout: float = field(
         default_factory=lambda: float(_env("GATEWAY_SOURCE_TIMEOUT", "3.0"))
     )

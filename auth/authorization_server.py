@@ -47,6 +47,7 @@ from auth.keys import KeyRing, SigningKeyPair
 from auth.oauth_call import OAuthCall, bound, current_call, current_session
 from auth.paths import TOKEN_PATH, endpoint_url
 from auth.pkce import S256CodeChallenge
+from auth.principal import Basis
 from auth.revocation import Revocation
 from auth.tokens import TokenError, issue_access_token, verify_access_token
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
@@ -291,6 +292,9 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         claims: dict[str, Any] = {"basis": basis.value, "agency": client.row.agency_code}
         if client.row.service_card_id:
             claims["service_card"] = client.row.service_card_id
+        if basis is Basis.STATUTE and client.card is not None and client.card.statute:
+            # The law it reads under, carried so every audit record can name it.
+            claims["statute"] = client.card.statute
         token, _jti, _expires_at = issue_access_token(
             current_call().key,
             issuer=self.issuer,

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.consents import ACTIVE, REVOKED, status_of
+from auth.consents import REVOKED, status_of
 from store.citizen_models import Consent
-from store.db import transaction
 from store.oauth_models import Grant
 
 
@@ -21,12 +20,13 @@ async def consent_in_force(
     grant_id: str | None,
     now: datetime | None = None,
 ) -> str:
-    """ACTIVE, REVOKED or EXPIRED for the consent behind a token; an ACTIVE use is counted.
+    """ACTIVE, REVOKED or EXPIRED for the consent behind a token.
 
-    A revoked grant (code or refresh-token reuse, token revocation) counts as REVOKED.
+    A revoked grant (code or refresh-token reuse, token revocation) counts as REVOKED. A read:
+    uses are counted from the access log (auth.consents.consent_usage), not written here.
     """
     now = now or datetime.now(UTC)
-    async with transaction(sessions) as session:
+    async with sessions() as session:
         query = select(Consent).where(Consent.id == consent_id)
         if grant_id is not None:
             query = query.add_columns(Grant.revoked_at).join(
@@ -35,11 +35,4 @@ async def consent_in_force(
         row = (await session.execute(query)).one_or_none()
         if row is None or (grant_id is not None and row.revoked_at is not None):
             return REVOKED
-        status = status_of(row[0], now)
-        if status == ACTIVE:
-            await session.execute(
-                update(Consent)
-                .where(Consent.id == consent_id)
-                .values(use_count=Consent.use_count + 1, last_used_at=now)
-            )
-    return status
+        return status_of(row[0], now)

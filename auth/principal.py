@@ -28,7 +28,8 @@ class Principal:
     # The citizen behind the token (consent or self), None for statutory and admin clients.
     citizen: str | None = None
     consent_id: str | None = None
-    # Statutory reads name the case they are made for, per request.
+    # Statutory reads name the law (from the service card) and, per request, the case.
+    statute: str | None = None
     case_reference: str | None = None
     # Consent tokens: the Grant they were issued under, and whose data they read (the citizen,
     # or the child a parent consented for).

@@ -145,6 +145,7 @@ def _principal(claims: dict[str, Any], case_reference: str | None, jkt: str | No
         service_card=_optional_str(claims.get("service_card")),
         citizen=_optional_str(claims.get("citizen")),
         consent_id=_optional_str(claims.get("consent_id")),
+        statute=_optional_str(claims.get("statute")),
         case_reference=reference,
         grant_id=_optional_str(claims.get("grant")),
         subject=_optional_str(claims.get("subject")),

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import Adapter, MappingError, RecordOrError, SourceError
@@ -329,6 +330,15 @@ class Registry:
         found = {result.source_id: result for result in results}
         if not found:
             return found
+        try:
+            await self._record_probes(found)
+        except IntegrityError:
+            # Another worker recorded the same sources' first probes at the same moment; its
+            # results are as fresh as ours.
+            logger.debug("probe results raced another worker's; keeping theirs")
+        return found
+
+    async def _record_probes(self, found: dict[str, ProbeResult]) -> None:
         async with transaction(self._sessions) as session:
             stored = set(
                 await session.scalars(select(DataSource.id).where(DataSource.id.in_(list(found))))
@@ -345,7 +355,6 @@ class Registry:
                         probed_at=result.probed_at,
                     )
                 )
-        return found
 
     async def _probe(self, source: Source) -> ProbeResult:
         started = time.perf_counter()

@@ -27,6 +27,9 @@ class RequestContext:
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The access log's group-committing writer; None only when audit is switched off (benchmarks).
+    audit_writer: Any = None
+    audit_entries: list[Any] = field(default_factory=list, init=False)
     loaders: SourceLoaders = field(init=False)
     _decisions: dict[tuple[str, Dataset], Decision] = field(default_factory=dict, init=False)
 

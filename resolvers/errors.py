@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     INVALID_NATIONAL_ID = "INVALID_NATIONAL_ID"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
+    AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
 
 
 def field_error(code: ErrorCode, message: str, **details: object) -> GraphQLError:

@@ -9,70 +9,47 @@ and hands the executor citizens whose record fields resolve without awaiting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from strawberry.types import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
-
+from resolvers.audit_trail import log_read
 from resolvers.context import RequestContext
-from resolvers.records import build_record, denied_datasets, unavailable
-
-
-def _skipped(selection: SelectedField | InlineFragment | FragmentSpread) -> bool:
-    directives = selection.directives or {}
-    return (
-        bool(directives.get("skip", {}).get("if"))
-        or directives.get("include", {}).get("if") is False
-    )
-
-
-def selected_names(selections: Iterable[Any]) -> set[str]:
-    """Field names selected on an object, through fragments, honouring @skip and @include."""
-    names: set[str] = set()
-    for selection in selections:
-        if _skipped(selection):
-            continue
-        if isinstance(selection, SelectedField):
-            names.add(selection.name)
-        else:
-            names |= selected_names(selection.selections)
-    return names
-
-
-def requested_records(info: Info, records: dict[str, type]) -> list[type]:
-    """The record types the query asks of the citizens this root field returns."""
-    names = selected_names(info.selected_fields[0].selections)
-    return [records[name] for name in names if name in records]
+from resolvers.records import build_record, denied_datasets, nothing_readable, unavailable
 
 
 async def prefetch(
-    context: RequestContext, citizens: Sequence[Any], record_classes: Sequence[type]
+    context: RequestContext,
+    citizens: Sequence[Any],
+    records: Sequence[tuple[type, frozenset[str]]],
 ) -> None:
-    """Fill `citizen.prefetched[record_cls]` with the record, or the error its field will carry."""
+    """Fill `citizen.prefetched[record_cls]` with the record, or the error its field will carry.
 
-    async def one_type(record_cls: type) -> None:
-        wanted: list[tuple[Any, frozenset]] = []
+    `records` pairs each record type asked for with the fields asked of it.
+    """
+
+    async def one_type(record_cls: type, asked: frozenset[str]) -> None:
+        wanted: list[Any] = []
         for citizen in citizens:
-            denied = denied_datasets(context, citizen.national_id, record_cls)
-            if len(denied) == len(record_cls.DATASETS):  # type: ignore[attr-defined]
-                first = record_cls.DATASETS[0]  # type: ignore[attr-defined]
-                citizen.prefetched[record_cls] = context.decision(
-                    citizen.national_id, first
-                ).error()
+            refusal = nothing_readable(context, citizen.national_id, record_cls, asked)
+            if refusal is None:
+                wanted.append(citizen)
             else:
-                wanted.append((citizen, denied))
+                log_read(context, citizen.national_id, record_cls, asked)
+                citizen.prefetched[record_cls] = refusal
         if not wanted:
             return
         outcomes = await context.loaders.load_many(
             record_cls.RECORD_TYPE,  # type: ignore[attr-defined]
-            [citizen.national_id for citizen, _ in wanted],
+            [citizen.national_id for citizen in wanted],
         )
-        for (citizen, denied), outcome in zip(wanted, outcomes, strict=True):
-            citizen.prefetched[record_cls] = (
-                unavailable(outcome)
-                if isinstance(outcome, Exception)
-                else build_record(record_cls, outcome, citizen.national_id, denied)
-            )
+        for citizen, outcome in zip(wanted, outcomes, strict=True):
+            subject = citizen.national_id
+            if isinstance(outcome, Exception):
+                log_read(context, subject, record_cls, asked, error=outcome)
+                citizen.prefetched[record_cls] = unavailable(outcome)
+            else:
+                log_read(context, subject, record_cls, asked)
+                denied = denied_datasets(context, subject, record_cls)
+                citizen.prefetched[record_cls] = build_record(record_cls, outcome, subject, denied)
 
-    await asyncio.gather(*(one_type(record_cls) for record_cls in record_classes))
+    await asyncio.gather(*(one_type(record_cls, asked) for record_cls, asked in records))

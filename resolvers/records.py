@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from strawberry.types import Info
+
+from resolvers.audit_trail import asked_datasets, log_read
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from resolvers.loaders import Fetched
+from resolvers.selection import asked_fields
 from schema.standard import Provenance, RecordStatus
 
 R = TypeVar("R")
@@ -18,12 +22,23 @@ def denied_datasets(context: RequestContext, subject: str, record_cls: type) -> 
     return frozenset(d for d in datasets if not context.decision(subject, d).granted)
 
 
+def nothing_readable(
+    context: RequestContext, subject: str, record_cls: type, asked: frozenset[str]
+) -> Exception | None:
+    """The error to answer with when every dataset the query asks of the record is denied."""
+    wanted = asked_datasets(record_cls, asked)
+    refusals = [context.decision(subject, d) for d in wanted]
+    if all(not decision.granted for decision in refusals):
+        return refusals[0].error()
+    return None
+
+
 def unavailable(error: Exception) -> Exception:
     """A source's failure, as the field error clients see."""
     return field_error(ErrorCode.SOURCE_UNAVAILABLE, str(error))
 
 
-def resolve_record(context: RequestContext, citizen: Any, record_cls: type[R]) -> R | Awaitable[R]:
+def resolve_record(info: Info, citizen: Any, record_cls: type[R]) -> R | Awaitable[R]:
     """The record the root field prefetched, or an awaitable that loads it (nested citizens)."""
     if citizen.prefetched:
         ready = citizen.prefetched.get(record_cls)
@@ -31,20 +46,24 @@ def resolve_record(context: RequestContext, citizen: Any, record_cls: type[R]) -
             if isinstance(ready, Exception):
                 raise ready
             return ready
-    return load_record(context, citizen.national_id, record_cls)
+    return load_record(info.context, citizen.national_id, record_cls, asked_fields(info))
 
 
-async def load_record(context: RequestContext, subject: str, record_cls: type[R]) -> R:
-    datasets = record_cls.DATASETS  # type: ignore[attr-defined]
-    denied = denied_datasets(context, subject, record_cls)
-    if len(denied) == len(datasets):
-        # Nothing of the record may be read: no source is called.
-        raise context.decision(subject, datasets[0]).error()
+async def load_record(
+    context: RequestContext, subject: str, record_cls: type[R], asked: frozenset[str]
+) -> R:
+    refusal = nothing_readable(context, subject, record_cls, asked)
+    if refusal is not None:
+        # Nothing asked of the record may be read: no source is called.
+        log_read(context, subject, record_cls, asked)
+        raise refusal
     try:
         fetched = await context.loaders.load(record_cls.RECORD_TYPE, subject)  # type: ignore[attr-defined]
     except Exception as error:  # SourceError or NoSource: the agency's fields go null
+        log_read(context, subject, record_cls, asked, error=error)
         raise unavailable(error) from None
-    return build_record(record_cls, fetched, subject, denied)
+    log_read(context, subject, record_cls, asked)
+    return build_record(record_cls, fetched, subject, denied_datasets(context, subject, record_cls))
 
 
 def build_record(record_cls: type[R], fetched: Fetched, subject: str, denied: frozenset) -> R:

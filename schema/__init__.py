@@ -8,6 +8,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from resolvers.audit_flush import AuditFlush
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -29,5 +30,9 @@ def build_schema() -> DarvazehSchema:
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
         # Frontends send the same few documents again and again: parse and validate each once
         # (the caches live at module level, shared by the per-request extension instances).
-        extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            AuditFlush,
+        ],
     )

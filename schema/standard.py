@@ -82,10 +82,10 @@ def _field_spec(name: str, annotation: Any, required: bool) -> FieldSpec:
 def record(record_type: RecordType, *, description: str) -> Any:
     """Declare a standard record type: a Strawberry type plus what the gateway derives from it.
 
-    Sets on the class: RECORD_TYPE, DATASETS (in field order), REQUIRES_SCOPES (any one of them
-    lets the record be fetched), FIELDS ((python name, standard name, enum or None) of each mapped
-    field) and
-    SPEC (what a source mapping must provide, for `datasources/`).
+    Sets on the class: RECORD_TYPE, DATASETS (in field order), FIELD_DATASETS (GraphQL field name
+    -> its dataset), REQUIRES_SCOPES (any one of them lets the record be fetched), FIELDS ((python
+    name, standard name, enum or None) of each mapped field) and SPEC (what a source mapping must
+    provide, for `datasources/`).
     """
 
     def wrap(cls: type[R]) -> type[R]:
@@ -95,6 +95,7 @@ def record(record_type: RecordType, *, description: str) -> Any:
         typed = strawberry.type(cls, description=description)
         hints = typing.get_type_hints(cls, localns={"Citizen": object})
         datasets: list[Dataset] = []
+        field_datasets: dict[str, Dataset] = {}
         mapped: list[tuple[str, str, type[Enum] | None]] = []
         specs: list[FieldSpec] = []
         for field in typed.__strawberry_definition__.fields:  # type: ignore[attr-defined]
@@ -103,6 +104,7 @@ def record(record_type: RecordType, *, description: str) -> Any:
                 continue
             if dataset not in datasets:
                 datasets.append(dataset)
+            field_datasets[to_camel_case(field.python_name)] = dataset
             if field.base_resolver is None:
                 name = to_camel_case(field.python_name)
                 hint = hints[field.python_name]
@@ -114,6 +116,7 @@ def record(record_type: RecordType, *, description: str) -> Any:
                 field.extensions = [e for e in field.extensions if not isinstance(e, AccessGuard)]
         typed.RECORD_TYPE = record_type  # type: ignore[attr-defined]
         typed.DATASETS = tuple(datasets)  # type: ignore[attr-defined]
+        typed.FIELD_DATASETS = field_datasets  # type: ignore[attr-defined]
         typed.REQUIRES_SCOPES = [[dataset.value] for dataset in datasets]  # type: ignore[attr-defined]
         typed.FIELDS = tuple(mapped)  # type: ignore[attr-defined]
         typed.SPEC = RecordSpec(record_type.value, tuple(specs))  # type: ignore[attr-defined]
