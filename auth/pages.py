@@ -21,6 +21,7 @@ from auth import sessions as browser
 from auth.consent_page import consent_screen, consent_submit
 from auth.consents import (
     ConsentNotFound,
+    consent_usage,
     consents_with_cards,
     national_date,
     revoke_consent,
@@ -154,10 +155,12 @@ async def my_consents(request: Request) -> Response:
     gateway = request.app.state.gateway
     async with gateway.sessions() as db:
         consents = await consents_with_cards(db, session.citizen)
+        usage = await consent_usage(db, [consent.id for consent, _ in consents])
         agencies = {agency.code: agency for agency in await db.scalars(select(Agency))}
     rows: list[dict[str, Any]] = []
     for consent, card in consents:
         agency = agencies.get(card.agency_code)
+        use_count, last_used = usage[consent.id]
         rows.append(
             {
                 "id": consent.id,
@@ -168,8 +171,8 @@ async def my_consents(request: Request) -> Response:
                 "created": national_date(consent.created_at),
                 "expires": national_date(consent.expires_at),
                 "status": status_of(consent, now),
-                "use_count": consent.use_count,
-                "last_used": national_date(consent.last_used_at) if consent.last_used_at else None,
+                "use_count": use_count,
+                "last_used": national_date(last_used) if last_used else None,
             }
         )
     return render(request, "consents.html", session=session, consents=rows)
@@ -201,6 +204,8 @@ async def my_session(request: Request) -> Response:
 
 
 def page_routes() -> list[BaseRoute]:
+    from auth.tracker_page import data_access  # imported here: it imports this module
+
     return [
         Route("/me/session", my_session, methods=["GET"], name="my_session"),
         Route("/login", login_form, methods=["GET"], name="login"),
@@ -210,4 +215,5 @@ def page_routes() -> list[BaseRoute]:
         Route("/consent/{request_id}", consent_submit, methods=["POST"], name="consent_submit"),
         Route(HOME, my_consents, methods=["GET"], name="my_consents"),
         Route("/me/consents/{consent_id}/revoke", revoke, methods=["POST"], name="revoke_consent"),
+        Route("/me/data-access", data_access, methods=["GET"], name="data_access"),
     ]

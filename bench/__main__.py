@@ -68,14 +68,14 @@ def load(target: Server, ids_file: Path, access_token: str, **options: Any) -> d
 
 
 def interleave(
-    servers: tuple[Server, Server],
+    servers: tuple[Server, ...],
     education: Server,
     token_of: Any,
     rounds: int,
     ids_file: Path,
     **options: Any,
 ) -> list[dict[str, Any]]:
-    """Rounds a, b, a, b, ...: drift on a shared machine lands on both sides alike.
+    """Rounds a, b, a, b, ...: drift on a shared machine lands on every side alike.
 
     Each run also records the CPU the server and the education service spent per request
     (warm-up included, so a slight over-estimate, alike on both sides)."""
@@ -106,6 +106,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
     ids_file = world.ids_file
     ids_file.write_text(json.dumps(world.ids))
     gateway_port, bare_port, education_port = free_port(), free_port(), free_port()
+    unaudited_port = free_port()
     settings = settings_for(var_dir, gateway_port)
     with contextlib.ExitStack() as stack:
         education = stack.enter_context(
@@ -125,6 +126,11 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             running("gateway", uvicorn_command("server:app", gateway_port), gateway_port,
                     gateway_env, log_dir)
         )  # fmt: skip
+        # The same gateway with its access log off, only to measure what the log costs.
+        unaudited = stack.enter_context(
+            running("gateway-audit-off", uvicorn_command("server:app", unaudited_port),
+                    unaudited_port, gateway_env | {"GATEWAY_AUDIT": "off"}, log_dir)
+        )  # fmt: skip
         bare_env = {"BENCH_VAR_DIR": str(var_dir), "BENCH_EDUCATION_URL": education.url}
         bare = stack.enter_context(
             running("bare", uvicorn_command("bench.bare:app", bare_port), bare_port, bare_env,
@@ -139,7 +145,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         print(f"answers compared for {len(sample)} citizens: {len(differing)} differ {differing}")
         print(f"(a)/(b) one citizen, {args.concurrency} clients, {args.duration:g} s rounds")
         rounds = interleave(
-            (gateway, bare), education, token_of, args.rounds, ids_file,
+            (gateway, unaudited, bare), education, token_of, args.rounds, ids_file,
             mode="single", duration=args.duration, concurrency=args.concurrency,
         )  # fmt: skip
         print(f"(c) 100 citizens, one client, {args.batch_requests} queries per round")

@@ -24,6 +24,8 @@ import httpx
 
 CASE_REFERENCE = "BENCH-1405-0001"
 BATCH = 100
+# The gateway, the same gateway with its access log off (to measure what audit costs), the bare one.
+TARGETS = ("gateway", "gateway-audit-off", "bare")
 MAX_CONCURRENCY = 64
 MAX_DURATION = 60.0
 MAX_REQUESTS = 10_000
@@ -45,7 +47,7 @@ BATCH_QUERY = f"query Citizens($ids: [String!]!) {{ citizens(nationalIds: $ids) 
 
 def request_for(target: str, mode: str, ids: list[str]) -> tuple[str, str, Any]:
     """(method, path, json body or None) of one request for ids (one id in single mode)."""
-    if target == "gateway":
+    if target.startswith("gateway"):
         if mode == "single":
             return "POST", "/graphql", {"query": SINGLE_QUERY, "variables": {"id": ids[0]}}
         return "POST", "/graphql", {"query": BATCH_QUERY, "variables": {"ids": ids}}
@@ -64,7 +66,7 @@ def id_groups(ids: list[str], mode: str) -> list[list[str]]:
 async def run(args: argparse.Namespace, ids: list[str]) -> dict[str, Any]:
     groups = itertools.cycle(id_groups(ids, args.mode))
     headers = {"Content-Type": "application/json"}
-    if args.target == "gateway":
+    if args.target.startswith("gateway"):
         headers |= {
             "Authorization": f"Bearer {args.token}",
             "Darvazeh-Case-Reference": CASE_REFERENCE,
@@ -120,7 +122,7 @@ async def run(args: argparse.Namespace, ids: list[str]) -> dict[str, Any]:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--target", choices=("gateway", "bare"), required=True)
+    parser.add_argument("--target", choices=TARGETS, required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--ids-file", required=True)
     parser.add_argument("--token", default="")

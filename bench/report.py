@@ -38,8 +38,10 @@ def figures(rounds: list[dict[str, Any]], batch: list[dict[str, Any]]) -> dict[s
         return [r[key] for r in runs if r["target"] == target and r.get(key) is not None]
 
     gateway_rps = of(rounds, "gateway", "requests_per_second")
+    unaudited_rps = of(rounds, "gateway-audit-off", "requests_per_second")
     bare_rps = of(rounds, "bare", "requests_per_second")
     per_round = [g / b for g, b in zip(gateway_rps, bare_rps, strict=False) if b]
+    audit_per_round = [1 - g / u for g, u in zip(gateway_rps, unaudited_rps, strict=False) if u]
     gateway_batch = of(batch, "gateway", "latency_median_ms")
     bare_batch = of(batch, "bare", "latency_median_ms")
     return {
@@ -49,6 +51,17 @@ def figures(rounds: list[dict[str, Any]], batch: list[dict[str, Any]]) -> dict[s
             "value": round(median(gateway_rps) / median(bare_rps), 3) if bare_rps else None,
             "unit": "gateway/bare (medians)",
             "per_round": [round(r, 3) for r in per_round],
+        },
+        "single_gateway_audit_off_rps": {
+            "value": median(unaudited_rps) if unaudited_rps else None,
+            "unit": "requests/s",
+        },
+        "audit_cost": {
+            "value": round(1 - median(gateway_rps) / median(unaudited_rps), 3)
+            if unaudited_rps
+            else None,
+            "unit": "share of throughput lost to the access log (1 - audited/unaudited)",
+            "per_round": [round(r, 3) for r in audit_per_round],
         },
         "single_gateway_latency_median": {
             "value": median(of(rounds, "gateway", "latency_median_ms")),
@@ -87,6 +100,16 @@ def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("1 citizen, 7 records: gateway", f"{f['single_gateway_rps']['value']:.0f}", "req/s"),
         ("1 citizen, 7 records: bare Starlette", f"{f['single_bare_rps']['value']:.0f}", "req/s"),
         ("ratio gateway / bare (target >= 0.5)", f"{f['single_ratio']['value']:.2f}", ""),
+        (
+            "1 citizen: gateway, access log off",
+            f"{f['single_gateway_audit_off_rps']['value']:.0f}",
+            "req/s",
+        ),
+        (
+            "audit cost: 1 - on/off (target < 10%)",
+            f"{f['audit_cost']['value'] * 100:.1f}",
+            "%",
+        ),
         ("1 citizen: gateway CPU per request", _ms(f["single_gateway_cpu_per_request"]), "ms"),
         ("1 citizen: bare CPU per request", _ms(f["single_bare_cpu_per_request"]), "ms"),
         ("100 citizens: gateway latency", _ms(f["batch100_gateway_latency_median"]), "ms (median)"),

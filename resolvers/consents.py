@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from auth.consents import ConsentNotFound, consents_with_cards, revoke_consent, status_of
+from auth.consents import (
+    ConsentNotFound,
+    consent_usage,
+    consents_with_cards,
+    revoke_consent,
+    status_of,
+)
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -24,7 +30,11 @@ def own_citizen(context: RequestContext, national_id: str | None = None) -> Prin
     return principal
 
 
-def to_graphql(row: ConsentRow, card: CardRow, now: datetime) -> Any:
+Usage = tuple[int, datetime | None]
+
+
+def to_graphql(row: ConsentRow, card: CardRow, now: datetime, usage: Usage) -> Any:
+    """The consent as GraphQL; `usage` (use count, last use) comes from the access log."""
     from schema.consents import Consent, ConsentStatus, ServiceCard
 
     return Consent(
@@ -43,8 +53,8 @@ def to_graphql(row: ConsentRow, card: CardRow, now: datetime) -> Any:
         created_at=row.created_at,
         expires_at=row.expires_at,
         status=ConsentStatus(status_of(row, now)),
-        use_count=row.use_count,
-        last_used_at=row.last_used_at,
+        use_count=usage[0],
+        last_used_at=usage[1],
     )
 
 
@@ -53,7 +63,8 @@ async def list_consents(context: RequestContext, national_id: str) -> list[Any]:
     now = datetime.now(UTC)
     async with context.sessions() as session:
         rows = await consents_with_cards(session, principal.citizen)
-    return [to_graphql(row, card, now) for row, card in rows]
+        usage = await consent_usage(session, [row.id for row, _ in rows])
+    return [to_graphql(row, card, now, usage[row.id]) for row, card in rows]
 
 
 async def revoke(context: RequestContext, consent_id: str) -> Any:
@@ -65,6 +76,7 @@ async def revoke(context: RequestContext, consent_id: str) -> Any:
                 session, consent_id=consent_id, citizen=principal.citizen, now=now
             )
             card = await session.get(CardRow, row.service_card_id)
+            usage = await consent_usage(session, [row.id])
     except ConsentNotFound:
         raise field_error(ErrorCode.NOT_FOUND, "you have no consent with this id") from None
-    return to_graphql(row, card, now)
+    return to_graphql(row, card, now, usage[row.id])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.consents import list_consents
 from resolvers.records import resolve_record
+from resolvers.tracker import list_data_accesses
+from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema.consents import Consent
 from schema.records import (
     RECORDS,
@@ -20,6 +23,12 @@ from schema.records import (
     SchoolEnrollment,
     TaxStatus,
 )
+from schema.tracker import DataAccessConnection
+
+Since = Annotated[
+    datetime | None, strawberry.argument(name="from", description="From this instant on.")
+]
+Until = Annotated[datetime | None, strawberry.argument(description="Before this instant.")]
 
 
 @strawberry.federation.type(
@@ -34,37 +43,56 @@ class Citizen:
     # Record resolvers are synchronous: they return a prefetched record, or an awaitable.
     @strawberry.federation.field(requires_scopes=Identity.REQUIRES_SCOPES)
     def identity(self, info: Info) -> Identity | None:
-        return resolve_record(info.context, self, Identity)
+        return resolve_record(info, self, Identity)
 
     @strawberry.federation.field(requires_scopes=Birth.REQUIRES_SCOPES)
     def birth(self, info: Info) -> Birth | None:
-        return resolve_record(info.context, self, Birth)
+        return resolve_record(info, self, Birth)
 
     @strawberry.federation.field(requires_scopes=Death.REQUIRES_SCOPES)
     def death(self, info: Info) -> Death | None:
-        return resolve_record(info.context, self, Death)
+        return resolve_record(info, self, Death)
 
     @strawberry.federation.field(requires_scopes=Address.REQUIRES_SCOPES)
     def address(self, info: Info) -> Address | None:
-        return resolve_record(info.context, self, Address)
+        return resolve_record(info, self, Address)
 
     @strawberry.federation.field(requires_scopes=Insurance.REQUIRES_SCOPES)
     def insurance(self, info: Info) -> Insurance | None:
-        return resolve_record(info.context, self, Insurance)
+        return resolve_record(info, self, Insurance)
 
     @strawberry.federation.field(requires_scopes=SchoolEnrollment.REQUIRES_SCOPES)
     def school_enrollment(self, info: Info) -> SchoolEnrollment | None:
-        return resolve_record(info.context, self, SchoolEnrollment)
+        return resolve_record(info, self, SchoolEnrollment)
 
     @strawberry.federation.field(requires_scopes=TaxStatus.REQUIRES_SCOPES)
     def tax_status(self, info: Info) -> TaxStatus | None:
-        return resolve_record(info.context, self, TaxStatus)
+        return resolve_record(info, self, TaxStatus)
 
     @strawberry.field(
         description="The citizen's consents, newest first. Only the citizen themselves sees them."
     )
     async def consents(self, info: Info) -> list[Consent] | None:
         return await list_consents(info.context, self.national_id)
+
+    @strawberry.field(
+        description="Who read the citizen's data, when and why, newest first "
+        f"(at most {MAX_FIRST} a page). Only the citizen themselves sees it; `subject` names "
+        "their minor child to see the child's."
+    )
+    async def data_accesses(
+        self,
+        info: Info,
+        first: int = DEFAULT_FIRST,
+        after: str | None = None,
+        from_: Since = None,
+        to: Until = None,
+        subject: str | None = None,
+    ) -> DataAccessConnection | None:
+        return await list_data_accesses(  # type: ignore[no-any-return]
+            info.context, self.national_id, first=first, after=after, since=from_, until=to,
+            subject=subject,
+        )  # fmt: skip
 
     @classmethod
     def resolve_reference(cls, national_id: str) -> Citizen:

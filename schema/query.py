@@ -8,9 +8,13 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.errors import ErrorCode, field_error
-from resolvers.prefetch import prefetch, requested_records
+from resolvers.prefetch import prefetch
+from resolvers.selection import requested_records
+from resolvers.tracker import list_agency_accesses
+from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema import national_id
-from schema.citizen import RECORD_FIELDS, Citizen
+from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
+from schema.tracker import DataAccessConnection
 
 MAX_CITIZENS = 100
 
@@ -65,3 +69,19 @@ class Query:
         citizen = Citizen(national_id=principal.citizen)
         await prefetch(info.context, [citizen], requested_records(info, RECORD_FIELDS))
         return citizen
+
+    @strawberry.field(
+        description="Reads of the asking agency admin's own agency's data, newest first "
+        f"(at most {MAX_FIRST} a page)."
+    )
+    async def agency_data_accesses(
+        self,
+        info: Info,
+        first: int = DEFAULT_FIRST,
+        after: str | None = None,
+        from_: Since = None,
+        to: Until = None,
+    ) -> DataAccessConnection | None:
+        return await list_agency_accesses(  # type: ignore[no-any-return]
+            info.context, first=first, after=after, since=from_, until=to
+        )

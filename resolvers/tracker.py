@@ -1,0 +1,176 @@
+"""The data tracker over GraphQL: who read whose data, when and why, from the access log.
+
+`me { dataAccesses }`: the citizen on their portal session sees the records about themselves, or
+about their minor child (`subject:`; the civil registry's birth record decides, as for consent).
+`agencyDataAccesses`: an agency admin sees the reads of its own agency's data. Nobody else sees
+any record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from auth.consents import GuardianshipError, check_guardian, national_date
+from auth.principal import Basis, Principal
+from datasources.registry import Registry
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, field_error
+from resolvers.tracker_store import (
+    MAX_FIRST,
+    AccessPage,
+    BadCursor,
+    Position,
+    access_page,
+    decode_cursor,
+    encode_cursor,
+    utc,
+)
+from schema.national_id import InvalidNationalId
+from schema.national_id import validate as validate_national_id
+from store.audit_models import AuditRecord
+
+
+async def subject_for(
+    registry: Registry, citizen: str, asked: str | None, now: datetime | None = None
+) -> str:
+    """Whose records `citizen` may list: their own, or their minor child's.
+
+    Raises InvalidNationalId for a malformed code and GuardianshipError when `asked` is someone
+    the citizen does not speak for.
+    """
+    if asked is None or asked == citizen:
+        return citizen
+    child = validate_national_id(asked)
+    day = national_date(now or datetime.now(UTC))
+    await check_guardian(registry, parent=citizen, child=child, on=day)
+    return child
+
+
+def _position(first: int, after: str | None) -> Position | None:
+    if not 1 <= first <= MAX_FIRST:
+        raise field_error(ErrorCode.BAD_USER_INPUT, f"`first` must be 1 to {MAX_FIRST}")
+    if after is None:
+        return None
+    try:
+        return decode_cursor(after)
+    except BadCursor:
+        raise field_error(
+            ErrorCode.BAD_USER_INPUT, "`after` is not a cursor of this list"
+        ) from None
+
+
+def _citizen(context: RequestContext, national_id: str) -> Principal:
+    principal = context.require_principal()
+    if principal.basis is not Basis.CITIZEN or principal.citizen is None:
+        raise field_error(ErrorCode.FORBIDDEN, "only the citizen themselves sees their data log")
+    if national_id != principal.citizen:
+        raise field_error(ErrorCode.FORBIDDEN, "a citizen sees only their own data log")
+    return principal
+
+
+async def list_data_accesses(
+    context: RequestContext,
+    national_id: str,
+    *,
+    first: int,
+    after: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    subject: str | None,
+) -> Any:
+    """`Citizen.dataAccesses`: the citizen's own records, or their minor child's."""
+    _citizen(context, national_id)
+    position = _position(first, after)
+    try:
+        whose = await subject_for(context.registry, national_id, subject)
+    except InvalidNationalId as error:
+        raise field_error(ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=subject) from None
+    except GuardianshipError as error:
+        if error.code == "unavailable":
+            raise field_error(ErrorCode.SOURCE_UNAVAILABLE, error.reason) from None
+        raise field_error(
+            ErrorCode.FORBIDDEN, f"you may not see this citizen's data log: {error.reason}"
+        ) from None
+    async with context.sessions() as session:
+        page = await access_page(
+            session, subject=whose, first=first, after=position, since=since, until=until
+        )
+    return to_connection(page)
+
+
+async def list_agency_accesses(
+    context: RequestContext,
+    *,
+    first: int,
+    after: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Any:
+    """`Query.agencyDataAccesses`: reads of the admin's own agency's data."""
+    principal = context.require_principal()
+    if principal.basis is not Basis.AGENCY_ADMIN:
+        raise field_error(ErrorCode.FORBIDDEN, "only an agency admin lists its agency's reads")
+    position = _position(first, after)
+    async with context.sessions() as session:
+        page = await access_page(
+            session, agency=principal.agency, first=first, after=position, since=since, until=until
+        )
+    return to_connection(page)
+
+
+def to_connection(page: AccessPage) -> Any:
+    from schema.tracker import DataAccessConnection, DataAccessEdge, PageInfo
+
+    edges = [
+        DataAccessEdge(cursor=encode_cursor(record), node=to_graphql(record, page))
+        for record in page.records
+    ]
+    return DataAccessConnection(
+        edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
+    )
+
+
+def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
+    from schema.consents import ServiceCard
+    from schema.tracker import (
+        AccessOutcome,
+        Agency,
+        DataAccess,
+        DataAccessClient,
+        LegalBasis,
+        LocalizedText,
+    )
+
+    def agency(code: str) -> Agency:
+        found = page.agencies.get(code)
+        if found is None:  # the portal ("darvazeh") is no registered agency
+            return Agency(code=code, name_fa=code, name_en=code)
+        return Agency(code=code, name_fa=found.name_fa, name_en=found.name_en)
+
+    card = page.cards.get(record.purpose) if record.purpose else None
+    return DataAccess(
+        occurred_at=utc(record.occurred_at),
+        service=ServiceCard(
+            id=card.id,
+            agency=card.agency_code,
+            name_fa=card.name_fa,
+            name_en=card.name_en,
+            purpose_fa=card.purpose_fa,
+            purpose_en=card.purpose_en,
+        )
+        if card
+        else None,
+        client=DataAccessClient(id=record.client_id, agency=agency(record.client_agency)),
+        datasets=list(record.datasets),
+        fields=list(record.fields),
+        purpose=LocalizedText(fa=card.purpose_fa, en=card.purpose_en) if card else None,
+        legal_basis=LegalBasis(record.legal_basis.upper()),
+        consent_id=record.consent_id,
+        statute=record.statute,
+        case_reference=record.case_reference,
+        outcome=AccessOutcome(record.outcome),
+        reason=record.reason if record.outcome == "DENIED" else None,
+        source_agency=agency(record.source_agency) if record.source_agency else None,
+        subject=record.subject,
+    )

@@ -1,0 +1,148 @@
+"""Reading the access log for the data tracker: one page of records, newest first, by keyset.
+
+A page is either one data subject's records (index `ix_audit_subject_time`) or the reads of one
+agency's data (index `ix_audit_agency_time`); the cursor is the last row's (occurred_at, id), so
+pages never skip or repeat a record, even when many share one instant. Never writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.audit_models import AuditRecord
+from store.models import Agency, ServiceCard
+
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"a1\.(\d{1,19})\.(\d{1,19})")
+_MAX_CURSOR_CHARS = 64
+
+
+class BadCursor(ValueError):
+    """A cursor this gateway did not hand out (or one that was altered)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page ends: the last record's instant and id (ties in time are broken by id)."""
+
+    occurred_at: datetime
+    id: int
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC; SQLite hands back naive datetimes (UTC), and GraphQL clients may send them."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def encode_cursor(record: AuditRecord) -> str:
+    micros = (utc(record.occurred_at) - _EPOCH) // timedelta(microseconds=1)
+    raw = f"a1.{micros}.{record.id}".encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(value: str) -> Position:
+    """The position a cursor names; BadCursor for anything else, never another exception."""
+    if not value or len(value) > _MAX_CURSOR_CHARS:
+        raise BadCursor("malformed cursor")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise BadCursor("malformed cursor") from None
+    match = _CURSOR.fullmatch(raw)
+    if match is None:
+        raise BadCursor("malformed cursor")
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(match.group(1)))
+    except OverflowError:
+        raise BadCursor("malformed cursor") from None
+    return Position(moment, int(match.group(2)))
+
+
+@dataclass
+class AccessPage:
+    """Records newest first, whether more follow, and the cards and agencies they name."""
+
+    records: list[AuditRecord]
+    has_next: bool
+    cards: dict[str, ServiceCard] = field(default_factory=dict)
+    agencies: dict[str, Agency] = field(default_factory=dict)
+
+    @property
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.records[-1]) if self.records else None
+
+
+def page_query(
+    *,
+    subject: str | None = None,
+    agency: str | None = None,
+    first: int = DEFAULT_FIRST,
+    after: Position | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[tuple[AuditRecord]]:
+    """The keyset query of `access_page` (one row more than the page, to tell if more follow)."""
+    if (subject is None) == (agency is None):
+        raise ValueError("exactly one of subject and agency")
+    if not 1 <= first <= MAX_FIRST:
+        raise ValueError(f"first must be 1..{MAX_FIRST}")
+    occurred = AuditRecord.occurred_at
+    query = select(AuditRecord)
+    if subject is not None:
+        query = query.where(AuditRecord.subject == subject)
+    else:
+        query = query.where(AuditRecord.source_agency == agency)
+    if since is not None:
+        query = query.where(occurred >= utc(since))
+    if until is not None:
+        query = query.where(occurred < utc(until))
+    if after is not None:
+        # `occurred_at <= t` is the index range; the OR only trims the ties at t.
+        moment = utc(after.occurred_at)
+        query = query.where(
+            and_(occurred <= moment, or_(occurred < moment, AuditRecord.id < after.id))
+        )
+    return query.order_by(occurred.desc(), AuditRecord.id.desc()).limit(first + 1)
+
+
+async def access_page(
+    session: AsyncSession,
+    *,
+    subject: str | None = None,
+    agency: str | None = None,
+    first: int = DEFAULT_FIRST,
+    after: Position | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> AccessPage:
+    """One page of `subject`'s records, or of reads of `agency`'s data (exactly one of the two),
+    newest first. `since` is inclusive and `until` exclusive; `first` is 1..MAX_FIRST."""
+    query = page_query(
+        subject=subject, agency=agency, first=first, after=after, since=since, until=until
+    )
+    rows = list(await session.scalars(query))
+    page = AccessPage(records=rows[:first], has_next=len(rows) > first)
+    await _describe(session, page)
+    return page
+
+
+async def _describe(session: AsyncSession, page: AccessPage) -> None:
+    """Load the service cards and agencies the page's records name (two small queries)."""
+    card_ids = {record.purpose for record in page.records if record.purpose}
+    codes = {record.client_agency for record in page.records}
+    codes |= {record.source_agency for record in page.records if record.source_agency}
+    if card_ids:
+        found = await session.scalars(select(ServiceCard).where(ServiceCard.id.in_(card_ids)))
+        page.cards = {card.id: card for card in found}
+    if codes:
+        agencies = await session.scalars(select(Agency).where(Agency.code.in_(codes)))
+        page.agencies = {agency.code: agency for agency in agencies}
