@@ -22,6 +22,10 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class ChainConflict(RuntimeError):
+    """The chain head moved under this writer: another writer uses the same chain id."""
+
+
 @dataclass(frozen=True, slots=True)
 class Head:
     """A chain's last record: its sequence number and hash (genesis: 0 and the zero hash)."""

@@ -3,6 +3,7 @@ log (group commit, shared with concurrent requests) before the result is handed 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -18,14 +19,15 @@ class AuditFlush(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
         context = self.execution_context.context
-        writer = getattr(context, "audit_writer", None)
-        entries = getattr(context, "audit_entries", None)
-        if writer is None or not entries:
+        if getattr(context, "audit_writer", None) is None:
             return
-        try:
-            await writer.record(entries)
-        except Exception:
-            logger.exception("audit records of request %s were not written", context.request_id)
+        context.commit_audit_so_far()
+        outcomes = await asyncio.gather(*context.audit_commits, return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if failures:
+            logger.error(
+                "audit records of request %s were not written: %r", context.request_id, failures[0]
+            )
             # Withhold the answer: data read without a record of it must not leave.
             result = self.execution_context.result
             if result is not None:

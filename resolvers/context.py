@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,10 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The access log's group-committing writer; None only when audit is switched off (benchmarks).
     audit_writer: Any = None
-    audit_entries: list[Any] = field(default_factory=list, init=False)
+    # What the request read or was refused, noted by resolvers.audit_trail.log_read, and the
+    # commits of what was noted so far (awaited by AuditFlush before the response leaves).
+    audit_reads: dict[Any, Any] = field(default_factory=dict, init=False)
+    audit_commits: list[asyncio.Future[None]] = field(default_factory=list, init=False)
     loaders: SourceLoaders = field(init=False)
     _decisions: dict[tuple[str, Dataset], Decision] = field(default_factory=dict, init=False)
 
@@ -43,6 +47,17 @@ class RequestContext:
         if found is None:
             found = self._decisions[key] = decide(self.principal, subject, dataset)
         return found
+
+    def commit_audit_so_far(self) -> None:
+        """Start committing the entries noted so far, so the commit overlaps the rest of the
+        execution (completing fields) instead of adding to it."""
+        if self.audit_writer is None or not self.audit_reads:
+            return
+        from resolvers.audit_trail import entries
+
+        batch = entries(self)
+        self.audit_reads = {}
+        self.audit_commits.append(asyncio.ensure_future(self.audit_writer.record(batch)))
 
     def require_principal(self) -> Principal:
         """Root fields call this: with no valid token, nothing comes back."""

@@ -4,6 +4,9 @@ Resolving `citizens(nationalIds: [100 ids]) { identity ... taxStatus }` field by
 700 awaitables in the executor even though the DataLoaders make only 7 source calls. The root
 field knows which records are asked for, so it loads each record type for all citizens at once
 and hands the executor citizens whose record fields resolve without awaiting.
+
+The access decisions come first and their audit entries start committing at once, so the access
+log's commit runs while the agencies answer instead of after.
 """
 
 from __future__ import annotations
@@ -26,16 +29,20 @@ async def prefetch(
 
     `records` pairs each record type asked for with the fields asked of it.
     """
-
-    async def one_type(record_cls: type, asked: frozenset[str]) -> None:
-        wanted: list[Any] = []
+    readable: dict[type, list[Any]] = {}
+    for record_cls, asked in records:
+        readable[record_cls] = []
         for citizen in citizens:
+            log_read(context, citizen.national_id, record_cls, asked)
             refusal = nothing_readable(context, citizen.national_id, record_cls, asked)
             if refusal is None:
-                wanted.append(citizen)
+                readable[record_cls].append(citizen)
             else:
-                log_read(context, citizen.national_id, record_cls, asked)
                 citizen.prefetched[record_cls] = refusal
+    context.commit_audit_so_far()
+
+    async def one_type(record_cls: type, asked: frozenset[str]) -> None:
+        wanted = readable[record_cls]
         if not wanted:
             return
         outcomes = await context.loaders.load_many(
@@ -48,7 +55,6 @@ async def prefetch(
                 log_read(context, subject, record_cls, asked, error=outcome)
                 citizen.prefetched[record_cls] = unavailable(outcome)
             else:
-                log_read(context, subject, record_cls, asked)
                 denied = denied_datasets(context, subject, record_cls)
                 citizen.prefetched[record_cls] = build_record(record_cls, outcome, subject, denied)
 

@@ -52,17 +52,15 @@ def resolve_record(info: Info, citizen: Any, record_cls: type[R]) -> R | Awaitab
 async def load_record(
     context: RequestContext, subject: str, record_cls: type[R], asked: frozenset[str]
 ) -> R:
+    log_read(context, subject, record_cls, asked)
     refusal = nothing_readable(context, subject, record_cls, asked)
     if refusal is not None:
-        # Nothing asked of the record may be read: no source is called.
-        log_read(context, subject, record_cls, asked)
-        raise refusal
+        raise refusal  # nothing asked of the record may be read: no source is called
     try:
         fetched = await context.loaders.load(record_cls.RECORD_TYPE, subject)  # type: ignore[attr-defined]
     except Exception as error:  # SourceError or NoSource: the agency's fields go null
         log_read(context, subject, record_cls, asked, error=error)
         raise unavailable(error) from None
-    log_read(context, subject, record_cls, asked)
     return build_record(record_cls, fetched, subject, denied_datasets(context, subject, record_cls))
 
 

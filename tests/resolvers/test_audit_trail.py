@@ -19,34 +19,35 @@ async def records_of(gateway: RunningGateway, request_id: str) -> list[AuditReco
         return list(rows)
 
 
-async def test_a_statutory_read_is_recorded_per_dataset(gateway: RunningGateway) -> None:
+async def test_a_statutory_read_is_recorded_per_agency(gateway: RunningGateway) -> None:
     subject = gateway.citizens["minor_child"]
     response = await gateway.post(QUERY, {"id": subject}, case_reference="CASE-42")
     request_id = response.headers["Darvazeh-Request-Id"]
     rows = await records_of(gateway, request_id)
-    by_dataset = {row.datasets[0]: row for row in rows}
-    assert set(by_dataset) == {"civil.identity", "civil.birth", "civil.family", "tax.status"}
-    birth = by_dataset["civil.birth"]
-    assert birth.outcome == "GRANTED" and birth.subject == subject
-    assert birth.fields == ["birth.date"]
-    assert by_dataset["civil.family"].fields == ["birth.fatherNationalId"]
-    assert birth.client_id == "subsidy-eligibility" and birth.client_agency == "welfare"
-    assert birth.actor_kind == "service" and birth.actor == "subsidy-eligibility"
-    assert birth.legal_basis == "statute" and birth.statute == "Targeted Subsidies Act, article 7"
-    assert birth.case_reference == "CASE-42" and birth.purpose == "subsidy-eligibility"
-    assert birth.source_agency == "civil-registry"
-    assert by_dataset["tax.status"].source_agency == "tax"
-    assert birth.token_id and birth.hash and birth.prev_hash
+    by_agency = {row.source_agency: row for row in rows}
+    assert set(by_agency) == {"civil-registry", "tax"}
+    civil = by_agency["civil-registry"]
+    assert civil.outcome == "GRANTED" and civil.subject == subject
+    assert civil.datasets == ["civil.identity", "civil.birth", "civil.family"]
+    assert civil.fields == ["birth.date", "birth.fatherNationalId", "identity.firstName"]
+    assert civil.client_id == "subsidy-eligibility" and civil.client_agency == "welfare"
+    assert civil.actor_kind == "service" and civil.actor == "subsidy-eligibility"
+    assert civil.legal_basis == "statute" and civil.statute == "Targeted Subsidies Act, article 7"
+    assert civil.case_reference == "CASE-42" and civil.purpose == "subsidy-eligibility"
+    assert by_agency["tax"].datasets == ["tax.status"]
+    assert by_agency["tax"].fields == ["taxStatus.cleared"]
+    assert civil.token_id and civil.hash and civil.prev_hash
 
 
 async def test_denials_are_recorded_with_their_reason(gateway: RunningGateway) -> None:
     subject = gateway.citizens["parent"]
     response = await gateway.post(QUERY, {"id": subject}, role="statutory")  # newborn insurance
     rows = await records_of(gateway, response.headers["Darvazeh-Request-Id"])
-    outcomes = {row.datasets[0]: (row.outcome, row.reason) for row in rows}
+    outcomes = {dataset: (row.outcome, row.reason) for row in rows for dataset in row.datasets}
     assert outcomes["civil.identity"][0] == "DENIED"
     assert "FORBIDDEN" in outcomes["civil.identity"][1]
     assert outcomes["civil.birth"] == ("GRANTED", None)
+    assert outcomes["civil.family"] == ("GRANTED", None)
     # A read refused for want of a case reference is on the record too.
     response = await gateway.post(QUERY, {"id": subject}, case_reference=None)
     rows = await records_of(gateway, response.headers["Darvazeh-Request-Id"])
@@ -60,7 +61,7 @@ async def test_a_hundred_citizens_are_recorded_in_one_go(gateway: RunningGateway
     response = await gateway.post(query, {"ids": ids})
     rows = await records_of(gateway, response.headers["Darvazeh-Request-Id"])
     assert sorted(row.subject for row in rows) == sorted(ids)
-    assert {row.datasets[0] for row in rows} == {"civil.identity"}
+    assert all(row.datasets == ["civil.identity"] for row in rows)
 
 
 class FailingWriter:
@@ -81,3 +82,28 @@ async def test_no_answer_leaves_without_its_records(gateway: RunningGateway) -> 
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+
+
+async def test_a_source_failure_is_recorded_after_the_grant(gateway: RunningGateway) -> None:
+    from tests.harness import serve
+    from tests.resolvers.test_access_rules import (
+        _education_like,
+        register_education,
+        replaced_education,
+    )
+
+    child = gateway.citizens["minor_child"]
+    async with replaced_education(gateway):
+        async with serve(_education_like(0)) as url:  # registered while up, then gone
+            await register_education(gateway, "education-enrollment-test", url)
+        response = await gateway.post(
+            "query($id: String!) { citizen(nationalId: $id) { schoolEnrollment { grade } } }",
+            {"id": child},
+        )
+    rows = await records_of(gateway, response.headers["Darvazeh-Request-Id"])
+    # The decision is recorded before the agency is called; its failure after.
+    assert [(row.outcome, row.source_agency, row.datasets) for row in rows] == [
+        ("GRANTED", "education", ["education.enrollment"]),
+        ("SOURCE_ERROR", "education", ["education.enrollment"]),
+    ]
+    assert "education-enrollment-test" in rows[1].reason
