@@ -162,9 +162,12 @@ class Registry:
         Rows that changed since the last load are rebuilt; a row that cannot be built is logged
         and skipped rather than stopping the gateway.
         """
-        async with self._sessions() as session:
-            rows = (await session.scalars(select(DataSource).where(DataSource.enabled))).all()
+        # Read under the lock: rows read before a concurrent register() committed would put
+        # the replaced source back until the next load.
         async with self._lock:
+            async with self._sessions() as session:
+                query = select(DataSource).where(DataSource.enabled)
+                rows = (await session.scalars(query)).all()
             wanted: dict[str, Source] = {}
             for row in rows:
                 current = self._by_type.get(row.record_type)
