@@ -51,23 +51,7 @@ class AuditEntry:
 
     def row(self) -> dict[str, Any]:
         """The record's columns from this entry (times in UTC, lists for the JSON columns)."""
-        return {
-            "occurred_at": self.occurred_at.astimezone(UTC),
-            "request_id": self.request_id,
-            "client_id": self.client_id,
-            "client_agency": self.client_agency,
-            "actor_kind": self.actor_kind,
-            "actor": self.actor,
-            "subject": self.subject,
-            "datasets": list(self.datasets),
-            "fields": list(self.fields),
-            "purpose": self.purpose,
-            "legal_basis": self.legal_basis,
-            "consent_id": self.consent_id,
-            "statute": self.statute,
-            "case_reference": self.case_reference,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "source_agency": self.source_agency,
-            "token_id": self.token_id,
-        }
+        row: dict[str, Any] = {field.name: getattr(self, field.name) for field in fields(self)}
+        row["occurred_at"] = self.occurred_at.astimezone(UTC)
+        row["datasets"], row["fields"] = list(self.datasets), list(self.fields)
+        return row

@@ -33,21 +33,28 @@ def own_citizen(context: RequestContext, national_id: str | None = None) -> Prin
 Usage = tuple[int, datetime | None]
 
 
+def service_card(card: CardRow) -> Any:
+    """A service card row as the GraphQL type (shared with the data tracker)."""
+    from schema.consents import ServiceCard
+
+    return ServiceCard(
+        id=card.id,
+        agency=card.agency_code,
+        name_fa=card.name_fa,
+        name_en=card.name_en,
+        purpose_fa=card.purpose_fa,
+        purpose_en=card.purpose_en,
+    )
+
+
 def to_graphql(row: ConsentRow, card: CardRow, now: datetime, usage: Usage) -> Any:
     """The consent as GraphQL; `usage` (use count, last use) comes from the access log."""
-    from schema.consents import Consent, ConsentStatus, ServiceCard
+    from schema.consents import Consent, ConsentStatus
 
     return Consent(
         id=row.id,
         client_id=row.client_id,
-        service=ServiceCard(
-            id=card.id,
-            agency=card.agency_code,
-            name_fa=card.name_fa,
-            name_en=card.name_en,
-            purpose_fa=card.purpose_fa,
-            purpose_en=card.purpose_en,
-        ),
+        service=service_card(card),
         datasets=list(row.datasets),
         on_behalf_of=row.subject if row.subject != row.citizen else None,
         created_at=row.created_at,

@@ -14,6 +14,7 @@ from typing import Any
 from auth.consents import GuardianshipError, check_guardian, national_date
 from auth.principal import Basis, Principal
 from datasources.registry import Registry
+from resolvers.consents import service_card
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from resolvers.tracker_store import (
@@ -132,7 +133,6 @@ def to_connection(page: AccessPage) -> Any:
 
 
 def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
-    from schema.consents import ServiceCard
     from schema.tracker import (
         AccessOutcome,
         Agency,
@@ -151,16 +151,7 @@ def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
     card = page.cards.get(record.purpose) if record.purpose else None
     return DataAccess(
         occurred_at=utc(record.occurred_at),
-        service=ServiceCard(
-            id=card.id,
-            agency=card.agency_code,
-            name_fa=card.name_fa,
-            name_en=card.name_en,
-            purpose_fa=card.purpose_fa,
-            purpose_en=card.purpose_en,
-        )
-        if card
-        else None,
+        service=service_card(card) if card else None,
         client=DataAccessClient(id=record.client_id, agency=agency(record.client_agency)),
         datasets=list(record.datasets),
         fields=list(record.fields),
