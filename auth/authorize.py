@@ -32,10 +32,10 @@ from auth.authorization_request import (
 )
 from auth.authorization_server import Client, DarvazehAuthorizationServer
 from auth.form import FormError, read_pairs
-from auth.oauth_call import aware, secret_hash
+from auth.oauth_call import secret_hash
 from auth.paths import CONSENT_PATH, endpoint_url
 from store.citizen_models import Consent
-from store.db import transaction
+from store.db import aware, transaction
 from store.models import OAuthClient, ServiceCard
 from store.oauth_models import AuthorizationCode, AuthorizationRequest
 

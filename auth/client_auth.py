@@ -18,8 +18,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from auth.oauth_call import aware, current_session
+from auth.oauth_call import current_session
 from auth.paths import PAR_PATH, TOKEN_PATH, endpoint_url
+from store.db import aware
 from store.oauth_models import JtiSeen
 
 if TYPE_CHECKING:

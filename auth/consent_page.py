@@ -20,14 +20,13 @@ from auth import sessions as browser
 from auth.consents import (
     CONSENT_DURATION,
     ConsentError,
-    aware,
     create_consent,
     national_date,
 )
 from schema.datasets import Dataset
 from schema.national_id import is_valid as is_valid_national_id
 from store.citizen_models import BrowserSession, Consent
-from store.db import transaction
+from store.db import aware, transaction
 from store.models import Agency, OAuthClient, ServiceCard
 from store.oauth_models import AuthorizationRequest
 from web.i18n import ascii_digits, choose, text

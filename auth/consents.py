@@ -21,6 +21,7 @@ from schema.national_id import InvalidNationalId
 from schema.national_id import validate as validate_national_id
 from store.audit_models import AuditRecord
 from store.citizen_models import Consent
+from store.db import aware
 from store.models import OAuthClient, ServiceCard
 from store.oauth_models import Grant
 
@@ -51,11 +52,6 @@ class GuardianshipError(ConsentError):
 
 class ConsentNotFound(LookupError):
     """No such consent, or not the asking citizen's (the two are indistinguishable on purpose)."""
-
-
-def aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; they are UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def national_date(moment: datetime) -> date:

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from auth.client_auth import TOKEN_AUTH_METHODS
 from auth.consents import ACTIVE, status_of
-from auth.oauth_call import aware, current_call, current_session, secret_hash
+from auth.oauth_call import current_call, current_session, secret_hash
 from auth.principal import Basis
 from auth.tokens import issue_access_token
 from store.citizen_models import Consent
+from store.db import aware
 from store.oauth_models import AuthorizationCode, Grant, RefreshToken
 
 if TYPE_CHECKING:

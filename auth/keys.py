@@ -22,7 +22,7 @@ from joserfc.jwk import ECKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.db import transaction
+from store.db import aware, transaction
 from store.models import SigningKey
 from store.secrets import SecretBox
 
@@ -54,11 +54,6 @@ class SigningKeyPair:
     jwk: ECKey
     retires_at: datetime
     expires_at: datetime
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; the store keeps UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class KeyRing:
@@ -135,8 +130,8 @@ class KeyRing:
             )
             if latest is None:
                 activates = now
-            elif now >= _aware(latest.retires_at) - self._ahead:
-                activates = _aware(latest.retires_at)
+            elif now >= aware(latest.retires_at) - self._ahead:
+                activates = aware(latest.retires_at)
             else:
                 return
             session.add(self._new_key(now, activates))
@@ -201,22 +196,22 @@ class KeyRing:
                 kid=row.kid,
                 jwk=ECKey.import_key(row.public_jwk),
                 public_jwk=dict(row.public_jwk),
-                created_at=_aware(row.created_at),
-                retires_at=_aware(row.retires_at),
-                expires_at=_aware(row.expires_at),
+                created_at=aware(row.created_at),
+                retires_at=aware(row.retires_at),
+                expires_at=aware(row.expires_at),
             )
         self._keys = keys
         self._loaded_at = self._clock()
-        signing = [row for row in rows if _aware(row.retires_at) > now]
+        signing = [row for row in rows if aware(row.retires_at) > now]
         if not signing:
             self._signer = None
             return
-        row = min(signing, key=lambda row: (_aware(row.retires_at), row.kid))
+        row = min(signing, key=lambda row: (aware(row.retires_at), row.kid))
         if self._signer is None or self._signer.kid != row.kid:
             private = ECKey.import_key(json.loads(self._box.open(row.private_jwk_sealed)))
             self._signer = SigningKeyPair(
                 kid=row.kid,
                 jwk=private,
-                retires_at=_aware(row.retires_at),
-                expires_at=_aware(row.expires_at),
+                retires_at=aware(row.retires_at),
+                expires_at=aware(row.expires_at),
             )

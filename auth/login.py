@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schema.national_id import is_valid as is_valid_national_id
 from store.citizen_models import CitizenAccount, LoginThrottle
-from store.db import transaction
+from store.db import aware, transaction
 
 _HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 
@@ -96,10 +96,6 @@ PER_ACCOUNT = ThrottleRule(5, timedelta(minutes=15), timedelta(minutes=15))
 PER_ADDRESS = ThrottleRule(20, timedelta(minutes=15), timedelta(minutes=15))
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class Outcome(Enum):
     OK = "ok"
     INVALID = "invalid"  # wrong password or unknown citizen: deliberately the same answer
@@ -139,7 +135,7 @@ class Throttle:
             rows = await session.scalars(
                 select(LoginThrottle).where(LoginThrottle.key.in_(keys.values()))
             )
-            until = [_aware(r.blocked_until) for r in rows if r.blocked_until is not None]
+            until = [aware(r.blocked_until) for r in rows if r.blocked_until is not None]
         longest = max((moment for moment in until if moment > now), default=None)
         return 0 if longest is None else max(1, int((longest - now).total_seconds()))
 
@@ -153,7 +149,7 @@ class Throttle:
                 if row is None:
                     row = LoginThrottle(key=key, failures=0, window_started_at=now)
                     session.add(row)
-                elif _aware(row.window_started_at) + rule.window <= now:
+                elif aware(row.window_started_at) + rule.window <= now:
                     row.failures, row.window_started_at, row.blocked_until = 0, now, None
                 row.failures += 1
                 if row.failures >= rule.limit:

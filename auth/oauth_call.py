@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -59,8 +58,3 @@ def secret_hash(value: str) -> str:
     """How codes, refresh tokens and request ids are kept: 256-bit random values need no slow
     hash, and the store never holds one a thief could present."""
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; the store keeps UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

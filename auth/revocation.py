@@ -18,8 +18,9 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from auth.client_auth import TOKEN_AUTH_METHODS
 from auth.consents import ACTIVE, status_of
 from auth.grants import revoke_grant
-from auth.oauth_call import aware, current_call, current_session, secret_hash
+from auth.oauth_call import current_call, current_session, secret_hash
 from store.citizen_models import Consent
+from store.db import aware
 from store.oauth_models import Grant, RefreshToken
 
 if TYPE_CHECKING:

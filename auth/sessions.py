@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from store.citizen_models import BrowserSession
-from store.db import transaction
+from store.db import aware, transaction
 
 SESSION_COOKIE = "darvazeh_session"
 LOGIN_CSRF_COOKIE = "darvazeh_login_csrf"
@@ -30,10 +30,6 @@ _CSRF_CONTEXT = b"darvazeh form v1"
 
 def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sessions_of(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -80,7 +76,7 @@ async def current_session(request: Request) -> BrowserSession | None:
         row = await session.scalar(
             select(BrowserSession).where(BrowserSession.id_hash == _hash(session_id))
         )
-    if row is None or _aware(row.expires_at) <= datetime.now(UTC):
+    if row is None or aware(row.expires_at) <= datetime.now(UTC):
         return None
     return row
 

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from auth import sessions as browser
-from auth.consents import NATIONAL_TZ, GuardianshipError, aware
+from auth.consents import NATIONAL_TZ, GuardianshipError
 from auth.pages import login_url
 from resolvers.tracker import subject_for
 from resolvers.tracker_store import AccessPage, BadCursor, access_page, decode_cursor
 from schema.national_id import InvalidNationalId
 from store.audit_models import AuditRecord
+from store.db import aware
 from web.i18n import ascii_digits, choose, digits
 from web.render import error_page, render, see_other
 

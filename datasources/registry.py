@@ -26,7 +26,7 @@ from datasources.http import HttpAdapter, display_base_url
 from datasources.mapping import HTTP, SQL, Mapping
 from datasources.spec import RecordSpec
 from datasources.sql import SqlAdapter, display_url
-from store.db import transaction
+from store.db import aware, transaction
 from store.models import Agency, DataSource, SourceProbe
 from store.secrets import SecretBox
 
@@ -174,7 +174,7 @@ class Registry:
                 if (
                     current is not None
                     and current.id == row.id
-                    and self._versions.get(row.id) == _utc(row.updated_at)
+                    and self._versions.get(row.id) == aware(row.updated_at)
                 ):
                     wanted[row.record_type] = current
                     continue
@@ -186,7 +186,7 @@ class Registry:
                 except (MappingError, RegistrationError, SourceError, ValueError) as exc:
                     logger.error("data source %s cannot be loaded: %s", row.id, exc)
                     continue
-                self._versions[row.id] = _utc(row.updated_at)
+                self._versions[row.id] = aware(row.updated_at)
             old = self._by_type
             self._by_type = wanted
             kept = {id(source) for source in wanted.values()}
@@ -254,7 +254,7 @@ class Registry:
             if previous is not None:
                 self._retire(previous)
             self._by_type[record_type] = source
-            self._versions[source_id] = _utc(updated_at)
+            self._versions[source_id] = aware(updated_at)
         return source
 
     async def _check_ownership(self, source_id: str, agency: str, record_type: str) -> None:
@@ -380,7 +380,7 @@ class Registry:
             rows = (await session.scalars(select(SourceProbe))).all()
         return {
             row.source_id: ProbeResult(
-                row.source_id, row.ok, row.error, row.latency_ms, _utc(row.probed_at)
+                row.source_id, row.ok, row.error, row.latency_ms, aware(row.probed_at)
             )
             for row in rows
         }
@@ -395,8 +395,3 @@ class Registry:
         await asyncio.gather(
             *(source.adapter.close() for source in sources), return_exceptions=True
         )
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

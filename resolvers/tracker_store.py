@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.audit_models import AuditRecord
+from store.db import aware
 from store.models import Agency, ServiceCard
 
 DEFAULT_FIRST = 20
@@ -40,7 +41,7 @@ class Position:
 
 def utc(moment: datetime) -> datetime:
     """Aware UTC; SQLite hands back naive datetimes (UTC), and GraphQL clients may send them."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    return aware(moment).astimezone(UTC)
 
 
 def encode_cursor(record: AuditRecord) -> str:

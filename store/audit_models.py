@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.db import aware
 from store.models import Base, utcnow
 
 
 def utc_timestamp(moment: datetime) -> str:
     """One spelling of an instant whatever the engine hands back (SQLite drops the zone)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return aware(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class AuditChain(Base):

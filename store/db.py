@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event
@@ -44,3 +45,9 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with factory() as session, session.begin():
         yield session
+
+
+def aware(moment: datetime) -> datetime:
+    """A datetime read from the store, as aware UTC: SQLite hands back naive datetimes even for
+    timezone-aware columns, and the store keeps UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

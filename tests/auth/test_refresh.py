@@ -10,10 +10,10 @@ from sqlalchemy import update
 
 from auth.consents import revoke_consent
 from auth.dpop import jwk_thumbprint
-from auth.oauth_call import aware, secret_hash
+from auth.oauth_call import secret_hash
 from auth.tokens import verify_access_token
 from store.citizen_models import Consent
-from store.db import transaction
+from store.db import aware, transaction
 from store.oauth_models import Grant, RefreshToken
 from tests.auth.conftest_protocol import AUDIENCE, ISSUER, PARENT, Flow, dpop_proof
 
