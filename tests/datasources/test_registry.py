@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import MappingError, SourceError
-from datasources.registry import RegistrationError, Registry, display_connection
+from datasources.connections import RegistrationError, display_connection
+from datasources.registry import Registry
 from store.db import create_engine
 from store.models import DataSource
 from store.secrets import SecretBox
