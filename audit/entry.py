@@ -43,15 +43,21 @@ class AuditEntry:
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(item, str) for item in value):
                 raise TypeError(f"AuditEntry.{name} must be a tuple of strings")
-        for field in fields(self):
-            value = getattr(self, field.name)
-            limit = _LIMITS.get(field.name)
-            if isinstance(value, str) and limit is not None and len(value) > limit:
-                raise ValueError(f"AuditEntry.{field.name} is longer than {limit} characters")
+        for name, limit in _LIMITED:
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                raise ValueError(f"AuditEntry.{name} is longer than {limit} characters")
 
     def row(self) -> dict[str, Any]:
         """The record's columns from this entry (times in UTC, lists for the JSON columns)."""
-        row: dict[str, Any] = {field.name: getattr(self, field.name) for field in fields(self)}
+        row: dict[str, Any] = {name: getattr(self, name) for name in _NAMES}
         row["occurred_at"] = self.occurred_at.astimezone(UTC)
         row["datasets"], row["fields"] = list(self.datasets), list(self.fields)
         return row
+
+
+# Computed once: every request builds entries, and dataclasses.fields() is slow per call.
+_NAMES: tuple[str, ...] = tuple(field.name for field in fields(AuditEntry))
+_LIMITED: tuple[tuple[str, int], ...] = tuple(
+    (name, limit) for name in _NAMES if (limit := _LIMITS.get(name)) is not None
+)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
@@ -54,6 +55,12 @@ class AuditWriter:
             raise ValueError("max_batch must be at least 1")
         self.sessions = sessions
         self._appender = _sqlite_appender(sessions)
+        # The SQLite commits' own thread: never queued behind other work in the default pool.
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-commit")
+            if self._appender is not None
+            else None
+        )
         self.chain_id = chain_id or uuid.uuid4().hex
         self.max_batch = max_batch
         self.stats = WriterStats()
@@ -97,6 +104,8 @@ class AuditWriter:
         await self._task
         if self._appender is not None:
             self._appender.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
 
     async def _run(self) -> None:
         try:
@@ -140,7 +149,9 @@ class AuditWriter:
         if self._appender is not None:
             # SQLite: hash, insert, move the head and commit in one trip to a worker thread.
             values, new_head = self._appender.prepare(self.chain_id, head, rows)
-            await asyncio.to_thread(self._appender.commit, self.chain_id, head, new_head, values)
+            await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._appender.commit, self.chain_id, head, new_head, values
+            )
             self._head = new_head
             self.stats.transactions += 1
             self.stats.records += len(rows)

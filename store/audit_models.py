@@ -38,7 +38,6 @@ class AuditRecord(Base):
         Index("ix_audit_subject_time", "subject", "occurred_at"),
         Index("ix_audit_agency_time", "source_agency", "occurred_at"),
         Index("ix_audit_consent", "consent_id"),
-        Index("ix_audit_request", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(
