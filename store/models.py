@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -41,6 +52,9 @@ class DataSource(Base):
     mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     timeout_seconds: Mapped[float | None] = mapped_column(default=None)
+    # Bumped on every change; each version is kept in registration_versions.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -61,6 +75,15 @@ class ServiceCard(Base):
     datasets: Mapped[list[str]] = mapped_column(JSON)
     legal_basis: Mapped[str] = mapped_column(String(16))  # consent | statute
     statute: Mapped[str | None] = mapped_column(String(300), default=None)
+    # Proactive cards run with no request, on a life event (services.life_events).
+    proactive: Mapped[bool] = mapped_column(Boolean, default=False)
+    life_event: Mapped[str | None] = mapped_column(String(64), default=None)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
 
 class OAuthClient(Base):
@@ -117,3 +140,48 @@ class SourceProbe(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     probed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegistrationVersion(Base):
+    """Every version of every agency registration (data source or service card): who changed
+    what, when, and the whole registration as it then stood, so any change can be undone."""
+
+    __tablename__ = "registration_versions"
+    __table_args__ = (
+        Index("ix_registration_version", "kind", "object_id", "version", unique=True),
+        Index("ix_registration_agency_time", "agency_code", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # data_source | service_card
+    object_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    action: Mapped[str] = mapped_column(String(16))  # registered | updated | disabled | ...
+    # The registration as it stood after this change (a data source's connection stays sealed).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(64))  # the admin client's id
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SourceHealth(Base):
+    """One worker's passive view of one source (its recent calls and its circuit breaker),
+    flushed every few seconds so every worker and /readyz can see the whole picture."""
+
+    __tablename__ = "source_health"
+
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("data_sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)  # in the recent window
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    latency_p50_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    latency_p95_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    breaker: Mapped[str] = mapped_column(String(16), default="closed")  # closed|open|half_open
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
