@@ -45,7 +45,11 @@ async def _server(url: str) -> str:
 
 
 async def fresh_database(server_url: str, name: str) -> str:
-    """Drop and create database `name` on the server of `server_url`; return its URL."""
+    """Drop and create database `name` on the server of `server_url`; return its URL.
+
+    DARVAZEH_TEST_DB_SUFFIX keeps test runs that share a server (two checkouts) apart.
+    """
+    name += os.environ.get("DARVAZEH_TEST_DB_SUFFIX", "")
     url = make_url(server_url)
     engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
