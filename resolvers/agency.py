@@ -1,0 +1,23 @@
+"""Who may manage registrations: an agency admin client, and only its own agency's."""
+
+from __future__ import annotations
+
+from auth.principal import Basis, Principal
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, field_error
+
+
+def require_agency_admin(context: RequestContext) -> Principal:
+    """The asking agency admin; FORBIDDEN for any other token (UNAUTHENTICATED without one)."""
+    principal = context.require_principal()
+    if principal.basis is not Basis.AGENCY_ADMIN:
+        raise field_error(
+            ErrorCode.FORBIDDEN, "only an agency admin token (scope agency.admin) may do this"
+        )
+    return principal
+
+
+def require_own_agency(principal: Principal, agency: str, what: str) -> None:
+    """An agency touches only its own registrations; the error doesn't say whose it is."""
+    if agency != principal.agency:
+        raise field_error(ErrorCode.FORBIDDEN, f"{what} belongs to another agency")
