@@ -29,12 +29,21 @@ from datasources.connections import (
     unknown_kind,
 )
 from datasources.mapping import Mapping
+from datasources.registration_store import (
+    SYSTEM_ACTOR,
+    StoredRegistration,
+    write_disabled,
+    write_registration,
+)
 from datasources.spec import RecordSpec
 from store.db import aware, transaction
 from store.models import Agency, DataSource, SourceProbe
+from store.registrations import Action
 from store.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
+
+MAX_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(eq=False)
@@ -161,17 +170,87 @@ class Registry:
         connection: dict[str, Any],
         mapping: dict[str, Any],
         timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
+        actor: str = SYSTEM_ACTOR,
+        action: Action | None = None,
     ) -> Source:
-        """Validate, probe, store and swap in a source; on any failure nothing changes.
-
-        Raises RegistrationError, MappingError (every problem named) or SourceError (probe).
+        """Validate, probe, store (a new version) and swap in a source; on any failure nothing
+        changes. Raises RegistrationError, MappingError (every problem named) or SourceError.
         """
+        adapter, parsed, limit = await self._checked(
+            source_id=source_id,
+            agency=agency,
+            record_type=record_type,
+            kind=kind,
+            connection=connection,
+            mapping=mapping,
+            timeout=timeout,
+        )
+        source = Source(source_id, agency, record_type, kind, adapter, limit)
+        # Store and swap under one lock, so concurrent registrations end in the same order
+        # in memory as in the store.
+        async with self._lock:
+            try:
+                updated_at = await self._store(
+                    source, connection, parsed.raw, timeout, actor=actor, action=action
+                )
+            except BaseException:
+                await adapter.close()
+                raise
+            for other in [s for s in self._by_type.values() if s.id == source_id]:
+                del self._by_type[other.record_type]
+                self._retire(other)
+            previous = self._by_type.get(record_type)
+            if previous is not None:
+                self._retire(previous)
+            self._by_type[record_type] = source
+            self._versions[source_id] = aware(updated_at)
+        return source
+
+    async def test(
+        self,
+        *,
+        source_id: str,
+        agency: str,
+        record_type: str,
+        kind: str,
+        connection: dict[str, Any],
+        mapping: dict[str, Any],
+        timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
+    ) -> int:
+        """Everything `register` checks, storing nothing; the probe's latency in ms."""
+        started = time.perf_counter()
+        adapter, _, _ = await self._checked(
+            source_id=source_id,
+            agency=agency,
+            record_type=record_type,
+            kind=kind,
+            connection=connection,
+            mapping=mapping,
+            timeout=timeout,
+        )
+        await adapter.close()
+        return round((time.perf_counter() - started) * 1000)
+
+    async def _checked(
+        self,
+        *,
+        source_id: str,
+        agency: str,
+        record_type: str,
+        kind: str,
+        connection: dict[str, Any],
+        mapping: dict[str, Any],
+        timeout: float | None,  # noqa: ASYNC109 - the source's stored call timeout
+    ) -> tuple[Adapter, Mapping, float]:
+        """Validate the registration and probe the source; the live adapter, ready to swap in."""
         spec = self._specs.get(record_type)
         if spec is None:
             known = ", ".join(sorted(self._specs))
             raise RegistrationError(f"unknown record type {record_type!r} (known: {known})")
         if kind not in KINDS:
             raise unknown_kind(kind)
+        if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+            raise RegistrationError(f"timeout must be between 0 and {MAX_TIMEOUT_SECONDS:g} s")
         parsed = Mapping.parse(mapping, spec, kind)
         await self._check_ownership(source_id, agency, record_type)
         adapter = build_adapter(kind, connection, parsed, name=source_id)
@@ -185,24 +264,22 @@ class Registry:
         except BaseException:
             await adapter.close()
             raise
-        source = Source(source_id, agency, record_type, kind, adapter, limit)
-        # Store and swap under one lock, so concurrent registrations end in the same order
-        # in memory as in the store.
+        return adapter, parsed, limit
+
+    async def disable(self, source_id: str, *, agency: str, actor: str) -> DataSource:
+        """Stop serving a source, here at once and on other workers at their next load."""
         async with self._lock:
-            try:
-                updated_at = await self._store(source, connection, parsed.raw, timeout)
-            except BaseException:
-                await adapter.close()
-                raise
+            async with transaction(self._sessions) as session:
+                row = await write_disabled(session, source_id, agency=agency, actor=actor)
             for other in [s for s in self._by_type.values() if s.id == source_id]:
                 del self._by_type[other.record_type]
                 self._retire(other)
-            previous = self._by_type.get(record_type)
-            if previous is not None:
-                self._retire(previous)
-            self._by_type[record_type] = source
-            self._versions[source_id] = aware(updated_at)
-        return source
+            self._versions.pop(source_id, None)
+        return row
+
+    def open_connection(self, sealed: str) -> dict[str, Any]:
+        """A stored registration's connection, unsealed: only to re-register it."""
+        return dict(json.loads(self._box.open(sealed)))
 
     async def _check_ownership(self, source_id: str, agency: str, record_type: str) -> None:
         async with self._sessions() as session:
@@ -229,34 +306,22 @@ class Registry:
         connection: dict[str, Any],
         mapping: dict[str, Any],
         timeout_seconds: float | None,
+        *,
+        actor: str,
+        action: Action | None,
     ) -> datetime:
-        sealed = self._box.seal(json.dumps(connection))
-        shown = display_connection(source.kind, connection)
+        stored = StoredRegistration(
+            source_id=source.id,
+            agency=source.agency,
+            record_type=source.record_type,
+            kind=source.kind,
+            connection_sealed=self._box.seal(json.dumps(connection)),
+            connection_display=display_connection(source.kind, connection),
+            mapping=mapping,
+            timeout_seconds=timeout_seconds,
+        )
         async with transaction(self._sessions) as session:
-            row = await session.get(DataSource, source.id)
-            if row is None:
-                row = DataSource(id=source.id)
-                session.add(row)
-            row.agency_code = source.agency
-            row.record_type = source.record_type
-            row.kind = source.kind
-            row.connection_sealed = sealed
-            row.connection_display = shown
-            row.mapping = mapping
-            row.enabled = True
-            row.timeout_seconds = timeout_seconds
-            row.updated_at = datetime.now(UTC)
-            # One source per record type: the agency's earlier source for it steps aside.
-            others = await session.scalars(
-                select(DataSource).where(
-                    DataSource.record_type == source.record_type,
-                    DataSource.enabled,
-                    DataSource.id != source.id,
-                )
-            )
-            for other in others:
-                other.enabled = False
-            return row.updated_at
+            return await write_registration(session, stored, actor=actor, action=action)
 
     def _retire(self, source: Source) -> None:
         """Close a replaced adapter once calls already in flight on it have had their time."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
+from store.models import Agency as AgencyRow
 
 
 def require_agency_admin(context: RequestContext) -> Principal:
@@ -21,3 +22,13 @@ def require_own_agency(principal: Principal, agency: str, what: str) -> None:
     """An agency touches only its own registrations; the error doesn't say whose it is."""
     if agency != principal.agency:
         raise field_error(ErrorCode.FORBIDDEN, f"{what} belongs to another agency")
+
+
+async def own_agency(context: RequestContext) -> AgencyRow:
+    """The asking admin's agency, as stored."""
+    principal = require_agency_admin(context)
+    async with context.sessions() as session:
+        row = await session.get(AgencyRow, principal.agency)
+    if row is None:  # a client outliving its agency: refuse rather than guess
+        raise field_error(ErrorCode.FORBIDDEN, f"agency {principal.agency!r} is not registered")
+    return row

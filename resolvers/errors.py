@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     NOT_FOUND = "NOT_FOUND"
     AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
+    REGISTRATION_REFUSED = "REGISTRATION_REFUSED"
 
 
 def field_error(code: ErrorCode, message: str, **details: object) -> GraphQLError:

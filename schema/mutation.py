@@ -5,8 +5,16 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from resolvers import data_sources
 from resolvers.consents import revoke
+from schema.agency import (
+    DataSourceChanges,
+    DataSourceInput,
+    DataSourceRegistration,
+    DataSourceTest,
+)
 from schema.consents import Consent
+from store.registrations import Action
 
 
 @strawberry.type
@@ -16,3 +24,43 @@ class Mutation:
     )
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent | None:
         return await revoke(info.context, id)
+
+    @strawberry.mutation(
+        description="Register (or replace) one of your agency's data sources. It is validated "
+        "and probed first; a refused one changes nothing (REGISTRATION_REFUSED names why)."
+    )
+    async def register_data_source(
+        self, info: Info, input: DataSourceInput
+    ) -> DataSourceRegistration:
+        row = await data_sources.register(info.context, input.registration())
+        return DataSourceRegistration.of(row)
+
+    @strawberry.mutation(
+        description="Change parts of a registered source (the connection is kept unless given)."
+    )
+    async def update_data_source(
+        self, info: Info, id: strawberry.ID, changes: DataSourceChanges
+    ) -> DataSourceRegistration:
+        row = await data_sources.update(info.context, str(id), changes.changes())
+        return DataSourceRegistration.of(row)
+
+    @strawberry.mutation(description="Check a registration without storing it: every problem.")
+    async def test_data_source(self, info: Info, input: DataSourceInput) -> DataSourceTest:
+        latency, problems = await data_sources.test(info.context, input.registration())
+        return DataSourceTest(ok=not problems, latency_ms=latency, problems=problems)
+
+    @strawberry.mutation(description="Stop serving a source (on every worker within seconds).")
+    async def disable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
+        return DataSourceRegistration.of(await data_sources.disable(info.context, str(id)))
+
+    @strawberry.mutation(description="Serve a disabled source again, checked and probed anew.")
+    async def enable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
+        row = await data_sources.update(info.context, str(id), {}, action=Action.ENABLED)
+        return DataSourceRegistration.of(row)
+
+    @strawberry.mutation(description="Go back to an earlier version (checked and probed anew).")
+    async def restore_data_source(
+        self, info: Info, id: strawberry.ID, version: int
+    ) -> DataSourceRegistration:
+        row = await data_sources.restore(info.context, str(id), version)
+        return DataSourceRegistration.of(row)

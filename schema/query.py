@@ -7,14 +7,16 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from resolvers.agency import own_agency
 from resolvers.errors import ErrorCode, field_error
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
 from resolvers.tracker import list_agency_accesses
 from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema import national_id
+from schema.agency import AgencyRegistrations
 from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
-from schema.tracker import DataAccessConnection
+from schema.tracker import Agency, DataAccessConnection
 
 MAX_CITIZENS = 100
 
@@ -84,4 +86,11 @@ class Query:
     ) -> DataAccessConnection | None:
         return await list_agency_accesses(  # type: ignore[no-any-return]
             info.context, first=first, after=after, since=from_, until=to
+        )
+
+    @strawberry.field(description="The asking agency admin's own registrations.")
+    async def agency_registrations(self, info: Info) -> AgencyRegistrations | None:
+        row = await own_agency(info.context)
+        return AgencyRegistrations(
+            agency=Agency(code=row.code, name_fa=row.name_fa, name_en=row.name_en)
         )

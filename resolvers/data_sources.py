@@ -1,0 +1,182 @@
+"""An agency admin's data-source registrations: list, register, update, test, disable, restore.
+
+Every change goes through the live registry (validated, probed, stored with a new version), so a
+refused registration changes nothing; the error names every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from datasources.base import MappingError, SourceError
+from datasources.connections import RegistrationError
+from resolvers.agency import require_agency_admin
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, field_error
+from store.models import DataSource, RegistrationVersion
+from store.registrations import Action, RegistrationKind, version, versions
+
+T = TypeVar("T")
+
+
+async def refused_unless(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run a registration change; turn each way it can be refused into one clear error."""
+    try:
+        return await operation()
+    except MappingError as error:
+        raise _refused("the mapping does not fit the standard record", error.problems) from None
+    except (RegistrationError, SourceError) as error:
+        raise _refused(str(error), [str(error)]) from None
+    except IntegrityError:
+        raise _refused(
+            "the registration changed at the same moment elsewhere; read it again and retry", []
+        ) from None
+
+
+def _shape_problems(registration: dict[str, Any]) -> list[str]:
+    """JSON scalars accept anything; the registry needs objects."""
+    return [
+        f"{name} must be a JSON object"
+        for name in ("connection", "mapping")
+        if name in registration
+        and registration[name] is not None
+        and not isinstance(registration[name], dict)
+    ]
+
+
+def _refused(message: str, problems: list[str]) -> Exception:
+    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems)
+
+
+async def list_sources(context: RequestContext) -> list[DataSource]:
+    principal = require_agency_admin(context)
+    async with context.sessions() as session:
+        query = (
+            select(DataSource)
+            .where(DataSource.agency_code == principal.agency)
+            .order_by(DataSource.id)
+        )
+        return list((await session.scalars(query)).all())
+
+
+async def own_source(context: RequestContext, source_id: str) -> DataSource | None:
+    """One of the admin's agency's sources; None if it has no such source."""
+    principal = require_agency_admin(context)
+    async with context.sessions() as session:
+        row = await session.get(DataSource, source_id)
+    return row if row is not None and row.agency_code == principal.agency else None
+
+
+async def source_history(context: RequestContext, source_id: str) -> list[RegistrationVersion]:
+    if await own_source(context, source_id) is None:
+        return []
+    async with context.sessions() as session:
+        return await versions(session, RegistrationKind.DATA_SOURCE, source_id)
+
+
+async def register(context: RequestContext, registration: dict[str, Any]) -> DataSource:
+    principal = require_agency_admin(context)
+    if problems := _shape_problems(registration):
+        raise _refused("; ".join(problems), problems)
+    await refused_unless(
+        lambda: context.registry.register(
+            **registration, agency=principal.agency, actor=principal.client_id
+        )
+    )
+    return await _stored(context, registration["source_id"])
+
+
+async def update(
+    context: RequestContext,
+    source_id: str,
+    changes: dict[str, Any],
+    action: Action = Action.UPDATED,
+) -> DataSource:
+    """Re-register with some parts changed (or none, to enable it again); the connection is kept
+    unless a new one is given, so an agency never resends its credentials to change a mapping."""
+    principal = require_agency_admin(context)
+    if problems := _shape_problems(changes):
+        raise _refused("; ".join(problems), problems)
+    current = await own_source(context, source_id)
+    if current is None:
+        raise _refused(f"agency {principal.agency!r} has no data source {source_id!r}", [])
+    connection = changes.get("connection")
+    if connection is None:
+        connection = context.registry.open_connection(current.connection_sealed)
+    await refused_unless(
+        lambda: context.registry.register(
+            source_id=source_id,
+            agency=principal.agency,
+            record_type=current.record_type,
+            kind=changes.get("kind") or current.kind,
+            connection=connection,
+            mapping=changes.get("mapping") or current.mapping,
+            timeout=changes.get("timeout") or current.timeout_seconds,
+            actor=principal.client_id,
+            action=action,
+        )
+    )
+    return await _stored(context, source_id)
+
+
+async def test(context: RequestContext, registration: dict[str, Any]) -> tuple[int | None, list]:
+    """Dry run: (probe latency in ms, []) if `register` would accept it, else (None, problems)."""
+    principal = require_agency_admin(context)
+    if problems := _shape_problems(registration):
+        return None, problems
+    try:
+        latency = await context.registry.test(**registration, agency=principal.agency)
+    except MappingError as error:
+        return None, list(error.problems)
+    except (RegistrationError, SourceError) as error:
+        return None, [str(error)]
+    return latency, []
+
+
+async def disable(context: RequestContext, source_id: str) -> DataSource:
+    principal = require_agency_admin(context)
+    await refused_unless(
+        lambda: context.registry.disable(
+            source_id, agency=principal.agency, actor=principal.client_id
+        )
+    )
+    return await _stored(context, source_id)
+
+
+async def restore(context: RequestContext, source_id: str, number: int) -> DataSource:
+    """Register an earlier version again: checked and probed like any registration."""
+    principal = require_agency_admin(context)
+    if await own_source(context, source_id) is None:
+        raise _refused(f"agency {principal.agency!r} has no data source {source_id!r}", [])
+    async with context.sessions() as session:
+        earlier = await version(session, RegistrationKind.DATA_SOURCE, source_id, number)
+    if earlier is None:
+        raise _refused(f"data source {source_id!r} has no version {number}", [])
+    state = earlier.snapshot
+    if not state.get("enabled", True):
+        return await disable(context, source_id)
+    await refused_unless(
+        lambda: context.registry.register(
+            source_id=source_id,
+            agency=principal.agency,
+            record_type=state["record_type"],
+            kind=state["kind"],
+            connection=context.registry.open_connection(state["connection_sealed"]),
+            mapping=state["mapping"],
+            timeout=state.get("timeout_seconds"),
+            actor=principal.client_id,
+            action=Action.RESTORED,
+        )
+    )
+    return await _stored(context, source_id)
+
+
+async def _stored(context: RequestContext, source_id: str) -> DataSource:
+    async with context.sessions() as session:
+        row = await session.get(DataSource, source_id)
+    assert row is not None  # just written by this request
+    return row
