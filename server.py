@@ -40,7 +40,6 @@ from store.secrets import SecretBox
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
-RELOAD_INTERVAL_SECONDS = 5.0
 PROBE_INTERVAL_SECONDS = 30.0
 
 logger = logging.getLogger("darvazeh")
@@ -137,7 +136,7 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _maintain(registry: Registry) -> None:
+async def _maintain(registry: Registry, reload_interval: float) -> None:
     """Keep the registry in step with the store and probe every source on a schedule."""
     last_probe = -PROBE_INTERVAL_SECONDS
     loop = asyncio.get_running_loop()
@@ -149,7 +148,7 @@ async def _maintain(registry: Registry) -> None:
                 await registry.probe_all()
         except Exception:  # the store may be briefly away; the next round tries again
             logger.exception("registry maintenance failed")
-        await asyncio.sleep(RELOAD_INTERVAL_SECONDS)
+        await asyncio.sleep(reload_interval)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -159,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gateway = await Gateway.start(settings)
         app.state.gateway = gateway
-        maintenance = asyncio.create_task(_maintain(gateway.registry))
+        maintenance = asyncio.create_task(_maintain(gateway.registry, settings.reload_interval))
         try:
             yield
         finally:

@@ -39,6 +39,10 @@ class Settings:
     source_timeout: float = field(
         default_factory=lambda: float(_env("GATEWAY_SOURCE_TIMEOUT", "3.0"))
     )
+    # How often each worker re-reads the registrations: another worker's change lands this fast.
+    reload_interval: float = field(
+        default_factory=lambda: float(_env("GATEWAY_RELOAD_INTERVAL", "2.0"))
+    )
 
     @property
     def store_url(self) -> str:
