@@ -86,6 +86,9 @@ async def create_client(
             raise ValueError(f"unknown service card {service_card_id!r}")
         if card.agency_code != agency_code:
             raise ValueError(f"service card {card.id!r} belongs to another agency")
+        if not card.enabled:
+            raise ValueError(f"service card {card.id!r} is disabled")
+        _check_grants_fit_basis(card, grants, uris)
         if outside := scope_set - set(card.datasets):
             raise ValueError(
                 f"scopes {sorted(outside)} are not datasets of service card {card.id!r}"
@@ -124,6 +127,23 @@ async def create_client(
     return client, secret
 
 
+def _check_grants_fit_basis(card: ServiceCard, grants: list[str], uris: list[str]) -> None:
+    """A statutory service reads as itself (client credentials); a consent-based one only with
+    the citizen's approval (authorization code, with refresh tokens if it wants them)."""
+    if card.legal_basis == "statute" and set(grants) != {"client_credentials"}:
+        raise ValueError(
+            f"service card {card.id!r} reads under a statute: its client uses client_credentials"
+        )
+    if card.legal_basis == "consent":
+        if "authorization_code" not in grants or "client_credentials" in grants:
+            raise ValueError(
+                f"service card {card.id!r} reads under consent: its client uses "
+                "authorization_code (and refresh_token), never client_credentials"
+            )
+        if not uris:
+            raise ValueError("a consent-based service client must register its redirect URIs")
+
+
 def _check_public_jwks(jwks: dict[str, Any] | None) -> None:
     if not jwks or not jwks.get("keys"):
         raise ValueError("a private_key_jwt client must register its public keys (jwks)")
@@ -157,6 +177,11 @@ class Client(ClientMixin):
     def get_allowed_scope(self, scope: str | None) -> str:
         """Requested scopes the client holds; all of them when none is requested."""
         allowed = list(self.row.scopes)
+        if self.card is not None:
+            # Bound to its card: never beyond the card's datasets as they stand now, and
+            # nothing once the card is withdrawn.
+            needed = set(self.card.datasets) if self.card.enabled else set()
+            allowed = [name for name in allowed if name in needed]
         if not scope:
             return list_to_scope(allowed)
         requested = set(scope_to_list(scope))

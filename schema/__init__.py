@@ -8,10 +8,6 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from resolvers.audit_flush import AuditFlush
-from schema.mutation import Mutation
-from schema.query import Query
-
 
 class DarvazehSchema(strawberry.federation.Schema):
     def process_errors(
@@ -24,6 +20,12 @@ class DarvazehSchema(strawberry.federation.Schema):
 
 
 def build_schema() -> DarvazehSchema:
+    # Imported here, not at the top: importing a leaf such as schema.datasets must not pull in
+    # every resolver (auth imports the datasets, and the resolvers import auth).
+    from resolvers.audit_flush import AuditFlush
+    from schema.mutation import Mutation
+    from schema.query import Query
+
     return DarvazehSchema(
         query=Query,
         mutation=Mutation,

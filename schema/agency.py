@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from resolvers import data_sources
+from resolvers import data_sources, service_clients
 from schema.tracker import Agency
-from store.models import DataSource, RegistrationVersion
+from store.models import DataSource, OAuthClient, RegistrationVersion
 
 
 @strawberry.type(description="One version of a registration: who changed it, when, and to what.")
@@ -74,9 +74,88 @@ class DataSourceRegistration:
         return [RegistrationChange.of(row) for row in rows]
 
 
+@strawberry.type(description="An OAuth client of one of the agency's services, bound to its card.")
+class ServiceClient:
+    client_id: str
+    name: str
+    service_card: str
+    scopes: list[str] = strawberry.field(description="At most the card's datasets.")
+    grant_types: list[str]
+    redirect_uris: list[str]
+    token_endpoint_auth_method: str
+    require_par: bool
+    require_dpop: bool
+    enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OAuthClient) -> ServiceClient:
+        return cls(
+            client_id=row.client_id,
+            name=row.name,
+            service_card=row.service_card_id or "",
+            scopes=list(row.scopes),
+            grant_types=list(row.grant_types),
+            redirect_uris=list(row.redirect_uris or []),
+            token_endpoint_auth_method=row.token_endpoint_auth_method,
+            require_par=row.require_par,
+            require_dpop=row.require_dpop,
+            enabled=row.enabled,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class RegisteredServiceClient:
+    client: ServiceClient
+    client_secret: str | None = strawberry.field(
+        description="Shown this once and never stored (only its hash is); null for "
+        "private_key_jwt clients, which registered public keys instead."
+    )
+
+
+@strawberry.input(description="A service's OAuth client; its scopes come from its card.")
+class ServiceClientInput:
+    service_card: str = strawberry.field(description="One of your agency's service cards.")
+    name: str
+    client_id: str | None = strawberry.field(default=None, description="Generated if absent.")
+    grant_types: list[str] = strawberry.field(
+        description="client_credentials for a statutory card; authorization_code (and "
+        "refresh_token) for a consent-based one."
+    )
+    redirect_uris: list[str] = strawberry.field(default_factory=list)
+    scopes: list[str] | None = strawberry.field(
+        default=None, description="A subset of the card's datasets; all of them if absent."
+    )
+    token_endpoint_auth_method: str = "client_secret_basic"
+    jwks: JSON | None = strawberry.field(
+        default=None, description="private_key_jwt: the client's public keys (a JWK Set)."
+    )
+    require_par: bool = False
+    require_dpop: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "service_card": self.service_card,
+            "name": self.name,
+            "client_id": self.client_id,
+            "grant_types": self.grant_types,
+            "redirect_uris": self.redirect_uris,
+            "scopes": self.scopes,
+            "token_endpoint_auth_method": self.token_endpoint_auth_method,
+            "jwks": self.jwks,
+            "require_par": self.require_par,
+            "require_dpop": self.require_dpop,
+        }
+
+
 @strawberry.type(description="What the asking agency admin's agency has registered.")
 class AgencyRegistrations:
     agency: Agency
+
+    @strawberry.field(description="The OAuth clients of the agency's services.")
+    async def service_clients(self, info: Info) -> list[ServiceClient]:
+        return [ServiceClient.of(row) for row in await service_clients.list_clients(info.context)]
 
     @strawberry.field
     async def data_sources(self, info: Info) -> list[DataSourceRegistration]:

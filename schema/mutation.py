@@ -5,13 +5,16 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from resolvers import data_sources
+from resolvers import data_sources, service_clients
 from resolvers.consents import revoke
 from schema.agency import (
     DataSourceChanges,
     DataSourceInput,
     DataSourceRegistration,
     DataSourceTest,
+    RegisteredServiceClient,
+    ServiceClient,
+    ServiceClientInput,
 )
 from schema.consents import Consent
 from store.registrations import Action
@@ -64,3 +67,17 @@ class Mutation:
     ) -> DataSourceRegistration:
         row = await data_sources.restore(info.context, str(id), version)
         return DataSourceRegistration.of(row)
+
+    @strawberry.mutation(
+        description="Register an OAuth client for one of your agency's service cards; it may "
+        "ask only for the card's datasets. The secret is shown once."
+    )
+    async def register_service_client(
+        self, info: Info, input: ServiceClientInput
+    ) -> RegisteredServiceClient:
+        row, secret = await service_clients.register(info.context, input.spec())
+        return RegisteredServiceClient(client=ServiceClient.of(row), client_secret=secret)
+
+    @strawberry.mutation(description="Stop a service client from getting new tokens.")
+    async def disable_service_client(self, info: Info, client_id: str) -> ServiceClient:
+        return ServiceClient.of(await service_clients.disable(info.context, client_id))

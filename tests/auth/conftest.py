@@ -83,16 +83,22 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             ("ssa-admin", "agency_admin", [], None),
         ]
         for client_id, role, scopes, card in specs:
-            _client, secret = await create_client(
+            consent = client_id == "consent-svc"
+            client, secret = await create_client(
                 session,
                 client_id=client_id,
                 name=client_id,
                 agency_code="ssa",
                 role=role,
                 scopes=scopes,
-                grant_types=["client_credentials"],
+                grant_types=["authorization_code"] if consent else ["client_credentials"],
+                redirect_uris=["https://loans.test/cb"] if consent else [],
                 service_card_id=card,
             )
+            if consent:
+                # Registration refuses this now; a row from before the rule may still hold it,
+                # and the token endpoint must refuse it on its own.
+                client.grant_types = ["authorization_code", "client_credentials"]
             client_secrets[client_id] = secret
     yield World(engine, sessions, SecretBox(Fernet.generate_key()), client_secrets)
     await engine.dispose()

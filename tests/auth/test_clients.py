@@ -67,6 +67,19 @@ async def test_service_client_without_scopes_gets_the_card(world: World) -> None
         ({"role": "agency_admin", "service_card_id": None, "scopes": ["civil.birth"]}, "citizen"),
         ({"role": "agency_admin", "service_card_id": None, "scopes": ["x"]}, "unknown scopes"),
         ({"role": "agency_admin"}, "no service card"),
+        ({"grant_types": ["client_credentials", "authorization_code"]}, "under a statute"),
+        (
+            {"service_card_id": "loan-application", "scopes": ["civil.identity"]},
+            "reads under consent",
+        ),
+        (
+            {
+                "service_card_id": "loan-application",
+                "scopes": ["civil.identity"],
+                "grant_types": ["authorization_code"],
+            },
+            "redirect URIs",
+        ),
     ],
 )
 async def test_refused(world: World, overrides: dict, message: str) -> None:
@@ -111,3 +124,21 @@ async def test_private_key_jwt_client_registers_public_keys(world: World) -> Non
             await _create(world, token_endpoint_auth_method="private_key_jwt", jwks=jwks)
     with pytest.raises(ValueError, match="auth method"):
         await _create(world, token_endpoint_auth_method="client_secret_post")
+
+
+async def test_allowed_scopes_follow_the_card_as_it_stands(world: World) -> None:
+    from auth.clients import Client
+    from store.models import ServiceCard
+
+    client, _ = await _create(world, scopes=["civil.birth", "civil.identity"])
+    async with world.sessions() as session:
+        card = await session.get(ServiceCard, "newborn-insurance")
+    assert card is not None
+    assert set(Client(client, card).get_allowed_scope(None).split()) == {
+        "civil.birth",
+        "civil.identity",
+    }
+    card.datasets = ["civil.birth"]  # the agency narrowed its card
+    assert Client(client, card).get_allowed_scope("civil.birth civil.identity") == "civil.birth"
+    card.enabled = False  # the service was withdrawn
+    assert Client(client, card).get_allowed_scope(None) == ""
