@@ -34,11 +34,12 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
-    """Serve an ASGI app over real HTTP on loopback for the duration of the block."""
+async def serve(app: Any, port: int | None = None, *, lifespan: str = "on") -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on loopback for the duration of the block (lifespan
+    "off" for an app whose lifespan already runs, such as a RunningGateway's)."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -1,0 +1,102 @@
+"""`darvazeh-agency`, run as its own process against the gateway over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo import mappings
+from tests.harness import RunningGateway, running_gateway, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Cli:
+    url: str
+    gateway: RunningGateway
+    files: Path
+
+    async def __call__(self, *args: str, role: str = "agency_admin") -> tuple[int, Any, str]:
+        client = self.gateway.clients[role]
+        env = os.environ | {
+            "DARVAZEH_GATEWAY": self.url,
+            "DARVAZEH_CLIENT_ID": client["client_id"],
+            "DARVAZEH_CLIENT_SECRET": client["client_secret"],
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "datasources.cli", *args,
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        printed = json.loads(out) if out.strip() else None
+        return process.returncode or 0, printed, err.decode()
+
+    def write(self, name: str, content: Any) -> str:
+        path = self.files / name
+        path.write_text(json.dumps(content), encoding="utf-8")
+        return str(path)
+
+
+@pytest.fixture(scope="module")
+async def cli(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cli]:
+    var_dir = Path(tmp_path_factory.mktemp("cli"))
+    async with running_gateway(var_dir) as gateway, serve(gateway.app, lifespan="off") as url:
+        yield Cli(url, gateway, var_dir)
+
+
+async def test_list_update_history_and_restore(cli: Cli) -> None:
+    code, sources, _ = await cli("sources", "list")
+    assert code == 0
+    assert {s["id"] for s in sources} >= {"civil-identity", "civil-address"}
+    assert all("password" not in s["connection"] for s in sources)
+
+    mapping = copy.deepcopy(mappings.CIVIL["address"])
+    mapping["fields"]["city"] = {"from": mapping["fields"]["province"]["from"]}
+    code, updated, err = await cli(
+        "sources", "update", "civil-address", "--mapping", cli.write("m.json", mapping)
+    )
+    assert code == 0, err
+    assert updated["version"] == 2 and updated["updatedBy"] == "civil-registry-admin"
+
+    code, shown, _ = await cli("sources", "show", "civil-address")
+    assert [v["action"] for v in shown["history"]] == ["updated", "registered"]
+    code, restored, _ = await cli("sources", "restore", "civil-address", "1")
+    assert code == 0 and restored["version"] == 3
+    assert restored["mapping"] == mappings.CIVIL["address"]
+
+
+async def test_a_refusal_lists_its_problems_and_exits_1(cli: Cli) -> None:
+    bad = {
+        "id": "civil-address-2",
+        "recordType": "address",
+        "kind": "sql",
+        "connection": {"url": cli.gateway.urls.civil},
+        "mapping": {"table": "nowhere", "key": {"from": "x"}, "fields": {"zip": {"from": "y"}}},
+    }
+    for command in ("test", "register"):
+        code, printed, err = await cli("sources", command, cli.write("bad.json", bad))
+        assert code == 1 and printed is None
+        assert "zip" in err, err
+    code, sources, _ = await cli("sources", "list")
+    assert "civil-address-2" not in {s["id"] for s in sources}
+
+
+async def test_another_agencys_source_is_refused(cli: Cli) -> None:
+    code, _, err = await cli("sources", "disable", "tax-status")
+    assert code == 1 and "REGISTRATION_REFUSED" in err
+
+
+async def test_bad_credentials_are_named(cli: Cli) -> None:
+    cli.gateway.clients["nobody"] = {"client_id": "nobody", "client_secret": "wrong"}
+    code, _, err = await cli("sources", "list", role="nobody")
+    assert code == 1 and "invalid_client" in err
