@@ -8,7 +8,12 @@ INSTALLED := $(VENV)/.installed
 export DARVAZEH_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export DARVAZEH_TEST_MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
 
-.PHONY: demo test bench lint format schema audit-verify install clean
+# The federation composition test runs under Node.js with these npm packages (pinned in the lock).
+FEDERATION := tests/federation
+NODE_DEPS := $(FEDERATION)/node_modules/.package-lock.json
+NPM := $(shell command -v npm 2>/dev/null)
+
+.PHONY: demo test bench lint format schema audit-verify install node-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +23,19 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# npm writes node_modules/.package-lock.json on install: redone only when the lock changes.
+# No npm, or no registry: the composition test skips locally (CI requires it).
+$(NODE_DEPS): $(FEDERATION)/package-lock.json
+	npm ci --prefix $(FEDERATION) --no-audit --no-fund --loglevel=error \
+		|| echo "npm ci failed: the federation composition test will skip"
+
+node-deps: $(if $(NPM),$(NODE_DEPS))
+	$(if $(NPM),,@echo "no npm: the federation composition test will skip")
+
 demo: $(INSTALLED)
 	$(BIN)/python -m demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(INSTALLED)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.consents import list_consents
+from resolvers.errors import ErrorCode, field_error
 from resolvers.records import resolve_record
 from resolvers.tracker import list_data_accesses
 from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
@@ -95,10 +96,15 @@ class Citizen:
         )  # fmt: skip
 
     @classmethod
-    def resolve_reference(cls, national_id: str) -> Citizen:
-        """Federation `_entities`: a router hands us citizens by key; the key is checked first."""
+    def resolve_reference(cls, info: Info, **representation: Any) -> Citizen:
+        """Federation `_entities`: a router hands us citizens by key, as the representation's
+        GraphQL field names (`nationalId`). Like the root fields: a token first, then the key."""
         from schema.query import citizen_by_national_id
 
+        info.context.require_principal()
+        national_id = representation.get("nationalId")
+        if not isinstance(national_id, str):
+            raise field_error(ErrorCode.BAD_USER_INPUT, "a Citizen representation needs nationalId")
         return citizen_by_national_id(national_id)
 
 
