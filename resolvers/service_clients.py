@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.clients import ROLE_SERVICE, create_client
 from resolvers.agency import require_agency_admin
@@ -14,6 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.db import transaction
 from store.models import OAuthClient
+from store.registrations import Action, RegistrationKind, latest_version, record_version
 
 
 async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuthClient, str | None]:
@@ -23,7 +25,7 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
     client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
     try:
         async with transaction(context.sessions) as session:
-            return await create_client(
+            row, secret = await create_client(
                 session,
                 client_id=client_id,
                 name=spec["name"],
@@ -38,6 +40,8 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
                 require_par=spec.get("require_par", False),
                 require_dpop=spec.get("require_dpop", False),
             )
+            await _record(session, row, Action.REGISTERED, principal.client_id)
+            return row, secret
     except ValueError as error:
         raise field_error(
             ErrorCode.REGISTRATION_REFUSED, str(error), problems=[str(error)]
@@ -63,5 +67,32 @@ async def disable(context: RequestContext, client_id: str) -> OAuthClient:
         if row is None or row.agency_code != principal.agency or row.role != ROLE_SERVICE:
             message = f"agency {principal.agency!r} has no service client {client_id!r}"
             raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
-        row.enabled = False
+        if row.enabled:
+            row.enabled = False
+            await _record(session, row, Action.DISABLED, principal.client_id)
     return row
+
+
+async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor: str) -> None:
+    """The client's registration history (its secret's hash is never part of it)."""
+    kind = RegistrationKind.SERVICE_CLIENT
+    await record_version(
+        session,
+        kind=kind,
+        object_id=row.client_id,
+        version=await latest_version(session, kind, row.client_id) + 1,
+        agency=row.agency_code,
+        action=action,
+        snapshot={
+            "name": row.name,
+            "service_card": row.service_card_id,
+            "scopes": list(row.scopes),
+            "grant_types": list(row.grant_types),
+            "redirect_uris": list(row.redirect_uris or []),
+            "token_endpoint_auth_method": row.token_endpoint_auth_method,
+            "require_par": row.require_par,
+            "require_dpop": row.require_dpop,
+            "enabled": row.enabled,
+        },
+        changed_by=actor,
+    )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import RegistrationVersion
@@ -16,6 +16,7 @@ from store.models import RegistrationVersion
 class RegistrationKind(StrEnum):
     DATA_SOURCE = "data_source"
     SERVICE_CARD = "service_card"
+    SERVICE_CLIENT = "service_client"
 
 
 class Action(StrEnum):
@@ -79,3 +80,11 @@ async def version(
         RegistrationVersion.version == number,
     )
     return (await session.scalars(query)).first()
+
+
+async def latest_version(session: AsyncSession, kind: RegistrationKind, object_id: str) -> int:
+    """The highest version recorded for one registration; 0 if none."""
+    query = select(func.max(RegistrationVersion.version)).where(
+        RegistrationVersion.kind == kind.value, RegistrationVersion.object_id == object_id
+    )
+    return int(await session.scalar(query) or 0)

@@ -119,3 +119,26 @@ async def test_a_registered_statutory_client_gets_tokens_until_disabled(
     disabled = await gateway.query(DISABLE, {"id": "school-census-1"}, role=education_admin)
     assert disabled["data"]["disableServiceClient"]["enabled"] is False
     assert (await token()).status_code == 401
+
+
+async def test_client_changes_are_kept_with_who_made_them(
+    gateway: RunningGateway, education_admin: str
+) -> None:
+    from store.registrations import RegistrationKind, versions
+
+    await register(
+        gateway,
+        education_admin,
+        serviceCard="school-census",
+        name="Census 2",
+        clientId="school-census-2",
+        grantTypes=["client_credentials"],
+    )
+    await gateway.query(DISABLE, {"id": "school-census-2"}, role=education_admin)
+    async with gateway.gateway.sessions() as session:
+        history = await versions(session, RegistrationKind.SERVICE_CLIENT, "school-census-2")
+    assert [(v.version, v.action, v.changed_by) for v in history] == [
+        (2, "disabled", "education-admin"),
+        (1, "registered", "education-admin"),
+    ]
+    assert "client_secret_hash" not in history[0].snapshot
