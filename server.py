@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from auth.keys import KeyRing
 from auth.pages import page_routes
 from auth.request_auth import request_principal
 from auth.resource import AuthenticationError
+from datasources.health import HealthPolicy
+from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.registry import Registry
 from resolvers.context import RequestContext
 from schema import build_schema
@@ -66,7 +69,12 @@ class Gateway:
         engine = create_engine(settings.store_url)
         sessions = sessionmaker(engine)
         box = SecretBox.from_environment(settings.secret_key_file)
-        registry = Registry(sessions, box, record_specs(), default_timeout=settings.source_timeout)
+        health = HealthPolicy(
+            failures=settings.breaker_failures, cooldown=settings.breaker_cooldown
+        )
+        registry = Registry(
+            sessions, box, record_specs(), default_timeout=settings.source_timeout, health=health
+        )
         await registry.load()
         keyring = KeyRing(
             sessions,
@@ -129,26 +137,35 @@ async def readyz(request: Request) -> Response:
             await connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure means not ready; say which
         return JSONResponse({"status": "unavailable", "store": str(error)}, status_code=503)
-    probes = await gateway.registry.last_probes()
-    sources = {source_id: probe.as_dict() for source_id, probe in probes.items()}
-    degraded = any(not probe.ok for probe in probes.values())
+    # Every worker's view, not just this one's: the load balancer may ask any of them.
+    stale_after = FRESH_FLUSHES * gateway.settings.health_flush_interval
+    views = await source_health(gateway.sessions, stale_after=stale_after)
+    sources = {source_id: view.as_dict() for source_id, view in views.items()}
+    degraded = any(view.status in {DOWN, DEGRADED} for view in views.values())
     body = {"status": "degraded" if degraded else "ok", "store": "ok", "sources": sources}
     return JSONResponse(body)
 
 
-async def _maintain(registry: Registry, reload_interval: float) -> None:
-    """Keep the registry in step with the store and probe every source on a schedule."""
-    last_probe = -PROBE_INTERVAL_SECONDS
+async def _maintain(registry: Registry, reload_interval: float, flush_interval: float) -> None:
+    """Keep the registry in step with the store, probe every source on a schedule, and share
+    this worker's view of source health with the others."""
     loop = asyncio.get_running_loop()
+    steps: list[tuple[Callable[[], Awaitable[object]], float]] = [
+        (registry.load, reload_interval),
+        (registry.probe_all, PROBE_INTERVAL_SECONDS),
+        (registry.flush_health, flush_interval),
+    ]
+    last_run = [-math.inf] * len(steps)
     while True:
-        try:
-            await registry.load()
-            if loop.time() - last_probe >= PROBE_INTERVAL_SECONDS:
-                last_probe = loop.time()
-                await registry.probe_all()
-        except Exception:  # the store may be briefly away; the next round tries again
-            logger.exception("registry maintenance failed")
-        await asyncio.sleep(reload_interval)
+        for index, (step, interval) in enumerate(steps):
+            if loop.time() - last_run[index] < interval:
+                continue
+            last_run[index] = loop.time()
+            try:
+                await step()
+            except Exception:  # the store may be briefly away; the next round tries again
+                logger.exception("registry maintenance (%s) failed", step.__name__)
+        await asyncio.sleep(min(interval for _, interval in steps))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -158,7 +175,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gateway = await Gateway.start(settings)
         app.state.gateway = gateway
-        maintenance = asyncio.create_task(_maintain(gateway.registry, settings.reload_interval))
+        maintenance = asyncio.create_task(
+            _maintain(gateway.registry, settings.reload_interval, settings.health_flush_interval)
+        )
         try:
             yield
         finally:

@@ -43,6 +43,18 @@ class Settings:
     reload_interval: float = field(
         default_factory=lambda: float(_env("GATEWAY_RELOAD_INTERVAL", "2.0"))
     )
+    # A source's circuit opens after this many consecutive failed calls (or half its recent
+    # calls failing), stays open this many seconds, then lets one trial call through.
+    breaker_failures: int = field(
+        default_factory=lambda: int(_env("GATEWAY_BREAKER_FAILURES", "5"))
+    )
+    breaker_cooldown: float = field(
+        default_factory=lambda: float(_env("GATEWAY_BREAKER_COOLDOWN", "30.0"))
+    )
+    # How often each worker writes its view of source health to the store for the others.
+    health_flush_interval: float = field(
+        default_factory=lambda: float(_env("GATEWAY_HEALTH_FLUSH_INTERVAL", "5.0"))
+    )
 
     @property
     def store_url(self) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Mapping as SpecMap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import Adapter, MappingError, RecordOrError, SourceError
@@ -28,6 +29,15 @@ from datasources.connections import (
     display_connection,
     unknown_kind,
 )
+from datasources.health import (
+    HealthPolicy,
+    HealthReport,
+    ProbeResult,
+    SourceMonitor,
+    SourceMonitors,
+    probe_through,
+)
+from datasources.health_store import flush
 from datasources.mapping import Mapping
 from datasources.registration_store import (
     SYSTEM_ACTOR,
@@ -57,23 +67,6 @@ class Source:
     calls: int = 0  # fetch calls made: tests and the benchmark count them
 
 
-@dataclass(frozen=True, slots=True)
-class ProbeResult:
-    source_id: str
-    ok: bool
-    error: str | None
-    latency_ms: int
-    probed_at: datetime
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "error": self.error,
-            "latency_ms": self.latency_ms,
-            "probed_at": self.probed_at.isoformat(),
-        }
-
-
 class Registry:
     def __init__(
         self,
@@ -81,6 +74,7 @@ class Registry:
         box: SecretBox,
         specs: SpecMap[str, RecordSpec],
         default_timeout: float = 3.0,
+        health: HealthPolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._box = box
@@ -90,6 +84,9 @@ class Registry:
         self._versions: dict[str, datetime] = {}  # source id -> updated_at of the row it runs
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
+        # Each source's breaker and recent calls in this worker, flushed under this id.
+        self._monitors = SourceMonitors(health or HealthPolicy())
+        self.worker_id = uuid.uuid4().hex
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -100,15 +97,20 @@ class Registry:
         return list(self._by_type.values())
 
     async def fetch(self, source: Source, ids: Sequence[str]) -> dict[str, RecordOrError]:
-        """One call to the source, bounded by its timeout; only ids that have a record."""
+        """One call to the source, bounded by its timeout; only ids that have a record.
+
+        Raises SourceError, or its CircuitOpenError without calling while the circuit is open.
+        """
         if not ids:
             return {}
-        source.calls += 1
-        try:
-            async with asyncio.timeout(source.timeout):
-                return await source.adapter.fetch(ids)
-        except TimeoutError:
-            raise SourceError(source.id, f"did not answer within {source.timeout:g}s") from None
+        with self.monitor(source).watch():
+            source.calls += 1
+            try:
+                async with asyncio.timeout(source.timeout):
+                    return await source.adapter.fetch(ids)
+            except TimeoutError:
+                reason = f"did not answer within {source.timeout:g}s"
+                raise SourceError(source.id, reason) from None
 
     # -- loading and registering ----------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class Registry:
         """Validate, probe, store (a new version) and swap in a source; on any failure nothing
         changes. Raises RegistrationError, MappingError (every problem named) or SourceError.
         """
-        adapter, parsed, limit = await self._checked(
+        adapter, parsed, limit, probed = await self._checked(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -204,6 +206,7 @@ class Registry:
                 self._retire(previous)
             self._by_type[record_type] = source
             self._versions[source_id] = aware(updated_at)
+        await self._remember_probes({source_id: probed})  # so it shows HEALTHY, not UNKNOWN
         return source
 
     async def test(
@@ -218,8 +221,7 @@ class Registry:
         timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
     ) -> int:
         """Everything `register` checks, storing nothing; the probe's latency in ms."""
-        started = time.perf_counter()
-        adapter, _, _ = await self._checked(
+        adapter, _, _, probed = await self._checked(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -229,7 +231,7 @@ class Registry:
             timeout=timeout,
         )
         await adapter.close()
-        return round((time.perf_counter() - started) * 1000)
+        return probed.latency_ms
 
     async def _checked(
         self,
@@ -241,8 +243,9 @@ class Registry:
         connection: dict[str, Any],
         mapping: dict[str, Any],
         timeout: float | None,  # noqa: ASYNC109 - the source's stored call timeout
-    ) -> tuple[Adapter, Mapping, float]:
-        """Validate the registration and probe the source; the live adapter, ready to swap in."""
+    ) -> tuple[Adapter, Mapping, float, ProbeResult]:
+        """Validate the registration and probe the source; the live adapter, ready to swap in,
+        and the (successful) probe."""
         spec = self._specs.get(record_type)
         if spec is None:
             known = ", ".join(sorted(self._specs))
@@ -255,6 +258,7 @@ class Registry:
         await self._check_ownership(source_id, agency, record_type)
         adapter = build_adapter(kind, connection, parsed, name=source_id)
         limit = timeout or self._default_timeout
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(limit):
                 await adapter.probe()
@@ -264,7 +268,8 @@ class Registry:
         except BaseException:
             await adapter.close()
             raise
-        return adapter, parsed, limit
+        probed = ProbeResult(source_id, True, None, _ms_since(started), datetime.now(UTC))
+        return adapter, parsed, limit, probed
 
     async def disable(self, source_id: str, *, agency: str, actor: str) -> DataSource:
         """Stop serving a source, here at once and on other workers at their next load."""
@@ -338,20 +343,40 @@ class Registry:
 
     # -- health ---------------------------------------------------------------------------------
 
+    def monitor(self, source: Source) -> SourceMonitor:
+        return self._monitors.of(source, source.id)
+
+    def health_reports(self) -> list[HealthReport]:
+        return [self.monitor(source).report() for source in self.sources()]
+
+    async def flush_health(self) -> None:
+        """Write this worker's view of each live source to the store, for every worker."""
+        await flush(self._sessions, self.worker_id, self.health_reports())
+
     async def probe_all(self) -> dict[str, ProbeResult]:
-        """Probe every source concurrently and record each outcome for /readyz."""
+        """Probe every source concurrently and record each outcome for /readyz.
+
+        A source whose circuit is open and cooling down is left alone (and keeps its last
+        probe); past the cool-down the probe is the circuit's trial call.
+        """
         sources = self.sources()
-        results = await asyncio.gather(*(self._probe(source) for source in sources))
-        found = {result.source_id: result for result in results}
-        if not found:
-            return found
+        results = await asyncio.gather(
+            *(probe_through(self.monitor(s).breaker, self._probe(s)) for s in sources)
+        )
+        found = {result.source_id: result for result in results if result is not None}
+        if found:
+            await self._remember_probes(found)
+        return found
+
+    async def _remember_probes(self, found: dict[str, ProbeResult]) -> None:
         try:
             await self._record_probes(found)
         except IntegrityError:
             # Another worker recorded the same sources' first probes at the same moment; its
             # results are as fresh as ours.
             logger.debug("probe results raced another worker's; keeping theirs")
-        return found
+        except SQLAlchemyError:  # the source works; only the record of it is missing
+            logger.warning("probe results could not be recorded", exc_info=True)
 
     async def _record_probes(self, found: dict[str, ProbeResult]) -> None:
         async with transaction(self._sessions) as session:
@@ -384,8 +409,7 @@ class Registry:
         except Exception as exc:  # a health check reports every failure rather than crash
             logger.exception("probe of data source %s failed unexpectedly", source.id)
             error = f"data source {source.id!r}: {type(exc).__name__}"
-        latency_ms = round((time.perf_counter() - started) * 1000)
-        return ProbeResult(source.id, error is None, error, latency_ms, datetime.now(UTC))
+        return ProbeResult(source.id, error is None, error, _ms_since(started), datetime.now(UTC))
 
     async def last_probes(self) -> dict[str, ProbeResult]:
         async with self._sessions() as session:
@@ -407,3 +431,7 @@ class Registry:
         await asyncio.gather(
             *(source.adapter.close() for source in sources), return_exceptions=True
         )
+
+
+def _ms_since(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

@@ -113,7 +113,9 @@ async def running_gateway(
     count: int = 300,
     store_url: str | None = None,
     agency_urls: dict[str, str] | None = None,
+    **settings_changes: Any,
 ) -> AsyncIterator[RunningGateway]:
+    """`settings_changes` set any other Settings field (e.g. breaker_cooldown=1.0)."""
     settings = Settings(
         var_dir=var_dir,
         host="127.0.0.1",
@@ -121,6 +123,7 @@ async def running_gateway(
         database_url=store_url or "",
         public_url=BASE_URL,
         source_timeout=2.0,
+        **settings_changes,
     )
     world = generate(count=count, seed=7)
     targets = {"education": f"sqlite+aiosqlite:///{var_dir / 'agencies' / 'education.db'}"}

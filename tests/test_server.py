@@ -11,14 +11,19 @@ async def test_healthz(gateway: RunningGateway) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_shows_the_store_and_each_sources_last_probe(gateway: RunningGateway) -> None:
+async def test_readyz_shows_the_store_and_each_sources_health(gateway: RunningGateway) -> None:
     await gateway.gateway.registry.probe_all()
+    await gateway.gateway.registry.flush_health()
     body = (await gateway.http.get("/readyz")).json()
     assert body["store"] == "ok"
     registered = {source.id for source in gateway.gateway.registry.sources()}
     assert registered <= set(body["sources"])
     for source_id in registered:
-        assert body["sources"][source_id]["ok"] is True, body["sources"][source_id]
+        health = body["sources"][source_id]
+        assert health["probe_ok"] is True and health["probed_at"], health
+        assert health["breaker"] == "closed" and health["source_id"] == source_id
+        assert health["status"] in {"HEALTHY", "DEGRADED"}, health
+        assert {"calls", "error_rate", "latency_p50_ms", "last_success_at"} <= set(health)
     assert body["status"] in {"ok", "degraded"}
 
 
