@@ -4,8 +4,10 @@ masked). Connections are stored sealed; only this masked form is ever displayed.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlencode
+
+import httpx
 
 from datasources.base import Adapter
 from datasources.graphql import GraphqlAdapter
@@ -37,10 +39,20 @@ def build_adapter(
         return HttpAdapter(base_url, mapping, _headers(kind, connection), name=name)
     if kind == GRAPHQL:
         endpoint = connection.get("endpoint")
-        if not isinstance(endpoint, str) or not endpoint:
+        if not _web_url(endpoint):
             raise RegistrationError('a graphql connection needs {"endpoint": "https://..."}')
         return GraphqlAdapter(endpoint, mapping, _headers(kind, connection), name=name)
     raise unknown_kind(kind)
+
+
+def _web_url(text: Any) -> TypeGuard[str]:
+    if not isinstance(text, str):
+        return False
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
 
 
 def _headers(kind: str, connection: dict[str, Any]) -> dict[str, str]:

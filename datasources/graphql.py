@@ -47,7 +47,8 @@ class GraphqlAdapter:
     ) -> None:
         if mapping.kind != GRAPHQL or mapping.call is None:
             raise ValueError("GraphqlAdapter needs a parsed graphql mapping")
-        self.name = name or display_base_url(endpoint)
+        # Without a source id, the endpoint names it: no credentials, no query string.
+        self.name = name or display_base_url(endpoint).partition("?")[0]
         self.mapping = mapping
         self._call = mapping.call
         self._batch_size = batch_size or mapping.call.batch_size

@@ -276,8 +276,9 @@ def test_display_connection_masks_graphql_credentials() -> None:
 
 
 async def test_bad_connections_are_refused(registry: Registry, tax: Service) -> None:
-    with pytest.raises(RegistrationError, match=r'needs \{"endpoint"'):
-        await register_tax(registry, "", connection={"url": tax.endpoint})
+    for connection in ({"url": tax.endpoint}, {"endpoint": "http://[::1"}, {"endpoint": "/gql"}):
+        with pytest.raises(RegistrationError, match=r'needs \{"endpoint"'):
+            await register_tax(registry, "", connection=connection)
     with pytest.raises(RegistrationError, match="graphql connection headers must map text"):
         await register_tax(
             registry, tax.endpoint, connection={"endpoint": tax.endpoint, "headers": {"a": 1}}
