@@ -4,15 +4,18 @@ masked). Connections are stored sealed; only this masked form is ever displayed.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
+
 from datasources.base import Adapter
+from datasources.graphql import GraphqlAdapter
 from datasources.http import HttpAdapter, display_base_url
-from datasources.mapping import HTTP, SQL, Mapping
+from datasources.mapping import GRAPHQL, HTTP, SQL, Mapping
 from datasources.sql import SqlAdapter, display_url
 
-KINDS = (SQL, HTTP)
+KINDS = (SQL, HTTP, GRAPHQL)
 _SECRET_WORDS = ("password", "secret", "token", "key")
 
 
@@ -31,20 +34,37 @@ def build_adapter(
         return SqlAdapter(url, mapping, name=name)
     if kind == HTTP:
         base_url = connection.get("base_url")
-        headers = connection.get("headers") or {}
         if not isinstance(base_url, str) or not base_url:
             raise RegistrationError('an http connection needs {"base_url": "https://..."}')
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-        ):
-            raise RegistrationError("http connection headers must map text to text")
-        return HttpAdapter(base_url, mapping, headers, name=name)
+        return HttpAdapter(base_url, mapping, _headers(kind, connection), name=name)
+    if kind == GRAPHQL:
+        endpoint = connection.get("endpoint")
+        if not _web_url(endpoint):
+            raise RegistrationError('a graphql connection needs {"endpoint": "https://..."}')
+        return GraphqlAdapter(endpoint, mapping, _headers(kind, connection), name=name)
     raise unknown_kind(kind)
 
 
+def _web_url(text: Any) -> TypeGuard[str]:
+    if not isinstance(text, str):
+        return False
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
+def _headers(kind: str, connection: dict[str, Any]) -> dict[str, str]:
+    headers = connection.get("headers") or {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise RegistrationError(f"{kind} connection headers must map text to text")
+    return headers
+
+
 def unknown_kind(kind: str) -> RegistrationError:
-    if kind == "graphql":
-        return RegistrationError("graphql sources are not supported yet (they will come later)")
     return RegistrationError(f"unknown source kind {kind!r} (use one of: {', '.join(KINDS)})")
 
 
@@ -52,18 +72,23 @@ def display_connection(kind: str, connection: dict[str, Any]) -> str:
     """The connection with credentials masked: passwords, header values, secret-looking params."""
     shown: dict[str, Any] = {}
     if kind == SQL:
-        url = display_url(str(connection.get("url", "")))
-        base, _, query = url.partition("?")
-        if query:
-            params = [(k, "***" if _secret(k) else v) for k, v in parse_qsl(query)]
-            url = f"{base}?{urlencode(params, safe='*')}"
-        shown["url"] = url
-    elif kind == HTTP:
-        shown["base_url"] = display_base_url(str(connection.get("base_url", "")))
+        shown["url"] = _mask_params(display_url(str(connection.get("url", ""))))
+    elif kind in (HTTP, GRAPHQL):
+        where = "base_url" if kind == HTTP else "endpoint"
+        shown[where] = _mask_params(display_base_url(str(connection.get(where, ""))))
         headers = connection.get("headers") or {}
         if headers:
             shown["headers"] = {name: "***" for name in headers}
     return json.dumps(shown, ensure_ascii=False)[:500]
+
+
+def _mask_params(url: str) -> str:
+    """Secret-looking query parameters (?api_key=...) masked; URL user info is masked before."""
+    base, _, query = url.partition("?")
+    if not query:
+        return url
+    params = [(k, "***" if _secret(k) else v) for k, v in parse_qsl(query)]
+    return f"{base}?{urlencode(params, safe='*')}"
 
 
 def _secret(name: str) -> bool:

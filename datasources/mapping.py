@@ -4,12 +4,13 @@ A mapping is a JSON-able dict, checked once against the record's RecordSpec by `
 (every problem reported together) and compiled into converters, so `apply` — run for every row of
 every request — does no parsing.
 
-    {"table": "sabt_ahval_afrad",                       # sql; http has endpoint/ids_field/results
+    {"table": "sabt_ahval_afrad",  # sql; http: endpoint/ids_field/results; graphql: entities|query
      "key": {"from": "shomare_melli", "type": "string"},  # or "integer": the column lost its zeros
      "fields": {"gender": {"from": "jensiat", "transform": "map", "map": {"1": "MALE"}}, ...},
      "last_updated": {"from": "akharin_taghyir", "transform": "epoch_seconds"}}   # optional
 
-For http, "from" is a dotted path into each result item ("madrese.name").
+For http and graphql, "from" is a dotted path into each result item ("madrese.name"); graphql's
+own entries are parsed by `datasources.graphql_mapping`.
 """
 
 from __future__ import annotations
@@ -22,18 +23,26 @@ from typing import Any
 
 from datasources import transforms as t
 from datasources.base import MappedRecord, MappingError, RecordError
+from datasources.graphql_mapping import TOP_LEVEL as GRAPHQL_TOP_LEVEL
+from datasources.graphql_mapping import GraphqlCall, parse_call
 from datasources.spec import FieldSpec, RecordSpec, ValueKind
 
 __all__ = ["Key", "Mapping", "MappingError", "Rule"]
 
 SQL = "sql"
 HTTP = "http"
+GRAPHQL = "graphql"
 KEY_TYPES = ("string", "integer")
 _TOP_LEVEL = {
     SQL: frozenset({"table", "key", "fields", "last_updated"}),
     HTTP: frozenset({"endpoint", "ids_field", "results", "key", "fields", "last_updated"}),
+    GRAPHQL: GRAPHQL_TOP_LEVEL | {"key", "fields", "last_updated"},
 }
-_LOCATION = {SQL: ("table",), HTTP: ("endpoint", "ids_field", "results")}
+_LOCATION: dict[str, tuple[str, ...]] = {
+    SQL: ("table",),
+    HTTP: ("endpoint", "ids_field", "results"),
+    GRAPHQL: (),
+}
 
 Getter = Callable[[Row[str, Any]], Any]
 
@@ -102,6 +111,7 @@ class Mapping:
     endpoint: str | None = None
     ids_field: str | None = None
     results: str | None = None
+    call: GraphqlCall | None = None  # graphql: the batch call, its document built once
     # The mapping as registered, for the store.
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -145,12 +155,12 @@ class _Parser:
         self.spec = spec
         self.kind = kind
         self.problems: list[str] = []
-        self.dotted = kind == HTTP
+        self.dotted = kind in (HTTP, GRAPHQL)
+        self.paths: list[tuple[str, str]] = []  # (where, "from") of key, fields and last_updated
 
     def parse(self, raw: Any) -> Mapping:
         if self.kind not in _TOP_LEVEL:
-            later = " (graphql sources are not supported yet)" if self.kind == "graphql" else ""
-            raise MappingError([f"unknown source kind {self.kind!r}{later}"])
+            raise MappingError([f"unknown source kind {self.kind!r}"])
         if not isinstance(raw, dict):
             raise MappingError(["a mapping must be a JSON object"])
         for name in sorted(set(raw) - _TOP_LEVEL[self.kind]):
@@ -159,6 +169,7 @@ class _Parser:
         key = self._key(raw.get("key"))
         rules = self._fields(raw.get("fields"))
         last_updated = self._last_updated(raw.get("last_updated"))
+        call = parse_call(raw, self.paths, self.problems) if self.kind == GRAPHQL else None
         if self.problems:
             raise MappingError(self.problems)
         assert key is not None  # no problems means every part parsed
@@ -167,6 +178,7 @@ class _Parser:
             key=key,
             rules=rules,
             last_updated=last_updated,
+            call=call,
             raw=copy.deepcopy(raw),
             **location,
         )
@@ -176,6 +188,8 @@ class _Parser:
         if not isinstance(value, str) or not value.strip():
             self.problems.append(f'{where}: missing "{name}"')
             return None
+        if name == "from":
+            self.paths.append((where, value))
         return value
 
     def _extra(self, entry: dict[str, Any], allowed: frozenset[str], where: str) -> None:

@@ -70,7 +70,7 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-class _RequireApiKey:
+class RequireApiKey:
     """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes."""
 
     def __init__(self, app: ASGIApp, key: str) -> None:
@@ -102,7 +102,7 @@ def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
             Route("/api/v1/students:batch", students_batch, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
-        middleware=[Middleware(_RequireApiKey, key=key)] if key else [],
+        middleware=[Middleware(RequireApiKey, key=key)] if key else [],
         lifespan=lifespan,
     )
     app.state.engine = engine

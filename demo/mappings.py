@@ -111,3 +111,20 @@ EDUCATION: dict[str, Any] = {
     },
     "last_updated": {"from": "updated", "transform": "iso_datetime"},
 }
+
+# The same social security records through the agency's own GraphQL subgraph (demo.social_graphql),
+# as an agency that runs GraphQL would register them. The demo world itself keeps SOCIAL (sql).
+SOCIAL_GRAPHQL: dict[str, Any] = {
+    # Federation: `_entities` with representations {"__typename": "Insured", "nationalCode": id}.
+    # A list query works as well: "query": {"field": "insuredPeople", "argument": "nationalCodes"}.
+    "entities": {"typename": "Insured", "key_field": "nationalCode"},
+    "key": {"from": "nationalCode"},
+    "fields": {
+        "insuranceNumber": {"from": "insuranceNo"},
+        "status": SOCIAL["fields"]["status"] | {"from": "statusCode"},
+        "type": SOCIAL["fields"]["type"] | {"from": "coverage.kind"},
+        "since": {"from": "coverage.startDate", "transform": "iso_date"},
+        "dependantNationalIds": {"from": "dependants"},  # already a list: no "split"
+    },
+    "last_updated": {"from": "modified", "transform": "iso_datetime"},
+}

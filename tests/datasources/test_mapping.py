@@ -118,8 +118,8 @@ def test_missing_key_and_fields_and_unknown_options() -> None:
     assert problems_of(raw) == ["field 'firstName': unknown option 'separator'"]
 
 
-def test_unknown_kind_mentions_graphql_comes_later() -> None:
-    assert "not supported yet" in problems_of(IDENTITY_MAPPING, kind="graphql")[0]
+def test_unknown_kind() -> None:
+    assert problems_of(IDENTITY_MAPPING, kind="soap") == ["unknown source kind 'soap'"]
     assert problems_of([1, 2]) == ["a mapping must be a JSON object"]
 
 

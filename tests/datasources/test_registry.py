@@ -86,8 +86,8 @@ async def test_refused_registration_swaps_nothing(
 
 
 async def test_refusals_before_any_probe(registry: Registry, identity_db: str) -> None:
-    with pytest.raises(RegistrationError, match="graphql sources are not supported yet"):
-        await register_identity(registry, identity_db, kind="graphql")
+    with pytest.raises(RegistrationError, match=r"unknown source kind 'soap' \(use one of: sql, "):
+        await register_identity(registry, identity_db, kind="soap")
     with pytest.raises(RegistrationError, match="unknown record type 'shoes'"):
         await register_identity(registry, identity_db, record_type="shoes")
     with pytest.raises(RegistrationError, match="unknown agency 'nobody'"):

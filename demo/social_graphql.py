@@ -1,0 +1,156 @@
+"""The social security agency's own GraphQL service: a Federation subgraph over its database.
+
+For agencies that already run GraphQL: the gateway reads it as a `graphql` data source, either
+through `_entities` (`Insured` is an entity keyed by `nationalCode`) or through the list query
+`insuredPeople(nationalCodes:)`. It reads the agency's `insured_persons` table and never writes.
+The demo world keeps reading social security over SQL; this service is the reference for agencies,
+the tests and the README.
+
+    python -m demo.social_graphql --db var/agencies/social.db --host 127.0.0.1 --port 8102
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import strawberry
+import uvicorn
+from sqlalchemy import event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from demo.agencies import SOCIAL_INSURED
+from demo.education import RequireApiKey
+from store.db import create_engine
+
+MAX_BATCH = 1000
+
+
+@strawberry.type(description="What the insurance covers and since when.")
+class Coverage:
+    kind: str = strawberry.field(description="salaried, self_employed, voluntary, ...")
+    start_date: str = strawberry.field(description="ISO date.")
+
+
+@strawberry.federation.type(keys=["nationalCode"], description="A person the agency insures.")
+class Insured:
+    national_code: str
+    insurance_no: str
+    status_code: str = strawberry.field(description="A active, S suspended, E expired.")
+    coverage: Coverage
+    dependants: list[str] = strawberry.field(description="The dependants' national codes.")
+    modified: str = strawberry.field(description="ISO date-time of the last change.")
+
+    @classmethod
+    def resolve_reference(cls, info: Info, **representation: Any) -> Awaitable[Insured | None]:
+        # Each representation is one load; the request's loader turns them into one query.
+        return info.context["insured"].load(str(representation.get("nationalCode")))
+
+
+def _insured(row: Any) -> Insured:
+    return Insured(
+        national_code=row.insured_id,
+        insurance_no=row.insurance_no,
+        status_code=row.status_code,
+        coverage=Coverage(kind=row.coverage_type, start_date=row.start_date),
+        dependants=[code for code in row.dependants.split(",") if code],
+        modified=row.modified,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description=f"The insured among these codes (at most {MAX_BATCH}).")
+    async def insured_people(self, info: Info, national_codes: list[str]) -> list[Insured]:
+        if len(national_codes) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} national codes per query")
+        found = await info.context["insured"].load_many(list(dict.fromkeys(national_codes)))
+        return [insured for insured in found if insured is not None]
+
+
+schema = strawberry.federation.Schema(query=Query, federation_version="2.5")
+
+
+async def _read(engine: AsyncEngine, codes: list[str]) -> dict[str, Insured]:
+    async with engine.connect() as connection:
+        query = select(SOCIAL_INSURED).where(SOCIAL_INSURED.c.insured_id.in_(codes))
+        return {row.insured_id: _insured(row) for row in await connection.execute(query)}
+
+
+class _SocialGraphQL(GraphQL):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
+        self.engine = engine
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> dict[str, Any]:
+        async def load(codes: list[str]) -> Sequence[Insured | None]:
+            found = await _read(self.engine, codes)
+            return [found.get(code) for code in codes]
+
+        # One loader per request: every entity and list item of a request is one SELECT.
+        loader: DataLoader[str, Insured | None] = DataLoader(load, max_batch_size=MAX_BATCH)
+        return {"request": request, "response": response, "insured": loader}
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
+    """The subgraph at /graphql over db_url. api_key defaults to $SOCIAL_API_KEY; unset: open."""
+    key = api_key if api_key is not None else os.environ.get("SOCIAL_API_KEY", "")
+    engine = create_engine(db_url)
+    if make_url(db_url).get_backend_name() == "sqlite":
+        # The service only reads; SQLite can be told so (after create_engine's own pragmas).
+        event.listen(engine.sync_engine, "connect", _read_only)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", _SocialGraphQL(engine)),
+        ],
+        middleware=[Middleware(RequireApiKey, key=key)] if key else [],
+        lifespan=lifespan,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The demo social security GraphQL subgraph")
+    parser.add_argument("--db", default="var/agencies/social.db", help="its SQLite file")
+    parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8102)
+    args = parser.parse_args()
+    url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
+    uvicorn.run(create_app(url), host=args.host, port=args.port, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
