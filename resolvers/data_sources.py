@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from datasources.base import MappingError, SourceError
 from datasources.connections import RegistrationError
+from datasources.health_store import SourceHealthView, source_health
 from resolvers.agency import require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -69,6 +70,12 @@ async def own_source(context: RequestContext, source_id: str) -> DataSource | No
     async with context.sessions() as session:
         row = await session.get(DataSource, source_id)
     return row if row is not None and row.agency_code == principal.agency else None
+
+
+async def health(context: RequestContext) -> dict[str, SourceHealthView]:
+    """Every enabled source's health as all workers together see it (callers keep their own)."""
+    require_agency_admin(context)
+    return await source_health(context.sessions)
 
 
 async def source_history(context: RequestContext, source_id: str) -> list[RegistrationVersion]:

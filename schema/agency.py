@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from datasources.health_store import SourceHealthView
 from resolvers import data_sources, service_clients
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
@@ -40,6 +41,37 @@ class RegistrationChange:
         )
 
 
+@strawberry.type(description="How a source is doing, as every worker together sees it.")
+class SourceHealth:
+    status: str = strawberry.field(description="HEALTHY, DEGRADED, DOWN or UNKNOWN")
+    breaker: str = strawberry.field(description="closed, half_open or open (the worst worker's)")
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str | None
+    calls: int = strawberry.field(description="Calls in the last minute, over all workers.")
+    error_rate: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    probe_ok: bool | None = strawberry.field(description="The last scheduled probe's outcome.")
+    probed_at: datetime | None
+
+    @classmethod
+    def of(cls, view: SourceHealthView) -> SourceHealth:
+        return cls(
+            status=view.status,
+            breaker=view.breaker,
+            last_success_at=view.last_success_at,
+            last_failure_at=view.last_failure_at,
+            last_error=view.last_error,
+            calls=view.calls,
+            error_rate=view.error_rate,
+            latency_p50_ms=view.latency_p50_ms,
+            latency_p95_ms=view.latency_p95_ms,
+            probe_ok=view.probe_ok,
+            probed_at=view.probed_at,
+        )
+
+
 @strawberry.type(description="A data source an agency registered for one standard record.")
 class DataSourceRegistration:
     id: strawberry.ID
@@ -52,9 +84,13 @@ class DataSourceRegistration:
     version: int
     updated_at: datetime
     updated_by: str | None
+    health: SourceHealth | None = strawberry.field(description="Null while the source is disabled.")
 
     @classmethod
-    def of(cls, row: DataSource) -> DataSourceRegistration:
+    def of(
+        cls, row: DataSource, health: dict[str, SourceHealthView] | None = None
+    ) -> DataSourceRegistration:
+        view = (health or {}).get(row.id)
         return cls(
             id=strawberry.ID(row.id),
             record_type=row.record_type,
@@ -66,6 +102,7 @@ class DataSourceRegistration:
             version=row.version,
             updated_at=row.updated_at,
             updated_by=row.updated_by,
+            health=SourceHealth.of(view) if view is not None else None,
         )
 
     @strawberry.field(description="Every version, newest first.")
@@ -160,12 +197,26 @@ class AgencyRegistrations:
     @strawberry.field
     async def data_sources(self, info: Info) -> list[DataSourceRegistration]:
         rows = await data_sources.list_sources(info.context)
-        return [DataSourceRegistration.of(row) for row in rows]
+        health = await data_sources.health(info.context) if _asks_health(info) else {}
+        return [DataSourceRegistration.of(row, health) for row in rows]
 
     @strawberry.field
     async def data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration | None:
         row = await data_sources.own_source(info.context, str(id))
-        return DataSourceRegistration.of(row) if row is not None else None
+        if row is None:
+            return None
+        health = await data_sources.health(info.context) if _asks_health(info) else {}
+        return DataSourceRegistration.of(row, health)
+
+
+def _asks_health(info: Info) -> bool:
+    """Health costs two store queries: read it only when the query selects it."""
+    return any(
+        selection.name == "health"
+        for field in info.selected_fields
+        for selection in field.selections
+        if hasattr(selection, "name")
+    )
 
 
 @strawberry.input(description="A data source: what it serves, how to reach it, how it maps.")

@@ -231,6 +231,7 @@ async def test_a_changed_table_is_caught_and_the_agency_remaps(gw: RunningGatewa
         probes = await gw.gateway.registry.probe_all()
         assert probes["civil-address"].ok is False
         assert city_column in (probes["civil-address"].error or "")
+        assert (await address_health(gw))["status"] == "DOWN"
         answer = await gw.query(query, {"id": citizen})
         assert answer["data"]["citizen"]["address"] is None
         assert answer["errors"][0]["extensions"]["code"] == "SOURCE_UNAVAILABLE"
@@ -239,6 +240,8 @@ async def test_a_changed_table_is_caught_and_the_agency_remaps(gw: RunningGatewa
         fixed = await admin(gw, UPDATE, {"id": "civil-address", "changes": {"mapping": mapping}})
         assert "errors" not in fixed, fixed
         assert (await gw.query(query, {"id": citizen}))["data"]["citizen"]["address"] == good
+        healed = await address_health(gw)
+        assert healed["status"] in {"HEALTHY", "DEGRADED"} and healed["probeOk"] is True
     finally:
         with sqlite3.connect(civil_db(gw)) as db:
             db.execute(f"ALTER TABLE {mapping['table']} RENAME COLUMN shahr_jadid TO {city_column}")
@@ -248,3 +251,19 @@ async def test_connection_and_mapping_must_be_objects(gw: RunningGateway) -> Non
     answer = await admin(gw, UPDATE, {"id": "civil-death", "changes": {"mapping": "table=x"}})
     assert answer["errors"][0]["extensions"]["code"] == "REGISTRATION_REFUSED"
     assert answer["errors"][0]["extensions"]["problems"] == ["mapping must be a JSON object"]
+
+
+async def address_health(gw: RunningGateway) -> dict[str, Any]:
+    query = """query { agencyRegistrations { dataSource(id: "civil-address") {
+      health { status breaker probeOk probedAt calls errorRate lastError } } } }"""
+    answer = await admin(gw, query)
+    return answer["data"]["agencyRegistrations"]["dataSource"]["health"]
+
+
+async def test_health_is_shown_and_disabled_sources_have_none(gw: RunningGateway) -> None:
+    query = "{ agencyRegistrations { dataSources { id enabled health { status breaker } } } }"
+    answer = await admin(gw, query)
+    sources = {s["id"]: s for s in answer["data"]["agencyRegistrations"]["dataSources"]}
+    identity = sources["civil-identity"]
+    assert identity["health"]["status"] == "HEALTHY" and identity["health"]["breaker"] == "closed"
+    assert all((s["health"] is None) == (not s["enabled"]) for s in sources.values())
