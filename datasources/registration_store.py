@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datasources.connections import RegistrationError
-from store.models import DataSource
+from store.models import Agency, DataSource
 from store.registrations import Action, RegistrationKind, record_version
 
 SYSTEM_ACTOR = "darvazeh"  # changes made by the gateway's own set-up (the demo seed)
@@ -40,6 +40,27 @@ def snapshot(row: DataSource) -> dict[str, Any]:
         "timeout_seconds": row.timeout_seconds,
         "enabled": row.enabled,
     }
+
+
+async def check_ownership(
+    session: AsyncSession, source_id: str, agency: str, record_type: str
+) -> None:
+    """An agency registers only under its own ids, and only record types no other agency
+    serves; raises RegistrationError otherwise."""
+    if await session.get(Agency, agency) is None:
+        raise RegistrationError(f"unknown agency {agency!r}")
+    existing = await session.get(DataSource, source_id)
+    if existing is not None and existing.agency_code != agency:
+        raise RegistrationError(f"source {source_id!r} belongs to another agency")
+    owners = await session.scalars(
+        select(DataSource.agency_code).where(
+            DataSource.record_type == record_type,
+            DataSource.enabled,
+            DataSource.id != source_id,
+        )
+    )
+    if any(owner != agency for owner in owners):
+        raise RegistrationError(f"{record_type} records are served by another agency's source")
 
 
 async def write_registration(

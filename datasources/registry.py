@@ -39,15 +39,17 @@ from datasources.health import (
 )
 from datasources.health_store import flush
 from datasources.mapping import Mapping
+from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
     SYSTEM_ACTOR,
     StoredRegistration,
+    check_ownership,
     write_disabled,
     write_registration,
 )
 from datasources.spec import RecordSpec
 from store.db import aware, transaction
-from store.models import Agency, DataSource, SourceProbe
+from store.models import DataSource
 from store.registrations import Action
 from store.secrets import SecretBox
 
@@ -255,7 +257,8 @@ class Registry:
         if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
             raise RegistrationError(f"timeout must be between 0 and {MAX_TIMEOUT_SECONDS:g} s")
         parsed = Mapping.parse(mapping, spec, kind)
-        await self._check_ownership(source_id, agency, record_type)
+        async with self._sessions() as session:
+            await check_ownership(session, source_id, agency, record_type)
         adapter = build_adapter(kind, connection, parsed, name=source_id)
         limit = timeout or self._default_timeout
         started = time.perf_counter()
@@ -285,25 +288,6 @@ class Registry:
     def open_connection(self, sealed: str) -> dict[str, Any]:
         """A stored registration's connection, unsealed: only to re-register it."""
         return dict(json.loads(self._box.open(sealed)))
-
-    async def _check_ownership(self, source_id: str, agency: str, record_type: str) -> None:
-        async with self._sessions() as session:
-            if await session.get(Agency, agency) is None:
-                raise RegistrationError(f"unknown agency {agency!r}")
-            existing = await session.get(DataSource, source_id)
-            if existing is not None and existing.agency_code != agency:
-                raise RegistrationError(f"source {source_id!r} belongs to another agency")
-            owners = await session.scalars(
-                select(DataSource.agency_code).where(
-                    DataSource.record_type == record_type,
-                    DataSource.enabled,
-                    DataSource.id != source_id,
-                )
-            )
-            if any(owner != agency for owner in owners):
-                raise RegistrationError(
-                    f"{record_type} records are served by another agency's source"
-                )
 
     async def _store(
         self,
@@ -370,31 +354,13 @@ class Registry:
 
     async def _remember_probes(self, found: dict[str, ProbeResult]) -> None:
         try:
-            await self._record_probes(found)
+            await record_probes(self._sessions, found)
         except IntegrityError:
             # Another worker recorded the same sources' first probes at the same moment; its
             # results are as fresh as ours.
             logger.debug("probe results raced another worker's; keeping theirs")
         except SQLAlchemyError:  # the source works; only the record of it is missing
             logger.warning("probe results could not be recorded", exc_info=True)
-
-    async def _record_probes(self, found: dict[str, ProbeResult]) -> None:
-        async with transaction(self._sessions) as session:
-            stored = set(
-                await session.scalars(select(DataSource.id).where(DataSource.id.in_(list(found))))
-            )
-            for result in found.values():
-                if result.source_id not in stored:  # unregistered meanwhile
-                    continue
-                await session.merge(
-                    SourceProbe(
-                        source_id=result.source_id,
-                        ok=result.ok,
-                        error=result.error,
-                        latency_ms=result.latency_ms,
-                        probed_at=result.probed_at,
-                    )
-                )
 
     async def _probe(self, source: Source) -> ProbeResult:
         started = time.perf_counter()
@@ -412,14 +378,7 @@ class Registry:
         return ProbeResult(source.id, error is None, error, _ms_since(started), datetime.now(UTC))
 
     async def last_probes(self) -> dict[str, ProbeResult]:
-        async with self._sessions() as session:
-            rows = (await session.scalars(select(SourceProbe))).all()
-        return {
-            row.source_id: ProbeResult(
-                row.source_id, row.ok, row.error, row.latency_ms, aware(row.probed_at)
-            )
-            for row in rows
-        }
+        return await last_probes(self._sessions)
 
     async def close(self) -> None:
         async with self._lock:

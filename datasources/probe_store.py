@@ -1,0 +1,44 @@
+"""The last scheduled probe of each source, kept in the store so every worker (and /readyz) sees
+the same one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from datasources.health import ProbeResult
+from store.db import aware, transaction
+from store.models import DataSource, SourceProbe
+
+
+async def record_probes(
+    sessions: async_sessionmaker[AsyncSession], found: dict[str, ProbeResult]
+) -> None:
+    """Keep each source's latest probe (sources unregistered meanwhile are skipped)."""
+    async with transaction(sessions) as session:
+        stored = set(
+            await session.scalars(select(DataSource.id).where(DataSource.id.in_(list(found))))
+        )
+        for result in found.values():
+            if result.source_id not in stored:
+                continue
+            await session.merge(
+                SourceProbe(
+                    source_id=result.source_id,
+                    ok=result.ok,
+                    error=result.error,
+                    latency_ms=result.latency_ms,
+                    probed_at=result.probed_at,
+                )
+            )
+
+
+async def last_probes(sessions: async_sessionmaker[AsyncSession]) -> dict[str, ProbeResult]:
+    async with sessions() as session:
+        rows = (await session.scalars(select(SourceProbe))).all()
+    return {
+        row.source_id: ProbeResult(
+            row.source_id, row.ok, row.error, row.latency_ms, aware(row.probed_at)
+        )
+        for row in rows
+    }
