@@ -9,8 +9,6 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.audit_flush import AuditFlush
-from schema.mutation import Mutation
-from schema.query import Query
 
 
 class DarvazehSchema(strawberry.federation.Schema):
@@ -24,6 +22,11 @@ class DarvazehSchema(strawberry.federation.Schema):
 
 
 def build_schema() -> DarvazehSchema:
+    # Imported here, not at the top: importing one module of the package (schema.datasets, say)
+    # must not import every resolver, some of which import modules that import schema.datasets.
+    from schema.mutation import Mutation
+    from schema.query import Query
+
     return DarvazehSchema(
         query=Query,
         mutation=Mutation,
