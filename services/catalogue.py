@@ -156,7 +156,7 @@ class AgencyCoverage:
     coverage: Coverage
 
 
-@dataclass
+@dataclass(eq=False)
 class CatalogueView:
     """The catalogue against the sources' health at one moment. Built once per change of
     cards, sources or health; the lists it hands out are computed once each."""
@@ -176,7 +176,8 @@ class CatalogueView:
         return self.snapshot.by_id.get(card_id)
 
     def missing(self, card: Card) -> tuple[Missing, ...]:
-        """Why the card is not connected: per dataset, what is missing (empty: connected)."""
+        """Why the card is not connected: per dataset (by name), what is missing (empty:
+        connected)."""
         if self.snapshot.by_id.get(card.id) is not card:  # not a card of this snapshot
             gaps = gaps_by_dataset(need_of(card), self.sources)
             return tuple(gap for found in gaps.values() for gap in found)
@@ -211,6 +212,8 @@ class CatalogueView:
 
     def cards(self, *, agency: str | None = None, connected: bool | None = None) -> list[Card]:
         """The enabled cards, by id; only `agency`'s, only (un)connected ones if asked."""
+        if agency is not None and agency not in self.snapshot.agency_names:
+            return []  # not remembered: anyone may ask for any code
         key = (agency, connected)
         found = self._lists.get(key)
         if found is None:

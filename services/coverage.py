@@ -148,7 +148,8 @@ async def current_sources(sessions: async_sessionmaker[AsyncSession]) -> tuple[S
 async def missing_for(
     sessions: async_sessionmaker[AsyncSession], datasets: Iterable[str]
 ) -> tuple[Missing, ...]:
-    """Why a card needing `datasets` is not connected (empty: it is), as of now."""
+    """Why a card needing `datasets` is not connected (empty: it is), as of now; by dataset
+    name, as the catalogue lists them."""
     sources = await current_sources(sessions)
-    gaps = gaps_by_dataset(datasets, sources)
+    gaps = gaps_by_dataset(sorted(set(datasets)), sources)
     return tuple(gap for found in gaps.values() for gap in found)

@@ -3,19 +3,25 @@ entry, nothing for a change that changes nothing, and nothing at all for a refus
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import card_registration as cards
-from services.cards import CardInvalid
+from services.cards import CardDraft, CardInvalid
 from store.db import transaction
 from store.models import RegistrationVersion, ServiceCard
 from store.registrations import Action, RegistrationKind, record_version
 from tests.services.conftest import ADMIN, draft, register
 
+State = tuple[dict[str, Any] | None, list[tuple[int, str]]]
+Change = Callable[[AsyncSession, ServiceCard], Awaitable[ServiceCard]]
 
-async def state(sessions: async_sessionmaker[AsyncSession], card_id: str) -> tuple:  # type: ignore[type-arg]
+
+async def state(sessions: async_sessionmaker[AsyncSession], card_id: str) -> State:
     """(card snapshot or None, [(version, action)] newest first)."""
     async with sessions() as session:
         card = await session.get(ServiceCard, card_id)
@@ -26,7 +32,9 @@ async def state(sessions: async_sessionmaker[AsyncSession], card_id: str) -> tup
         )
 
 
-async def change(sessions: async_sessionmaker[AsyncSession], card_id: str, how) -> ServiceCard:  # type: ignore[no-untyped-def]
+async def change(
+    sessions: async_sessionmaker[AsyncSession], card_id: str, how: Change
+) -> ServiceCard:
     async with transaction(sessions) as session:
         card = await cards.card_for_change(session, card_id)
         assert card is not None
@@ -100,7 +108,9 @@ async def test_a_refused_change_changes_nothing(sessions: async_sessionmaker[Asy
 
     for refused in (invalid, moved):
 
-        async def update(session: AsyncSession, card: ServiceCard, refused=refused):  # type: ignore[no-untyped-def]
+        async def update(
+            session: AsyncSession, card: ServiceCard, refused: CardDraft = refused
+        ) -> ServiceCard:
             return await cards.register(session, refused, changed_by=ADMIN, existing=card)
 
         with pytest.raises(CardInvalid):
@@ -114,6 +124,7 @@ async def test_a_refused_change_changes_nothing(sessions: async_sessionmaker[Asy
         await change(sessions, "school", restore_9)
     # A version that today's rules refuse (its life event is gone) is not restored.
     async with transaction(sessions) as session:
+        assert before[0] is not None
         bad = {**before[0], "proactive": True, "life_event": "age.reached.99", "version": 7}
         await record_version(
             session, kind=RegistrationKind.SERVICE_CARD, object_id="school", version=7,

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schema.records import RECORDS
 from services import card_registration
-from services.catalogue import CatalogueCache, Coverage, catalogue_view, page
+from services.catalogue import Card, CatalogueCache, Coverage, catalogue_view, page
 from services.coverage import (
     SERVED_BY,
     MissingReason,
@@ -34,7 +34,7 @@ CARDS = [
 ]
 
 
-def ids(cards: list) -> list[str]:  # type: ignore[type-arg]
+def ids(cards: list[Card]) -> list[str]:
     return [card.id for card in cards]
 
 
