@@ -118,6 +118,12 @@ async def _seed_catalogue(session: AsyncSession, card_count: int = DEMO_COUNT) -
     await register_missing(session, drafts, changed_by=SEEDED_BY)
 
 
+async def seed_catalogue(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The agencies and the demo catalogue, for a world seeded before they existed (idempotent)."""
+    async with sessions() as session, session.begin():
+        await _seed_catalogue(session)
+
+
 async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
     """Create the demo clients, or give existing ones a fresh secret (only hashes are stored)."""
     facts: dict[str, dict[str, Any]] = {}

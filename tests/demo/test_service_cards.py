@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from demo.catalogue import AGENCIES, CARDS, CLIENTS
-from demo.seed import _seed_catalogue, card_draft
+from demo.seed import _seed_catalogue, card_draft, seed_catalogue
 from demo.service_cards import BENCH_COUNT, DEMO_COUNT, service_cards
 from services.cards import PLANNED_DATASETS, check
 from store.db import create_engine, sessionmaker
@@ -61,9 +61,9 @@ async def test_seeding_is_idempotent(tmp_path: Path) -> None:
     engine = create_engine(url)
     sessions = sessionmaker(engine)
     try:
-        for _ in range(2):
-            async with sessions() as session, session.begin():
-                await _seed_catalogue(session)
+        async with sessions() as session, session.begin():
+            await _seed_catalogue(session)
+        await seed_catalogue(sessions)  # what `make demo` does on every later start
         async with sessions() as session:
             cards = await session.scalar(select(func.count()).select_from(ServiceCard))
             versions = await session.scalar(select(func.count()).select_from(RegistrationVersion))
