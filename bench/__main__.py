@@ -1,11 +1,14 @@
 """`make bench`: the gateway against a bare hand-written service, side by side in one run.
 
     python -m bench [--count 10000] [--fresh] [--quick] [--rounds 3] [--duration 5]
+                    [--catalogue-only]
 
 (a) the gateway (uvicorn `server:app`, own process) answering one citizen with all seven records
 under a statutory token, against (b) `bench/bare.py` reading the same rows the same way with no
 GraphQL and no auth; rounds interleave a/b, the load generator is its own process
 (`bench.load`). (c) a 100-citizen query: source calls (counted in-process) and latency.
+(d) the service catalogue at 5,200 cards: coverage, agencies and the first page of unconnected
+cards, one client; `--catalogue-only` runs just (d) and keeps the other figures of the last run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +40,19 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
     parser.add_argument("--concurrency", type=int, default=8, help="keep-alive clients")
     parser.add_argument("--batch-requests", type=int, default=30, help="100-citizen queries")
+    parser.add_argument("--catalogue-requests", type=int, default=200, help="per round")
+    parser.add_argument("--catalogue-only", action="store_true", help="only (d), the catalogue")
     parser.add_argument("--var-dir", type=Path, default=VAR_DIR)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.duration, args.batch_requests = 2, 1.5, 8
+        args.catalogue_requests = 50
     if not 1 <= args.rounds <= 20 or not 0 < args.duration <= 60:
         parser.error("--rounds must be 1..20 and --duration 0..60 s")
     if not 1 <= args.batch_requests <= 1000 or not 100 <= args.count <= 1_000_000:
         parser.error("--batch-requests must be 1..1000 and --count 100..1000000")
+    if not 1 <= args.catalogue_requests <= 5000:
+        parser.error("--catalogue-requests must be 1..5000")
     return args
 
 
@@ -100,6 +109,71 @@ def interleave(
     return results
 
 
+def catalogue(
+    args: argparse.Namespace, gateway: Server, started: datetime, ids_file: Path
+) -> dict[str, Any]:
+    """(d) the catalogue query, one client back to back, after the gateway probed its sources."""
+    checks.wait_for_probes(gateway.url, started)
+    facts = checks.catalogue_facts(gateway.url)
+    print(
+        f"(d) catalogue: {facts['cards']:,} cards, {facts['connected']:,} connected; "
+        f"one client, {args.catalogue_requests} queries per round"
+    )
+    runs = []
+    for number in range(1, args.rounds + 1):
+        before = gateway.cpu_seconds()
+        result = load(
+            gateway, ids_file, "", mode="catalogue", requests=args.catalogue_requests,
+            duration=60, concurrency=1, warmup=1.0,
+        )  # fmt: skip
+        after = gateway.cpu_seconds()
+        if before is not None and after is not None and result["ok"]:
+            result["server_cpu_ms_per_request"] = round((after - before) * 1000 / result["ok"], 2)
+        runs.append(result)
+        print(
+            f"  round {number} catalogue  median {result['latency_median_ms']} ms"
+            f"  p90 {result['latency_p90_ms']} ms  ({result['ok']} ok)"
+            f"  cpu {result.get('server_cpu_ms_per_request')} ms/req"
+        )
+    return {
+        **facts,
+        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
+        "queries_per_round": args.catalogue_requests,
+        "rounds": args.rounds,
+        "figures": report.catalogue_figures(runs),
+        "runs": runs,
+    }
+
+
+def bench_catalogue(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
+    """Only (d): the education service (its source is probed) and the gateway."""
+    var_dir: Path = args.var_dir
+    world.ids_file.write_text(json.dumps(world.ids))
+    gateway_port, education_port = free_port(), free_port()
+    settings = settings_for(var_dir, gateway_port)
+    with contextlib.ExitStack() as stack:
+        education = stack.enter_context(
+            running("education", education_command(var_dir, education_port), education_port, {},
+                    var_dir / "logs")
+        )  # fmt: skip
+        register_sources(settings, education.url)
+        started = datetime.now(UTC)
+        gateway = stack.enter_context(
+            running("gateway", uvicorn_command("server:app", gateway_port), gateway_port,
+                    gateway_env(settings, var_dir), var_dir / "logs")
+        )  # fmt: skip
+        return catalogue(args, gateway, started, world.ids_file)
+
+
+def gateway_env(settings: Any, var_dir: Path) -> dict[str, str]:
+    return {
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(settings.port),
+        "GATEWAY_PUBLIC_URL": settings.base_url,
+        "DARVAZEH_VAR_DIR": str(var_dir),
+    }
+
+
 def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
     var_dir: Path = args.var_dir
     log_dir = var_dir / "logs"
@@ -116,20 +190,16 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         )
         clients = register_sources(settings, education.url)
         client = clients[ROLE]
-        gateway_env = {
-            "GATEWAY_HOST": "127.0.0.1",
-            "GATEWAY_PORT": str(gateway_port),
-            "GATEWAY_PUBLIC_URL": settings.base_url,
-            "DARVAZEH_VAR_DIR": str(var_dir),
-        }
+        env = gateway_env(settings, var_dir)
+        started = datetime.now(UTC)
         gateway = stack.enter_context(
-            running("gateway", uvicorn_command("server:app", gateway_port), gateway_port,
-                    gateway_env, log_dir)
+            running("gateway", uvicorn_command("server:app", gateway_port), gateway_port, env,
+                    log_dir)
         )  # fmt: skip
         # The same gateway with its access log off, only to measure what the log costs.
         unaudited = stack.enter_context(
             running("gateway-audit-off", uvicorn_command("server:app", unaudited_port),
-                    unaudited_port, gateway_env | {"GATEWAY_AUDIT": "off"}, log_dir)
+                    unaudited_port, env | {"GATEWAY_AUDIT": "off"}, log_dir)
         )  # fmt: skip
         bare_env = {"BENCH_VAR_DIR": str(var_dir), "BENCH_EDUCATION_URL": education.url}
         bare = stack.enter_context(
@@ -155,6 +225,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             mode="batch", duration=60, requests=per_round, concurrency=1, warmup=0,
         )  # fmt: skip
         calls = asyncio.run(checks.count_source_calls(settings, client, world.ids[:100]))
+        catalogue_section = catalogue(args, gateway, started, ids_file)
     return {
         "machine": report.machine(),
         "setup": {
@@ -171,12 +242,19 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         "answers_equivalent": not differing,
         "answers_differing": differing,
         "runs": {"single": rounds, "batch100": batch},
+        "catalogue": catalogue_section,
     }
 
 
 def main() -> None:
     args = parse()
     world = ensure_world(args.var_dir, args.count, fresh=args.fresh)
+    if args.catalogue_only:
+        summary = report.load_results()
+        summary["catalogue"] = bench_catalogue(args, world)
+        report.print_table(summary)
+        report.save(summary, summary.get("command", "make bench"))
+        return
     summary = bench(args, world)
     report.print_table(summary)
     calls = summary["source_calls"]

@@ -4,11 +4,13 @@ source calls of a 100-citizen query counted in-process (Source.calls, diffed aro
 from __future__ import annotations
 
 import contextlib
+import time
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from bench.load import BATCH_QUERY, CASE_REFERENCE, SINGLE_QUERY
+from bench.load import BATCH_QUERY, CASE_REFERENCE, CATALOGUE_QUERY, SINGLE_QUERY
 from server import create_app
 from settings import Settings
 
@@ -84,4 +86,34 @@ async def count_source_calls(settings: Settings, client: dict[str, Any], ids: li
         "calls": sum(calls.values()),
         "errors": len(body.get("errors") or []),
         "answered": len((body.get("data") or {}).get("citizens") or []),
+    }
+
+
+def wait_for_probes(base_url: str, since: datetime, timeout: float = 30.0) -> None:
+    """Until every source on /readyz was probed since `since` (the gateway probes each one as it
+    starts): before that, the catalogue would count a source not probed yet as not connected."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sources = httpx.get(f"{base_url}/readyz", timeout=10).json().get("sources") or {}
+        fresh = [datetime.fromisoformat(s["probed_at"]) >= since for s in sources.values()]
+        if fresh and all(fresh):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the gateway did not probe its sources within {timeout:g}s")
+
+
+def catalogue_facts(base_url: str) -> dict[str, Any]:
+    """What the benchmarked catalogue query answers: cards, connected, unconnected listed."""
+    response = httpx.post(f"{base_url}/graphql", json={"query": CATALOGUE_QUERY}, timeout=30)
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"the catalogue query failed: {body['errors'][:1]}")
+    catalogue = body["data"]["catalogue"]
+    return {
+        "cards": catalogue["coverage"]["total"],
+        "connected": catalogue["coverage"]["connected"],
+        "share": round(catalogue["coverage"]["share"], 3),
+        "agencies": len(catalogue["agencies"]),
+        "unconnected_listed": catalogue["cards"]["totalCount"],
+        "response_bytes": len(response.content),
     }

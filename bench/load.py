@@ -1,10 +1,11 @@
 """The load generator, run as its own process so it never shares a CPU slice with a server.
 
     python -m bench.load --target gateway --url http://127.0.0.1:PORT --ids-file ids.json \
-        --token T [--mode single|batch] [--duration 5 | --requests N] [--concurrency 8]
+        --token T [--mode single|batch|catalogue] [--duration 5 | --requests N] [--concurrency 8]
 
 Keep-alive httpx.AsyncClient; `--concurrency` workers send back to back, rotating through the ids.
-`single` asks one citizen per request; `batch` asks 100. Prints one JSON object on stdout.
+`single` asks one citizen per request; `batch` asks 100; `catalogue` asks the service catalogue
+(no token). Prints one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -43,10 +44,21 @@ RECORDS = f"""
 """
 SINGLE_QUERY = f"query Citizen($id: String!) {{ citizen(nationalId: $id) {{ {RECORDS} }} }}"
 BATCH_QUERY = f"query Citizens($ids: [String!]!) {{ citizens(nationalIds: $ids) {{ {RECORDS} }} }}"
+# What the national window's catalogue page asks: coverage overall and per agency, and the first
+# page of the services not yet connected, with why. Public: sent without a token.
+CATALOGUE_QUERY = """query Catalogue { catalogue {
+  coverage { connected total share }
+  agencies { code nameFa nameEn connected total }
+  cards(connected: false, first: 20) { totalCount
+    edges { cursor node { id nameFa nameEn agency { code nameFa nameEn } datasets legalBasis
+      statute proactive lifeEvent connected missing { dataset reason detail } } }
+    pageInfo { hasNextPage endCursor } } } }"""
 
 
 def request_for(target: str, mode: str, ids: list[str]) -> tuple[str, str, Any]:
     """(method, path, json body or None) of one request for ids (one id in single mode)."""
+    if mode == "catalogue":
+        return "POST", "/graphql", {"query": CATALOGUE_QUERY}
     if target.startswith("gateway"):
         if mode == "single":
             return "POST", "/graphql", {"query": SINGLE_QUERY, "variables": {"id": ids[0]}}
@@ -66,7 +78,7 @@ def id_groups(ids: list[str], mode: str) -> list[list[str]]:
 async def run(args: argparse.Namespace, ids: list[str]) -> dict[str, Any]:
     groups = itertools.cycle(id_groups(ids, args.mode))
     headers = {"Content-Type": "application/json"}
-    if args.target.startswith("gateway"):
+    if args.target.startswith("gateway") and args.mode != "catalogue":
         headers |= {
             "Authorization": f"Bearer {args.token}",
             "Darvazeh-Case-Reference": CASE_REFERENCE,
@@ -126,7 +138,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--url", required=True)
     parser.add_argument("--ids-file", required=True)
     parser.add_argument("--token", default="")
-    parser.add_argument("--mode", choices=("single", "batch"), default="single")
+    parser.add_argument("--mode", choices=("single", "batch", "catalogue"), default="single")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds (upper bound)")
     parser.add_argument("--requests", type=int, default=0, help="stop after N requests")
     parser.add_argument("--concurrency", type=int, default=8)

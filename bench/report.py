@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import sys
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,11 +91,51 @@ def figures(rounds: list[dict[str, Any]], batch: list[dict[str, Any]]) -> dict[s
     }
 
 
+def catalogue_figures(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """(d): medians over the rounds of the catalogue query."""
+
+    def of(key: str) -> list[float]:
+        return [r[key] for r in runs if r.get(key) is not None]
+
+    return {
+        "latency_median": {"value": median(of("latency_median_ms")), "unit": "ms"},
+        "latency_p90": {"value": median(of("latency_p90_ms")), "unit": "ms"},
+        "requests_per_second": {"value": median(of("requests_per_second")), "unit": "requests/s"},
+        "server_cpu_per_request": {
+            "value": median(of("server_cpu_ms_per_request")),
+            "unit": "ms CPU (server process, all threads)",
+        },
+        "errors": sum(r["errors"] for r in runs),
+    }
+
+
 def _ms(figure: dict[str, Any]) -> str:
     return f"{figure['value']:.1f}"
 
 
+def catalogue_table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    section = summary.get("catalogue")
+    if not section:
+        return []
+    f = section["figures"]
+    return [
+        (
+            f"catalogue, {section['cards']:,} cards: coverage, agencies, 1st page unconnected",
+            _ms(f["latency_median"]),
+            "ms (median; target < 50)",
+        ),
+        ("catalogue: gateway CPU per query", _ms(f["server_cpu_per_request"]), "ms"),
+        (
+            "catalogue: connected / cards",
+            f"{section['connected']:,} / {section['cards']:,} ({section['share'] * 100:.0f} %)",
+            "",
+        ),
+    ]
+
+
 def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    if "figures" not in summary:  # only the catalogue was measured so far
+        return catalogue_table(summary)
     f = summary["figures"]
     calls = summary["source_calls"]
     return [
@@ -120,6 +161,7 @@ def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{calls['calls']} / {calls['sources']}",
             "",
         ),
+        *catalogue_table(summary),
     ]
 
 
@@ -130,6 +172,15 @@ def print_table(summary: dict[str, Any]) -> None:
     for name, value, unit in rows:
         print(f"  {name:<{width}}  {value:>14} {unit}")
     print()
+
+
+def load_results(path: Path = RESULTS) -> dict[str, Any]:
+    """The last run's summary, to add figures to ({} if there is none)."""
+    try:
+        loaded: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded
 
 
 def write_results(summary: dict[str, Any]) -> None:
@@ -143,14 +194,18 @@ def update_readme(summary: dict[str, Any], command: str) -> None:
     if not found:
         print("README.md has no Speed section; left unchanged", file=sys.stderr)
         return
-    setup = summary["setup"]
-    m = summary["machine"]
+    setup = summary.get("setup")
+    m = summary.get("machine") or machine()
+    heading = f"`{command}` (measured {m['date'][:10]}, {m['cpu_count']} CPUs, Python {m['python']}"
+    if setup:
+        heading += (
+            f"; {setup['citizens']:,} citizens; uvicorn, one worker each; "
+            f"{setup['concurrency']} keep-alive clients, {setup['rounds']} interleaved rounds of "
+            f"{setup['duration_s']:g} s"
+        )
     lines = [
         "",
-        f"`{command}` (measured {m['date'][:10]}, {m['cpu_count']} CPUs, Python {m['python']}; "
-        f"{setup['citizens']:,} citizens; uvicorn, one worker each; "
-        f"{setup['concurrency']} keep-alive clients, {setup['rounds']} interleaved rounds of "
-        f"{setup['duration_s']:g} s):",
+        heading + "):",
         "",
         "| measure | figure |",
         "|---|---|",
@@ -167,11 +222,30 @@ def update_readme(summary: dict[str, Any], command: str) -> None:
         "graphql-core's executor completing about 5,300 fields (some 10 µs each), and the access",
         "log's record per citizen and agency; the bare service builds the same JSON with no",
         "per-field work and no log.",
+        *_catalogue_note(summary.get("catalogue")),
     ]
     README.write_text(f"{head}\n{SPEED}\n" + "\n".join(lines) + "\n")
 
 
+def _catalogue_note(section: dict[str, Any] | None) -> list[str]:
+    if not section:
+        return []
+    note = (
+        f"The catalogue figures (measured {section['measured'][:10]}; `python -m bench "
+        "--catalogue-only` measures only them): one client sends the catalogue page's query "
+        f"back to back, {section['queries_per_round']} times in each of {section['rounds']} "
+        "rounds, without a token. Each query reads the cards' fingerprint (one index-only "
+        "aggregate), the enabled sources and their health; the cards themselves are read and "
+        "decoded only when the fingerprint moves, and connectivity is worked out once per "
+        "distinct set of datasets. Most of the time left is graphql-core completing the "
+        f"answer's fields (30 agencies, 20 cards with their reasons; {section['response_bytes']:,} "
+        "bytes of JSON)."
+    )
+    return ["", *textwrap.wrap(note, width=100)]
+
+
 def save(summary: dict[str, Any], command: str, path: Path = RESULTS) -> None:
+    summary["command"] = command
     write_results(summary)
     update_readme(summary, command)
     print(f"wrote {path.relative_to(ROOT)} and the Speed section of README.md")

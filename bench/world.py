@@ -1,7 +1,8 @@
 """The bench world: the demo world seeded once under var/bench/, reused by later runs.
 
 Agency data and the migrated store persist; every run registers the sources again (the education
-service listens on a fresh port each run) and gives the demo clients fresh secrets.
+service listens on a fresh port each run), gives the demo clients fresh secrets, and registers
+whatever of the 5,200-card catalogue is not there yet.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from demo.agencies import load_world
 from demo.seed import AgencyUrls, seed_gateway, write_demo_facts
+from demo.service_cards import BENCH_COUNT
 from demo.world import generate, interesting_citizens
 from server import Gateway
 from settings import ROOT, Settings
@@ -88,7 +90,7 @@ async def _seed(settings: Settings, education_url: str) -> dict[str, Any]:
     setup = await Gateway.start(settings)
     try:
         urls = AgencyUrls.embedded(settings.var_dir, education_url)
-        clients = await seed_gateway(setup.sessions, setup.registry, urls)
+        clients = await seed_gateway(setup.sessions, setup.registry, urls, card_count=BENCH_COUNT)
     finally:
         await setup.close()
     return clients

@@ -23,6 +23,7 @@ from demo.agencies import load_world
 from demo.seed import (
     AgencyUrls,
     register_sources,
+    seed_catalogue,
     seed_citizen_accounts,
     seed_gateway,
     write_demo_facts,
@@ -87,6 +88,7 @@ async def prepare_gateway(settings: Settings, world: World | None) -> None:
     urls = AgencyUrls.embedded(settings.var_dir, education_url())
     try:
         if world is None:
+            await seed_catalogue(sessions)  # worlds seeded before the catalogue get it now
             await register_sources(registry, urls)
             facts = json.loads(facts_file.read_text())
             clients, citizens = facts["clients"], facts["citizens"]

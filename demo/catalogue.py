@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema.datasets import AGENCY_ADMIN_SCOPE, Dataset
+from services.life_events import LifeEvent
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("civil-registry", "سازمان ثبت احوال کشور", "National Organization for Civil Registration"),
@@ -13,7 +14,39 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("tax", "سازمان امور مالیاتی کشور", "National Tax Administration"),
     ("health-insurance", "سازمان بیمه سلامت ایران", "Iran Health Insurance Organization"),
     ("welfare", "وزارت تعاون، کار و رفاه اجتماعی", "Ministry of Cooperatives, Labour and Welfare"),
-)
+    # Agencies with services in the catalogue (demo/service_cards.py) but no demo data source.
+    ("traffic-police", "پلیس راهنمایی و رانندگی فراجا", "FARAJA Traffic Police"),
+    ("passport-police", "پلیس مهاجرت و گذرنامه فراجا", "FARAJA Immigration and Passport Police"),
+    ("judiciary", "قوه قضاییه", "Judiciary of the Islamic Republic of Iran"),
+    ("deeds-registry", "سازمان ثبت اسناد و املاک کشور",
+     "Deeds and Real Estate Registration Organization"),
+    ("health-ministry", "وزارت بهداشت، درمان و آموزش پزشکی",
+     "Ministry of Health and Medical Education"),
+    ("science-ministry", "وزارت علوم، تحقیقات و فناوری",
+     "Ministry of Science, Research and Technology"),
+    ("conscription", "سازمان وظیفه عمومی فراجا", "FARAJA Conscription Organization"),
+    ("pension-fund", "صندوق بازنشستگی کشوری", "Civil Servants Pension Fund"),
+    ("relief-foundation", "کمیته امداد امام خمینی", "Imam Khomeini Relief Foundation"),
+    ("welfare-organization", "سازمان بهزیستی کشور", "State Welfare Organization"),
+    ("roads-ministry", "وزارت راه و شهرسازی", "Ministry of Roads and Urban Development"),
+    ("post", "شرکت ملی پست", "Iran Post Company"),
+    ("industry-ministry", "وزارت صنعت، معدن و تجارت", "Ministry of Industry, Mine and Trade"),
+    ("agriculture-ministry", "وزارت جهاد کشاورزی", "Ministry of Agriculture Jihad"),
+    ("customs", "گمرک جمهوری اسلامی ایران", "Islamic Republic of Iran Customs Administration"),
+    ("central-bank", "بانک مرکزی جمهوری اسلامی ایران",
+     "Central Bank of the Islamic Republic of Iran"),
+    ("interior-ministry", "وزارت کشور", "Ministry of Interior"),
+    ("sports-ministry", "وزارت ورزش و جوانان", "Ministry of Sport and Youth"),
+    ("tehran-municipality", "شهرداری تهران", "Tehran Municipality"),
+    ("elites-foundation", "بنیاد ملی نخبگان", "National Elites Foundation"),
+    ("martyrs-foundation", "بنیاد شهید و امور ایثارگران",
+     "Foundation of Martyrs and Veterans Affairs"),
+    ("energy-ministry", "وزارت نیرو", "Ministry of Energy"),
+    ("ict-ministry", "وزارت ارتباطات و فناوری اطلاعات",
+     "Ministry of Information and Communications Technology"),
+    ("vocational-training", "سازمان آموزش فنی و حرفه‌ای کشور",
+     "Technical and Vocational Training Organization"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -24,9 +57,11 @@ class Card:
     name_en: str
     purpose_fa: str
     purpose_en: str
-    datasets: tuple[Dataset, ...]
+    datasets: tuple[str, ...]  # the standard's (Dataset) or planned ones (PlannedDataset)
     legal_basis: str
     statute: str | None = None
+    proactive: bool = False
+    life_event: str | None = None
 
 
 CARDS: tuple[Card, ...] = (
@@ -40,6 +75,8 @@ CARDS: tuple[Card, ...] = (
         datasets=(Dataset.CIVIL_BIRTH, Dataset.CIVIL_FAMILY, Dataset.SOCIAL_COVERAGE),
         legal_basis="statute",
         statute="Universal Health Insurance Act, article 3",
+        proactive=True,
+        life_event=LifeEvent.BIRTH_REGISTERED,
     ),
     Card(
         id="subsidy-eligibility",
@@ -117,6 +154,15 @@ CLIENTS: tuple[DemoClient, ...] = (
         client_id="civil-registry-admin",
         name="Civil registry administrators",
         agency="civil-registry",
+        client_role="agency_admin",
+        card=None,
+        scopes=(AGENCY_ADMIN_SCOPE,),
+    ),
+    DemoClient(
+        role="education_admin",
+        client_id="education-admin",
+        name="Ministry of Education administrators",
+        agency="education",
         client_role="agency_admin",
         card=None,
         scopes=(AGENCY_ADMIN_SCOPE,),

@@ -18,9 +18,12 @@ from auth.clients import create_client, hash_client_secret, new_client_secret
 from auth.login import hash_password
 from datasources.registry import Registry
 from demo import mappings
-from demo.catalogue import AGENCIES, CARDS, CLIENTS
+from demo.catalogue import AGENCIES, CLIENTS, Card
+from demo.service_cards import DEMO_COUNT, service_cards
+from services.card_registration import register_missing
+from services.cards import CardDraft
 from store.citizen_models import CitizenAccount
-from store.models import Agency, OAuthClient, ServiceCard
+from store.models import Agency, OAuthClient
 
 
 @dataclass(frozen=True)
@@ -85,27 +88,40 @@ def source_registrations(urls: AgencyUrls) -> list[dict[str, Any]]:
     ]
 
 
-async def _seed_catalogue(session: AsyncSession) -> None:
+SEEDED_BY = "demo.seed"  # the history's `changed_by` of cards the demo registered
+
+
+def card_draft(card: Card) -> CardDraft:
+    return CardDraft(
+        id=card.id,
+        agency=card.agency,
+        name_fa=card.name_fa,
+        name_en=card.name_en,
+        datasets=tuple(str(dataset) for dataset in card.datasets),
+        legal_basis=card.legal_basis,
+        purpose_fa=card.purpose_fa,
+        purpose_en=card.purpose_en,
+        statute=card.statute,
+        proactive=card.proactive,
+        life_event=card.life_event,
+    )
+
+
+async def _seed_catalogue(session: AsyncSession, card_count: int = DEMO_COUNT) -> None:
+    """The agencies, and the first `card_count` cards of the demo catalogue not yet there
+    (each validated and versioned as a registration would be)."""
     for code, name_fa, name_en in AGENCIES:
         if await session.get(Agency, code) is None:
             session.add(Agency(code=code, name_fa=name_fa, name_en=name_en))
     await session.flush()
-    for card in CARDS:
-        if await session.get(ServiceCard, card.id) is None:
-            session.add(
-                ServiceCard(
-                    id=card.id,
-                    agency_code=card.agency,
-                    name_fa=card.name_fa,
-                    name_en=card.name_en,
-                    purpose_fa=card.purpose_fa,
-                    purpose_en=card.purpose_en,
-                    datasets=[dataset.value for dataset in card.datasets],
-                    legal_basis=card.legal_basis,
-                    statute=card.statute,
-                )
-            )
-    await session.flush()
+    drafts = [card_draft(card) for card in service_cards(card_count)]
+    await register_missing(session, drafts, changed_by=SEEDED_BY)
+
+
+async def seed_catalogue(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The agencies and the demo catalogue, for a world seeded before they existed (idempotent)."""
+    async with sessions() as session, session.begin():
+        await _seed_catalogue(session)
 
 
 async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
@@ -142,11 +158,14 @@ async def _seed_clients(session: AsyncSession) -> dict[str, dict[str, Any]]:
 
 
 async def seed_gateway(
-    sessions: async_sessionmaker[AsyncSession], registry: Registry, urls: AgencyUrls
+    sessions: async_sessionmaker[AsyncSession],
+    registry: Registry,
+    urls: AgencyUrls,
+    card_count: int = DEMO_COUNT,
 ) -> dict[str, dict[str, Any]]:
     """Seed agencies, cards, clients and sources; return the clients with their secrets."""
     async with sessions() as session, session.begin():
-        await _seed_catalogue(session)
+        await _seed_catalogue(session, card_count)
         clients = await _seed_clients(session)
     await register_sources(registry, urls)
     return clients

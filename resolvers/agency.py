@@ -21,7 +21,8 @@ def require_agency_admin(context: RequestContext) -> Principal:
 def require_own_agency(principal: Principal, agency: str, what: str) -> None:
     """An agency touches only its own registrations; the error doesn't say whose it is."""
     if agency != principal.agency:
-        raise field_error(ErrorCode.FORBIDDEN, f"{what} belongs to another agency")
+        message = f"{what} belongs to another agency"
+        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
 
 
 async def own_agency(context: RequestContext) -> AgencyRow:

@@ -31,5 +31,19 @@ class RecordType(StrEnum):
     TAX_STATUS = "taxStatus"
 
 
+class PlannedDataset(StrEnum):
+    """Datasets service cards already need but the standard does not define yet.
+
+    A card may name them (the catalogue then shows it as not connected); no field, scope or
+    source serves them until they join `Dataset`. What each means is said in `web/i18n.py`.
+    """
+
+    PROPERTY_DEEDS = "property.deeds"
+    VEHICLE_REGISTRATION = "vehicle.registration"
+    HEALTH_RECORDS = "health.records"
+    EMPLOYMENT_HISTORY = "employment.history"
+    JUDICIARY_RECORDS = "judiciary.records"
+
+
 DATA_SCOPES: frozenset[str] = frozenset(dataset.value for dataset in Dataset)
 AGENCY_ADMIN_SCOPE = "agency.admin"

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import data_sources, service_clients
+from resolvers.cards import register_card, restore_card, set_card_enabled
 from resolvers.consents import revoke
 from schema.agency import (
     DataSourceChanges,
@@ -16,6 +17,8 @@ from schema.agency import (
     ServiceClient,
     ServiceClientInput,
 )
+from schema.cards import ServiceCardInput
+from schema.catalogue import CatalogueCard
 from schema.consents import Consent
 from store.registrations import Action
 
@@ -81,3 +84,31 @@ class Mutation:
     @strawberry.mutation(description="Stop a service client from getting new tokens.")
     async def disable_service_client(self, info: Info, client_id: str) -> ServiceClient:
         return ServiceClient.of(await service_clients.disable(info.context, client_id))
+
+    @strawberry.mutation(
+        description="Register a service card of your agency, or update it (agency admins). "
+        "Every problem is named at once; a refused card changes nothing."
+    )
+    async def register_service_card(
+        self, info: Info, input: ServiceCardInput
+    ) -> CatalogueCard | None:
+        return await register_card(info.context, input)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Take one of your agency's cards out of the catalogue (agency admins)."
+    )
+    async def disable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
+        return await set_card_enabled(info.context, str(id), False)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Put one of your agency's cards back (agency admins).")
+    async def enable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
+        return await set_card_enabled(info.context, str(id), True)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Make one of your agency's cards what it was at `version`, as a new version "
+        "(agency admins)."
+    )
+    async def restore_service_card(
+        self, info: Info, id: strawberry.ID, version: int
+    ) -> CatalogueCard | None:
+        return await restore_card(info.context, str(id), version)  # type: ignore[no-any-return]

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.agency import own_agency
+from resolvers.cards import card_history
+from resolvers.catalogue import load_catalogue
 from resolvers.errors import ErrorCode, field_error
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
@@ -15,6 +17,8 @@ from resolvers.tracker import list_agency_accesses
 from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema import national_id
 from schema.agency import AgencyRegistrations
+from schema.cards import ServiceCardVersion
+from schema.catalogue import Catalogue
 from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
 from schema.tracker import Agency, DataAccessConnection
 
@@ -94,3 +98,19 @@ class Query:
         return AgencyRegistrations(
             agency=Agency(code=row.code, name_fa=row.name_fa, name_en=row.name_en)
         )
+
+    @strawberry.field(
+        description="The service catalogue: services, whether each is connected, coverage. "
+        "Public: no token needed."
+    )
+    async def catalogue(self, info: Info) -> Catalogue | None:
+        return await load_catalogue(info.context)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Every version of one of your agency's service cards, newest first "
+        "(agency admins)."
+    )
+    async def service_card_history(
+        self, info: Info, id: strawberry.ID
+    ) -> list[ServiceCardVersion] | None:
+        return await card_history(info.context, str(id))

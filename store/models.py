@@ -65,6 +65,9 @@ class ServiceCard(Base):
     """A public service, the datasets it needs and the legal basis it reads them under."""
 
     __tablename__ = "service_cards"
+    # Covers the catalogue's fingerprint (count, latest change, sum of versions), read on every
+    # catalogue query: an index scan instead of reading every card.
+    __table_args__ = (Index("ix_service_cards_changes", "updated_at", "version"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)

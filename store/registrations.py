@@ -3,11 +3,12 @@ whole registration as it then stood, with who made it and when, so any version c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import RegistrationVersion
@@ -27,6 +28,30 @@ class Action(StrEnum):
     RESTORED = "restored"
 
 
+def new_version(
+    *,
+    kind: RegistrationKind,
+    object_id: str,
+    version: int,
+    agency: str,
+    action: Action,
+    snapshot: dict[str, Any],
+    changed_by: str,
+    changed_at: datetime | None = None,
+) -> RegistrationVersion:
+    """One version of a registration, not yet added to any session."""
+    return RegistrationVersion(
+        kind=kind.value,
+        object_id=object_id,
+        version=version,
+        agency_code=agency,
+        action=action.value,
+        snapshot=snapshot,
+        changed_by=changed_by,
+        changed_at=changed_at or datetime.now(UTC),
+    )
+
+
 async def record_version(
     session: AsyncSession,
     *,
@@ -44,19 +69,30 @@ async def record_version(
     The unique (kind, object_id, version) index makes two concurrent changes of one registration
     collide instead of both claiming the same version.
     """
-    row = RegistrationVersion(
-        kind=kind.value,
+    row = new_version(
+        kind=kind,
         object_id=object_id,
         version=version,
-        agency_code=agency,
-        action=action.value,
+        agency=agency,
+        action=action,
         snapshot=snapshot,
         changed_by=changed_by,
-        changed_at=changed_at or datetime.now(UTC),
+        changed_at=changed_at,
     )
     session.add(row)
     await session.flush()
     return row
+
+
+_VERSION_COLUMNS = [c.key for c in RegistrationVersion.__table__.columns if c.key != "id"]
+
+
+async def record_versions(session: AsyncSession, rows: Sequence[RegistrationVersion]) -> None:
+    """Append many versions (from `new_version`) in one statement, in the caller's transaction:
+    registering many objects at once (a demo world, a benchmark). Their ids are not read back."""
+    if rows:
+        values = [{key: getattr(row, key) for key in _VERSION_COLUMNS} for row in rows]
+        await session.execute(insert(RegistrationVersion), values)
 
 
 async def versions(

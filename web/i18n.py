@@ -47,6 +47,27 @@ DATASETS: dict[str, dict[str, str]] = {
         "fa": "وضعیت مالیاتی: شناسه مؤدی، مفاصاحساب و آخرین اظهارنامه",
         "en": "Tax standing: taxpayer id, clearance and last tax return",
     },
+    # Planned: service cards name them, the standard does not have them yet.
+    "property.deeds": {
+        "fa": "اسناد مالکیت املاک",
+        "en": "Property title deeds",
+    },
+    "vehicle.registration": {
+        "fa": "پلاک و سند خودرو",
+        "en": "Vehicle registration and ownership",
+    },
+    "health.records": {
+        "fa": "پرونده سلامت: واکسیناسیون، بیماری‌ها و معاینات",
+        "en": "Health record: vaccinations, conditions and check-ups",
+    },
+    "employment.history": {
+        "fa": "سوابق اشتغال و کارفرمایان",
+        "en": "Employment history and employers",
+    },
+    "judiciary.records": {
+        "fa": "سوابق قضایی و گواهی عدم سوءپیشینه",
+        "en": "Judicial records and criminal-record certificate",
+    },
 }
 
 STRINGS: dict[str, dict[str, str]] = {

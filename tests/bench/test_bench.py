@@ -10,7 +10,7 @@ import httpx
 
 from bench import bare, report
 from bench.checks import strip_retrieved_at
-from bench.load import BATCH_QUERY, SINGLE_QUERY, id_groups, request_for
+from bench.load import BATCH_QUERY, CATALOGUE_QUERY, SINGLE_QUERY, id_groups, request_for
 from tests.harness import RunningGateway
 
 
@@ -56,3 +56,31 @@ def test_figures_take_medians_and_ratio() -> None:
     assert figures["single_gateway_rps"]["value"] == 55
     assert figures["single_ratio"]["value"] == round(55 / 90, 3)
     assert figures["single_ratio"]["per_round"] == [0.5, 0.75]
+
+
+def test_the_catalogue_query_and_its_figures() -> None:
+    assert request_for("gateway", "catalogue", []) == (
+        "POST", "/graphql", {"query": CATALOGUE_QUERY}
+    )  # fmt: skip
+    runs = [
+        {"latency_median_ms": ms, "latency_p90_ms": ms * 2, "requests_per_second": 1000 / ms,
+         "server_cpu_ms_per_request": ms / 2, "errors": 0}
+        for ms in (10, 30, 20)
+    ]  # fmt: skip
+    figures = report.catalogue_figures(runs)
+    assert figures["latency_median"]["value"] == 20 and figures["errors"] == 0
+    section = {
+        "cards": 5200, "connected": 3274, "share": 0.63, "figures": figures, "rounds": 3,
+        "queries_per_round": 200, "measured": "2026-11-29T10:00:00+00:00", "response_bytes": 1,
+    }  # fmt: skip
+    rows = report.table({"catalogue": section})
+    assert rows[0][1:] == ("20.0", "ms (median; target < 50)")
+    assert rows[2][1] == "3,274 / 5,200 (63 %)"
+
+
+async def test_the_catalogue_query_answers(gateway: RunningGateway) -> None:
+    answer = (await gateway.post(CATALOGUE_QUERY, role=None, case_reference=None)).json()
+    assert "errors" not in answer, answer
+    catalogue = answer["data"]["catalogue"]
+    assert catalogue["coverage"]["total"] >= 300 and len(catalogue["agencies"]) == 30
+    assert all(not edge["node"]["connected"] for edge in catalogue["cards"]["edges"])

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from auth.clients import create_client
 from store.db import transaction
 from store.models import ServiceCard
 from tests.harness import RunningGateway
@@ -23,7 +22,7 @@ DISABLE = "mutation($id: String!) { disableServiceClient(clientId: $id) { enable
 
 @pytest.fixture(scope="module")
 async def education_admin(gateway: RunningGateway) -> str:
-    """An admin of the education agency, which has a consent card and (here) a statutory one."""
+    """The education agency's admin; the agency has a consent card and (here) a statutory one."""
     async with transaction(gateway.gateway.sessions) as session:
         session.add(
             ServiceCard(
@@ -37,16 +36,7 @@ async def education_admin(gateway: RunningGateway) -> str:
             )
         )
         await session.flush()
-        _, secret = await create_client(
-            session,
-            client_id="education-admin",
-            name="Education administrators",
-            agency_code="education",
-            role="agency_admin",
-            scopes=["agency.admin"],
-            grant_types=["client_credentials"],
-        )
-    gateway.clients["education_admin"] = {"client_id": "education-admin", "client_secret": secret}
+    assert "education_admin" in gateway.clients  # the demo's Ministry of Education admin
     return "education_admin"
 
 

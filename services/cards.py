@@ -1,0 +1,181 @@
+"""A service card and what makes one valid: the service, its agency, the datasets it reads and
+the legal basis it reads them under. Every problem of a card is reported at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from schema.datasets import Dataset, PlannedDataset
+from services.life_events import LifeEvent, life_event
+
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID = 64  # store.models.ServiceCard.id
+MAX_NAME = 300
+MAX_STATUTE = 300
+STANDARD_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in Dataset)
+PLANNED_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
+KNOWN_DATASETS: frozenset[str] = STANDARD_DATASETS | PLANNED_DATASETS
+
+
+class LegalBasis(StrEnum):
+    """What a service reads under: the citizen's consent, or a law (the card names it)."""
+
+    CONSENT = "consent"
+    STATUTE = "statute"
+
+
+@dataclass(frozen=True, slots=True)
+class CardDraft:
+    """A service card as an agency registers it (field names as the store's columns)."""
+
+    id: str
+    agency: str
+    name_fa: str
+    name_en: str
+    datasets: tuple[str, ...]
+    legal_basis: str
+    purpose_fa: str = ""
+    purpose_en: str = ""
+    statute: str | None = None
+    proactive: bool = False
+    life_event: str | None = None
+
+    def cleaned(self) -> CardDraft:
+        """Surrounding blanks trimmed; a blank statute or life event is none."""
+        return replace(
+            self,
+            id=self.id.strip(),
+            name_fa=self.name_fa.strip(),
+            name_en=self.name_en.strip(),
+            purpose_fa=self.purpose_fa.strip(),
+            purpose_en=self.purpose_en.strip(),
+            datasets=tuple(dataset.strip() for dataset in self.datasets),
+            statute=(self.statute or "").strip() or None,
+            life_event=(self.life_event or "").strip() or None,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The card's content (everything but id and agency), as stored and snapshotted."""
+        return {
+            "name_fa": self.name_fa,
+            "name_en": self.name_en,
+            "purpose_fa": self.purpose_fa,
+            "purpose_en": self.purpose_en,
+            "datasets": list(self.datasets),
+            "legal_basis": self.legal_basis,
+            "statute": self.statute,
+            "proactive": self.proactive,
+            "life_event": self.life_event,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    field: str  # the registration input's name: id, nameFa, datasets, legalBasis, ...
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class CardInvalid(ValueError):
+    """A card with one or more problems; all of them, in field order."""
+
+    def __init__(self, card_id: str, problems: list[Problem]) -> None:
+        self.card_id = card_id
+        self.problems = problems
+        listed = "; ".join(str(problem) for problem in problems)
+        super().__init__(f"service card {card_id!r} is not valid: {listed}")
+
+
+def problems(card: CardDraft, *, agencies: Container[str]) -> list[Problem]:
+    """Everything wrong with `card` (an empty list when it is valid); `agencies` are the codes
+    of the registered agencies."""
+    found: list[Problem] = []
+
+    def problem(field: str, message: str) -> None:
+        found.append(Problem(field, message))
+
+    if not ID_PATTERN.fullmatch(card.id) or len(card.id) > MAX_ID:
+        problem(
+            "id",
+            f"{card.id!r} is not a slug: lower-case letters, digits and single hyphens, "
+            f"at most {MAX_ID} characters",
+        )
+    for field, value in (("nameFa", card.name_fa), ("nameEn", card.name_en)):
+        if not value.strip():
+            problem(field, "must not be blank")
+        elif len(value) > MAX_NAME:
+            problem(field, f"at most {MAX_NAME} characters")
+    if card.agency not in agencies:
+        problem("agency", f"{card.agency!r} is not a registered agency")
+    found += _dataset_problems(card.datasets)
+    found += _basis_problems(card)
+    return found
+
+
+def check(card: CardDraft, *, agencies: Container[str]) -> CardDraft:
+    """`card` cleaned, or CardInvalid naming every problem."""
+    cleaned = card.cleaned()
+    found = problems(cleaned, agencies=agencies)
+    if found:
+        raise CardInvalid(cleaned.id, found)
+    return cleaned
+
+
+def _dataset_problems(datasets: tuple[str, ...]) -> list[Problem]:
+    if not datasets:
+        return [Problem("datasets", "a service needs at least one dataset")]
+    found: list[Problem] = []
+    unknown = [dataset for dataset in datasets if dataset not in KNOWN_DATASETS]
+    if unknown:
+        known = ", ".join([*Dataset, *PlannedDataset])
+        found.append(
+            Problem(
+                "datasets",
+                f"not in the standard nor planned: {', '.join(map(repr, unknown))} "
+                f"(known: {known})",
+            )
+        )
+    twice = sorted({dataset for dataset in datasets if datasets.count(dataset) > 1})
+    if twice:
+        found.append(Problem("datasets", f"named more than once: {', '.join(twice)}"))
+    return found
+
+
+def _basis_problems(card: CardDraft) -> list[Problem]:
+    found: list[Problem] = []
+    bases = ", ".join(basis.value for basis in LegalBasis)
+    if card.legal_basis not in {basis.value for basis in LegalBasis}:
+        found.append(Problem("legalBasis", f"{card.legal_basis!r} is not one of {bases}"))
+    if card.legal_basis == LegalBasis.STATUTE and not card.statute:
+        found.append(Problem("statute", "a statutory service names its statute"))
+    if card.legal_basis == LegalBasis.CONSENT and card.statute:
+        found.append(Problem("statute", "a service read under consent names no statute"))
+    if card.statute and len(card.statute) > MAX_STATUTE:
+        found.append(Problem("statute", f"at most {MAX_STATUTE} characters"))
+    if card.proactive:
+        if card.life_event is None:
+            found.append(
+                Problem("lifeEvent", "a proactive service names the life event it runs on")
+            )
+        elif life_event(card.life_event) is None:
+            known = ", ".join(LifeEvent)
+            found.append(
+                Problem("lifeEvent", f"{card.life_event!r} is not a life event (known: {known})")
+            )
+        if card.legal_basis == LegalBasis.CONSENT:
+            found.append(
+                Problem(
+                    "legalBasis",
+                    "a proactive service runs without the citizen asking, so it cannot rest on "
+                    "consent: its legal basis must be a statute",
+                )
+            )
+    elif card.life_event is not None:
+        found.append(Problem("lifeEvent", "only a proactive service runs on a life event"))
+    return found

@@ -1,0 +1,295 @@
+"""The service catalogue as the national window shows it: every card, whether it is connected
+and why not, and coverage overall and per agency.
+
+At thousands of cards nothing is re-read per query. Each worker keeps the decoded cards (and the
+agencies' names), keyed by a fingerprint (count, latest change, sum of versions, number of
+agencies) that one cheap aggregate query reads on every request, so a change made through any
+worker shows at once. Connectivity is then
+evaluated per distinct set of datasets, not per card, against the sources' health as of the
+request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.coverage import (
+    Missing,
+    SourceView,
+    enabled_sources,
+    gaps_by_dataset,
+    source_statuses,
+    source_views,
+)
+from store.models import Agency, ServiceCard
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One service card as the catalogue shows it."""
+
+    id: str
+    agency: str
+    name_fa: str
+    name_en: str
+    purpose_fa: str
+    purpose_en: str
+    datasets: tuple[str, ...]
+    legal_basis: str
+    statute: str | None
+    proactive: bool
+    life_event: str | None
+    enabled: bool
+    version: int
+    updated_at: datetime
+
+
+_COLUMNS = (
+    ServiceCard.id,
+    ServiceCard.agency_code,
+    ServiceCard.name_fa,
+    ServiceCard.name_en,
+    ServiceCard.purpose_fa,
+    ServiceCard.purpose_en,
+    ServiceCard.datasets,
+    ServiceCard.legal_basis,
+    ServiceCard.statute,
+    ServiceCard.proactive,
+    ServiceCard.life_event,
+    ServiceCard.enabled,
+    ServiceCard.version,
+    ServiceCard.updated_at,
+)
+
+
+def card_of(row: Any) -> Card:
+    """A card from a ServiceCard row (or a row of `_COLUMNS`, in that order)."""
+    if isinstance(row, ServiceCard):
+        row = tuple(getattr(row, column.key) for column in _COLUMNS)
+    (card_id, agency, name_fa, name_en, purpose_fa, purpose_en, datasets, legal_basis,
+     statute, proactive, life_event, enabled, version, updated_at) = row  # fmt: skip
+    return Card(
+        card_id, agency, name_fa, name_en, purpose_fa, purpose_en, tuple(datasets), legal_basis,
+        statute, bool(proactive), life_event, bool(enabled), int(version), updated_at,
+    )  # fmt: skip
+
+
+Fingerprint = tuple[Any, ...]
+AgencyNames = dict[str, tuple[str, str]]  # code -> (Persian, English) name
+
+
+async def fingerprint(session: AsyncSession) -> Fingerprint:
+    """Moves whenever a card is added or changed (every change bumps its version and its time)
+    or an agency is added."""
+    agencies = select(func.count()).select_from(Agency).scalar_subquery()
+    query = select(
+        func.count(),
+        func.max(ServiceCard.updated_at),
+        func.coalesce(func.sum(ServiceCard.version), 0),
+        agencies,
+    )
+    count, latest, versions, agency_count = (await session.execute(query)).one()
+    return (int(count), str(latest), int(versions), int(agency_count))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every card, by id, as of one fingerprint; its distinct dataset sets and how many enabled
+    cards of each agency need each set."""
+
+    fingerprint: Fingerprint
+    cards: tuple[Card, ...]
+    by_id: dict[str, Card]
+    needs: dict[tuple[str, ...], int]  # distinct (sorted) dataset set -> its index
+    need_by_id: dict[str, int]  # card id -> the index of its dataset set
+    tally: dict[tuple[int, str], int]  # (need index, agency) -> enabled cards
+    agency_names: AgencyNames
+
+    @classmethod
+    def of(cls, fingerprint: Fingerprint, cards: Sequence[Card], names: AgencyNames) -> Snapshot:
+        ordered = tuple(sorted(cards, key=lambda card: card.id))
+        needs: dict[tuple[str, ...], int] = {}
+        need_by_id: dict[str, int] = {}
+        tally: Counter[tuple[int, str]] = Counter()
+        for card in ordered:
+            need = need_by_id[card.id] = needs.setdefault(need_of(card), len(needs))
+            if card.enabled:
+                tally[need, card.agency] += 1
+        by_id = {card.id: card for card in ordered}
+        return cls(fingerprint, ordered, by_id, needs, need_by_id, dict(tally), names)
+
+    def datasets(self) -> set[str]:
+        return {dataset for need in self.needs for dataset in need}
+
+
+def need_of(card: Card) -> tuple[str, ...]:
+    return tuple(sorted(set(card.datasets)))
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    connected: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.connected / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyCoverage:
+    code: str
+    name_fa: str
+    name_en: str
+    coverage: Coverage
+
+
+@dataclass(eq=False)
+class CatalogueView:
+    """The catalogue against the sources' health at one moment. Built once per change of
+    cards, sources or health; the lists it hands out are computed once each."""
+
+    snapshot: Snapshot
+    sources: tuple[SourceView, ...]
+    _gaps: list[tuple[Missing, ...]] = field(init=False)  # per need index
+    _lists: dict[tuple[str | None, bool | None], list[Card]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        gaps = gaps_by_dataset(sorted(self.snapshot.datasets()), self.sources)
+        self._gaps = [
+            tuple(gap for dataset in need for gap in gaps[dataset]) for need in self.snapshot.needs
+        ]
+
+    def card(self, card_id: str) -> Card | None:
+        return self.snapshot.by_id.get(card_id)
+
+    def missing(self, card: Card) -> tuple[Missing, ...]:
+        """Why the card is not connected: per dataset (by name), what is missing (empty:
+        connected)."""
+        if self.snapshot.by_id.get(card.id) is not card:  # not a card of this snapshot
+            gaps = gaps_by_dataset(need_of(card), self.sources)
+            return tuple(gap for found in gaps.values() for gap in found)
+        return self._gaps[self.snapshot.need_by_id[card.id]]
+
+    def connected(self, card: Card) -> bool:
+        return not self.missing(card)
+
+    def coverage(self) -> Coverage:
+        connected = total = 0
+        for (need, _), count in self.snapshot.tally.items():
+            total += count
+            if not self._gaps[need]:
+                connected += count
+        return Coverage(connected, total)
+
+    def agencies(self) -> list[AgencyCoverage]:
+        """Coverage of each agency with enabled cards, by agency code."""
+        connected: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        for (need, agency), count in self.snapshot.tally.items():
+            total[agency] += count
+            if not self._gaps[need]:
+                connected[agency] += count
+        return [
+            AgencyCoverage(code, *self.names(code), Coverage(connected[code], total[code]))
+            for code in sorted(total)
+        ]
+
+    def names(self, agency: str) -> tuple[str, str]:
+        return self.snapshot.agency_names.get(agency, (agency, agency))
+
+    def cards(self, *, agency: str | None = None, connected: bool | None = None) -> list[Card]:
+        """The enabled cards, by id; only `agency`'s, only (un)connected ones if asked."""
+        if agency is not None and agency not in self.snapshot.agency_names:
+            return []  # not remembered: anyone may ask for any code
+        key = (agency, connected)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = [
+                card
+                for card in self.snapshot.cards
+                if card.enabled
+                and (agency is None or card.agency == agency)
+                and (connected is None or self.connected(card) is connected)
+            ]
+        return found
+
+
+def page(cards: list[Card], *, first: int, after: str | None) -> tuple[list[Card], bool]:
+    """Up to `first` cards after the card with id `after` (keyset: cards are ordered by id, so a
+    card added or removed meanwhile shifts nothing), and whether more follow."""
+    if not 1 <= first <= MAX_PAGE:
+        raise ValueError(f"first must be 1..{MAX_PAGE}")
+    start = 0 if after is None else bisect_right(cards, after, key=lambda card: card.id)
+    return cards[start : start + first], start + first < len(cards)
+
+
+class CatalogueCache:
+    """One worker's decoded cards and its latest view. Safe to share by concurrent requests."""
+
+    def __init__(self) -> None:
+        self._snapshot: Snapshot | None = None
+        self._view: CatalogueView | None = None
+        self._lock = asyncio.Lock()
+        self.loads = 0  # how often the cards were read in full (tests watch it)
+
+    async def view(self, sessions: async_sessionmaker[AsyncSession]) -> CatalogueView:
+        """The catalogue as of now: one aggregate query, the enabled sources and their health (a
+        few rows each), and the cards only if the fingerprint moved."""
+        async with sessions() as session:
+            # The fingerprint is read before the cards: a change committed in between is then
+            # read with the older fingerprint, and read again on the next request; never missed.
+            current = await fingerprint(session)
+            sources = await enabled_sources(session)
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.fingerprint != current:
+                snapshot = await self._load(session, current)
+        views = source_views(sources, await source_statuses(sessions))
+        view = self._view
+        if view is None or view.snapshot is not snapshot or view.sources != views:
+            view = self._view = CatalogueView(snapshot, views)
+        return view
+
+    async def _load(self, session: AsyncSession, current: Fingerprint) -> Snapshot:
+        async with self._lock:  # concurrent requests read the cards once
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.fingerprint == current:
+                return snapshot
+            rows = await session.execute(select(*_COLUMNS))
+            cards = [card_of(row) for row in rows]
+            agencies = await session.execute(select(Agency.code, Agency.name_fa, Agency.name_en))
+            names = {code: (fa, en) for code, fa, en in agencies}
+            snapshot = Snapshot.of(current, cards, names)
+            self._snapshot = snapshot
+            self.loads += 1
+            return snapshot
+
+
+# One cache per store a worker talks to (tests run several stores in one process).
+_CACHES: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], CatalogueCache] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cache_for(sessions: async_sessionmaker[AsyncSession]) -> CatalogueCache:
+    cache = _CACHES.get(sessions)
+    if cache is None:
+        cache = _CACHES[sessions] = CatalogueCache()
+    return cache
+
+
+async def catalogue_view(sessions: async_sessionmaker[AsyncSession]) -> CatalogueView:
+    """The catalogue as of now, from this worker's cache of the cards."""
+    return await cache_for(sessions).view(sessions)

@@ -1,0 +1,155 @@
+"""What "connected" means: a service card is connected when every dataset it needs has a healthy
+registered source.
+
+A standard dataset is served by every record type with fields in it (as `schema/records.py`
+declares them: `civil.identity` by identity and death records, `civil.family` by birth records,
+...). The dataset is connected when each of those record types has an enabled data source whose
+health is HEALTHY or DEGRADED. A planned dataset (`schema.datasets.PlannedDataset`) is never
+connected: the standard does not define it yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from schema.datasets import PlannedDataset
+from schema.records import RECORDS
+from store.models import DataSource, SourceProbe
+
+
+class SourceStatus(StrEnum):
+    HEALTHY = "HEALTHY"
+    DEGRADED = "DEGRADED"
+    DOWN = "DOWN"
+    UNKNOWN = "UNKNOWN"
+
+
+# A degraded source still answers (slowly, or with some errors): services on it are connected.
+USABLE: frozenset[str] = frozenset({SourceStatus.HEALTHY, SourceStatus.DEGRADED})
+
+
+class MissingReason(StrEnum):
+    NO_SOURCE = "NO_SOURCE"  # a record type of the dataset has no enabled source
+    UNHEALTHY = "UNHEALTHY"  # it has one, but the source is down or its health unknown
+    NOT_IN_STANDARD = "NOT_IN_STANDARD"  # the dataset is planned, not in the standard yet
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Why one dataset a card needs is not connected."""
+
+    dataset: str
+    reason: MissingReason
+    detail: str
+
+
+def _served_by() -> dict[str, tuple[str, ...]]:
+    served: dict[str, list[str]] = {}
+    for record in RECORDS:
+        for dataset in record.DATASETS:  # type: ignore[attr-defined]
+            served.setdefault(dataset.value, []).append(record.RECORD_TYPE.value)  # type: ignore[attr-defined]
+    return {dataset: tuple(types) for dataset, types in served.items()}
+
+
+# Standard dataset -> the record types with fields in it, in the standard's order.
+SERVED_BY: dict[str, tuple[str, ...]] = _served_by()
+_PLANNED: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
+
+
+async def source_statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    """Each data source's health, by source id; a source not named is UNKNOWN.
+
+    For now from the last probe (ok: HEALTHY, failed: DOWN): the one place to switch to the
+    shared health store once it exists.
+    """
+    async with sessions() as session:
+        rows = await session.execute(select(SourceProbe.source_id, SourceProbe.ok))
+    return {source_id: SourceStatus.HEALTHY if ok else SourceStatus.DOWN for source_id, ok in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """An enabled data source as coverage sees it."""
+
+    id: str
+    record_type: str
+    status: str
+
+
+async def enabled_sources(session: AsyncSession) -> list[tuple[str, str]]:
+    """(source id, record type) of every enabled data source, by id."""
+    query = (
+        select(DataSource.id, DataSource.record_type)
+        .where(DataSource.enabled)
+        .order_by(DataSource.id)
+    )
+    return [(source_id, record_type) for source_id, record_type in await session.execute(query)]
+
+
+def source_views(
+    sources: Iterable[tuple[str, str]], statuses: Mapping[str, str]
+) -> tuple[SourceView, ...]:
+    return tuple(
+        SourceView(source_id, record_type, statuses.get(source_id, SourceStatus.UNKNOWN))
+        for source_id, record_type in sources
+    )
+
+
+def _gaps(dataset: str, serving: Mapping[str, list[SourceView]]) -> tuple[Missing, ...]:
+    if dataset in _PLANNED:
+        return (
+            Missing(
+                dataset,
+                MissingReason.NOT_IN_STANDARD,
+                f"{dataset} is planned; the data standard does not define it yet",
+            ),
+        )
+    record_types = SERVED_BY.get(dataset)
+    if record_types is None:
+        return (
+            Missing(dataset, MissingReason.NOT_IN_STANDARD, f"{dataset} is not in the standard"),
+        )
+    gaps: list[Missing] = []
+    for record_type in record_types:
+        found = serving.get(record_type, [])
+        if not found:
+            detail = f"no enabled data source serves {record_type} records"
+            gaps.append(Missing(dataset, MissingReason.NO_SOURCE, detail))
+        elif not any(source.status in USABLE for source in found):
+            named = ", ".join(f"{source.id} is {source.status}" for source in found)
+            detail = f"the source of {record_type} records: {named}"
+            gaps.append(Missing(dataset, MissingReason.UNHEALTHY, detail))
+    return tuple(gaps)
+
+
+def gaps_by_dataset(
+    datasets: Iterable[str], sources: Iterable[SourceView]
+) -> dict[str, tuple[Missing, ...]]:
+    """Why each of `datasets` is not connected: one entry per record type lacking a usable
+    source (or one NOT_IN_STANDARD); an empty tuple for a connected dataset."""
+    serving: dict[str, list[SourceView]] = {}
+    for source in sources:
+        serving.setdefault(source.record_type, []).append(source)
+    return {dataset: _gaps(dataset, serving) for dataset in dict.fromkeys(datasets)}
+
+
+async def current_sources(sessions: async_sessionmaker[AsyncSession]) -> tuple[SourceView, ...]:
+    """The enabled sources with their health, as of now."""
+    async with sessions() as session:
+        sources = await enabled_sources(session)
+    return source_views(sources, await source_statuses(sessions))
+
+
+async def missing_for(
+    sessions: async_sessionmaker[AsyncSession], datasets: Iterable[str]
+) -> tuple[Missing, ...]:
+    """Why a card needing `datasets` is not connected (empty: it is), as of now; by dataset
+    name, as the catalogue lists them."""
+    sources = await current_sources(sessions)
+    gaps = gaps_by_dataset(sorted(set(datasets)), sources)
+    return tuple(gap for found in gaps.values() for gap in found)

@@ -1,0 +1,100 @@
+"""What makes a service card valid, every problem named at once; the life events."""
+
+from __future__ import annotations
+
+import pytest
+
+from schema.datasets import Dataset, PlannedDataset
+from services.cards import CardDraft, CardInvalid, LegalBasis, Problem, check, problems
+from services.life_events import LifeEvent, life_event
+from tests.services.conftest import draft
+
+AGENCIES = {"civil", "tax"}
+
+
+def fields_of(card: CardDraft) -> list[str]:
+    return [problem.field for problem in problems(card.cleaned(), agencies=AGENCIES)]
+
+
+def test_a_valid_card_passes_cleaned() -> None:
+    card = draft(" birth-certificate-issue ", "civil.identity", "property.deeds", name_en=" Birth ")
+    cleaned = check(card, agencies=AGENCIES)
+    assert cleaned.id == "birth-certificate-issue" and cleaned.name_en == "Birth"
+    consent = draft("school", "civil.birth", legal_basis="consent", statute="  ")
+    assert check(consent, agencies=AGENCIES).statute is None
+
+
+def test_every_problem_is_named_together() -> None:
+    card = CardDraft(
+        id="Not A Slug!",
+        agency="nowhere",
+        name_fa="  ",
+        name_en="",
+        datasets=("civil.identity", "civil.dna", "civil.identity"),
+        legal_basis="consent",
+        statute="Some Act",
+        proactive=True,
+        life_event="wedding",
+    )
+    with pytest.raises(CardInvalid) as raised:
+        check(card, agencies=AGENCIES)
+    found = raised.value.problems
+    assert [problem.field for problem in found] == [
+        "id", "nameFa", "nameEn", "agency", "datasets", "datasets", "statute", "lifeEvent",
+        "legalBasis",
+    ]  # fmt: skip
+    message = str(raised.value)
+    assert message.startswith("service card 'Not A Slug!' is not valid: id: ")
+    for expected in ("'civil.dna'", "named more than once: civil.identity", "'wedding'",
+                     "'nowhere' is not a registered agency", "cannot rest on consent"):  # fmt: skip
+        assert expected in message, expected
+    assert Problem("nameFa", "must not be blank") in found
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"id": "a--b"}, "id"),
+        ({"id": "-a"}, "id"),
+        ({"id": "x" * 65}, "id"),
+        ({"name_en": "x" * 301}, "nameEn"),
+        ({"datasets": ()}, "datasets"),
+        ({"legal_basis": "custom"}, "legalBasis"),
+        ({"statute": None}, "statute"),
+        ({"legal_basis": "consent"}, "statute"),  # a consent card names no statute
+        ({"proactive": True}, "lifeEvent"),  # proactive needs its life event
+        ({"life_event": "birth.registered"}, "lifeEvent"),  # only proactive cards have one
+    ],
+)
+def test_each_rule(changes: dict[str, object], field: str) -> None:
+    assert fields_of(draft("card", "civil.birth", **changes)) == [field]
+
+
+def test_a_proactive_card_runs_on_a_known_life_event_under_a_statute() -> None:
+    proactive = draft("newborn", "civil.birth", proactive=True, life_event="birth.registered")
+    assert fields_of(proactive) == []
+    on_consent = draft(
+        "newborn", "civil.birth", proactive=True, life_event="birth.registered",
+        legal_basis="consent", statute=None,
+    )  # fmt: skip
+    assert fields_of(on_consent) == ["legalBasis"]
+
+
+def test_datasets_are_the_standards_or_planned_ones() -> None:
+    every = [*(d.value for d in Dataset), *(d.value for d in PlannedDataset)]
+    assert fields_of(draft("all", *every)) == []
+    assert not {d.value for d in Dataset} & {d.value for d in PlannedDataset}
+
+
+def test_the_legal_bases() -> None:
+    assert [basis.value for basis in LegalBasis] == ["consent", "statute"]
+
+
+def test_life_events() -> None:
+    ids = [event.value for event in LifeEvent]
+    assert {"birth.registered", "death.registered", "age.reached.6", "age.reached.18"} <= set(ids)
+    assert LifeEvent.AGE_REACHED_6.age == 6 and LifeEvent.BIRTH_REGISTERED.age is None
+    for event in LifeEvent:
+        assert event.name_fa.strip() and event.name_en.strip()
+    assert life_event("age.reached.18") is LifeEvent.AGE_REACHED_18
+    assert life_event("age.reached.7") is None
