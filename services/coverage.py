@@ -17,16 +17,19 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from datasources import health_store
 from schema.datasets import PlannedDataset
 from schema.records import RECORDS
-from store.models import DataSource, SourceProbe
+from store.models import DataSource
 
 
 class SourceStatus(StrEnum):
-    HEALTHY = "HEALTHY"
-    DEGRADED = "DEGRADED"
-    DOWN = "DOWN"
-    UNKNOWN = "UNKNOWN"
+    """The statuses of datasources.health_store, which decides them."""
+
+    HEALTHY = health_store.HEALTHY
+    DEGRADED = health_store.DEGRADED
+    DOWN = health_store.DOWN
+    UNKNOWN = health_store.UNKNOWN
 
 
 # A degraded source still answers (slowly, or with some errors): services on it are connected.
@@ -62,14 +65,10 @@ _PLANNED: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset
 
 
 async def source_statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
-    """Each data source's health, by source id; a source not named is UNKNOWN.
-
-    For now from the last probe (ok: HEALTHY, failed: DOWN): the one place to switch to the
-    shared health store once it exists.
-    """
-    async with sessions() as session:
-        rows = await session.execute(select(SourceProbe.source_id, SourceProbe.ok))
-    return {source_id: SourceStatus.HEALTHY if ok else SourceStatus.DOWN for source_id, ok in rows}
+    """Each enabled data source's health, by source id, as every worker together sees it (the
+    last probe, open circuits, recent errors); a source not named is UNKNOWN."""
+    views = await health_store.source_health(sessions)
+    return {source_id: SourceStatus(view.status) for source_id, view in views.items()}
 
 
 @dataclass(frozen=True, slots=True)

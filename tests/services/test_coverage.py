@@ -112,7 +112,7 @@ async def test_an_unhealthy_source_is_named_with_its_status(
     await set_probe(sessions, SOURCES["taxStatus"], ok=False)
     await set_probe(sessions, SOURCES["birth"], ok=None)  # never probed
     assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.DOWN
-    assert SOURCES["birth"] not in await source_statuses(sessions)
+    assert (await source_statuses(sessions))[SOURCES["birth"]] == SourceStatus.UNKNOWN
     view = await catalogue_view(sessions)
     assert ids(view.cards(connected=False)) == ["birth-a", "birth-b", "deeds-a", "tax-a", "tax-b"]
     tax = view.card("tax-a")
@@ -206,3 +206,34 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
     again = await cache.view(sessions)
     assert again is not seen and again.snapshot is seen.snapshot and cache.loads == 2
     assert "identity-b" in ids(again.cards(connected=False))
+
+
+async def test_an_open_circuit_on_any_worker_disconnects_its_cards(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The probe may be fine while live calls fail: a worker's open breaker counts."""
+    from datetime import UTC, datetime
+
+    from store.db import transaction
+    from store.models import SourceHealth
+
+    await register(sessions, *CARDS)
+    await set_probe(sessions, SOURCES["taxStatus"], ok=True)
+    assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.HEALTHY
+    async with transaction(sessions) as session:
+        session.add(
+            SourceHealth(
+                source_id=SOURCES["taxStatus"],
+                worker_id="worker-2",
+                calls=12,
+                errors=12,
+                breaker="open",
+                last_failure_at=datetime.now(UTC),
+                last_error="did not answer within 3s",
+                updated_at=datetime.now(UTC),
+            )
+        )
+    assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.DOWN
+    assert [g.reason for g in await missing_for(sessions, ["tax.status"])] == [
+        MissingReason.UNHEALTHY
+    ]
