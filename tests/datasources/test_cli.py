@@ -100,3 +100,27 @@ async def test_bad_credentials_are_named(cli: Cli) -> None:
     cli.gateway.clients["nobody"] = {"client_id": "nobody", "client_secret": "wrong"}
     code, _, err = await cli("sources", "list", role="nobody")
     assert code == 1 and "invalid_client" in err
+
+
+async def test_cards_register_disable_restore_and_history(cli: Cli) -> None:
+    card = {
+        "id": "death-certificate-copy",
+        "nameFa": "المثنی گواهی فوت",
+        "nameEn": "Copy of a death certificate",
+        "datasets": ["civil.identity"],
+        "legalBasis": "STATUTE",
+        "statute": "Civil Registration Act, article 20",
+    }
+    code, made, err = await cli("cards", "register", cli.write("card.json", card))
+    assert code == 0, err
+    assert made["version"] == 1 and made["connected"] is True and made["missing"] == []
+    code, disabled, _ = await cli("cards", "disable", "death-certificate-copy")
+    assert code == 0 and disabled["enabled"] is False
+    code, restored, _ = await cli("cards", "restore", "death-certificate-copy", "1")
+    assert code == 0 and restored["enabled"] is True and restored["version"] == 3
+    code, history, _ = await cli("cards", "history", "death-certificate-copy")
+    assert [v["action"] for v in history] == ["RESTORED", "DISABLED", "REGISTERED"]
+
+    bad = card | {"legalBasis": "CONSENT", "proactive": True, "lifeEvent": "birth.registered"}
+    code, _, err = await cli("cards", "register", cli.write("bad-card.json", bad))
+    assert code == 1 and "REGISTRATION_REFUSED" in err and "- " in err
