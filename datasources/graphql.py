@@ -109,14 +109,7 @@ class GraphqlAdapter:
             # Ignore anything not asked for: the answer is the agency's, not ours to trust.
             if national_id is None or national_id not in wanted:
                 continue
-            try:
-                found[national_id] = self.mapping.apply(item)
-            except RecordError as exc:
-                # One malformed object costs only its own citizen's record, not the whole batch.
-                logger.warning(
-                    "data source %s: an object does not fit the mapping: %s", self.name, exc
-                )
-                found[national_id] = exc
+            found[national_id] = self.mapping.read(item, self.name)
         return found
 
     def _failed_items(self, items: Items, errors: list[Any], values: list[Any]) -> dict[int, str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from datasources.base import RecordError, RecordOrError, SourceError
+from datasources.base import RecordOrError, SourceError
 from datasources.mapping import HTTP, Mapping
 
 logger = logging.getLogger(__name__)
@@ -92,14 +92,7 @@ class HttpAdapter:
             # Ignore anything not asked for: the answer is the agency's, not ours to trust.
             if national_id is None or national_id not in wanted:
                 continue
-            try:
-                found[national_id] = self.mapping.apply(item)
-            except RecordError as exc:
-                # One malformed item costs only its own citizen's record, not the whole batch.
-                logger.warning(
-                    "data source %s: an item does not fit the mapping: %s", self.name, exc
-                )
-                found[national_id] = exc
+            found[national_id] = self.mapping.read(item, self.name)
         return found
 
     async def probe(self) -> None:

@@ -16,6 +16,7 @@ own entries are parsed by `datasources.graphql_mapping`.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from collections.abc import Mapping as Row
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ _LOCATION: dict[str, tuple[str, ...]] = {
     HTTP: ("endpoint", "ids_field", "results"),
     GRAPHQL: (),
 }
+
+logger = logging.getLogger(__name__)
 
 Getter = Callable[[Row[str, Any]], Any]
 
@@ -143,6 +146,15 @@ class Mapping:
                 except (ValueError, TypeError) as exc:
                     raise RecordError("last_updated", self.last_updated.source, str(exc)) from None
         return MappedRecord(values, last_updated)
+
+    def read(self, row: Row[str, Any], source: str) -> MappedRecord | RecordError:
+        """`apply`, or the citizen's RecordError (logged, naming the column, never the value):
+        one malformed row or item costs only its own citizen's record, not the whole batch."""
+        try:
+            return self.apply(row)
+        except RecordError as exc:
+            logger.warning("data source %s: a record does not fit the mapping: %s", source, exc)
+            return exc
 
     @classmethod
     def parse(cls, raw: Any, spec: RecordSpec, kind: str) -> Mapping:

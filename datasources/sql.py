@@ -134,12 +134,9 @@ class SqlAdapter:
             national_id = mapping.key.of(item)
             if national_id is None or national_id not in wanted:
                 continue
-            try:
-                record = mapping.apply(item)
-            except RecordError as exc:
-                # One malformed row costs only its own citizen's record, not the whole batch.
-                logger.warning("data source %s: a row does not fit the mapping: %s", self.name, exc)
-                found.setdefault(national_id, exc)
+            record = mapping.read(item, self.name)
+            if isinstance(record, RecordError):
+                found.setdefault(national_id, record)
                 continue
             previous = found.get(national_id)
             # Several rows for one citizen (a history table): keep the most recently updated.
