@@ -310,7 +310,21 @@ class Registry:
             timeout_seconds=timeout_seconds,
         )
         async with transaction(self._sessions) as session:
+            current = await session.get(DataSource, source.id)
+            if current is not None and self._same(current, stored, connection):
+                return current.updated_at  # registering it again as it is is no new version
             return await write_registration(session, stored, actor=actor, action=action)
+
+    def _same(
+        self, row: DataSource, stored: StoredRegistration, connection: dict[str, Any]
+    ) -> bool:
+        return (
+            row.enabled
+            and (row.agency_code, row.record_type, row.kind, row.timeout_seconds)
+            == (stored.agency, stored.record_type, stored.kind, stored.timeout_seconds)
+            and row.mapping == stored.mapping
+            and self.open_connection(row.connection_sealed) == connection
+        )
 
     def _retire(self, source: Source) -> None:
         """Close a replaced adapter once calls already in flight on it have had their time."""

@@ -267,3 +267,18 @@ async def test_health_is_shown_and_disabled_sources_have_none(gw: RunningGateway
     identity = sources["civil-identity"]
     assert identity["health"]["status"] == "HEALTHY" and identity["health"]["breaker"] == "closed"
     assert all((s["health"] is None) == (not s["enabled"]) for s in sources.values())
+
+
+async def test_registering_a_source_again_unchanged_is_no_new_version(gw: RunningGateway) -> None:
+    """The demo re-registers its sources at every start: that must not grow the history."""
+    history = await admin(gw, HISTORY, {"id": "civil-birth"})
+    again = {
+        "id": "civil-birth",
+        "recordType": "birth",
+        "kind": "sql",
+        "connection": {"url": gw.urls.civil},
+        "mapping": mappings.CIVIL["birth"],
+    }
+    answer = await admin(gw, REGISTER, {"input": again})
+    assert "errors" not in answer, answer
+    assert await admin(gw, HISTORY, {"id": "civil-birth"}) == history
