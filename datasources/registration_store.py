@@ -63,6 +63,23 @@ async def check_ownership(
         raise RegistrationError(f"{record_type} records are served by another agency's source")
 
 
+def unchanged(
+    row: DataSource,
+    stored: StoredRegistration,
+    connection: dict[str, Any],
+    row_connection: dict[str, Any],
+) -> bool:
+    """Would storing `stored` change nothing? (Sealing is randomised, so connections are
+    compared opened.)"""
+    return (
+        row.enabled
+        and (row.agency_code, row.record_type, row.kind, row.timeout_seconds)
+        == (stored.agency, stored.record_type, stored.kind, stored.timeout_seconds)
+        and row.mapping == stored.mapping
+        and row_connection == connection
+    )
+
+
 async def write_registration(
     session: AsyncSession, stored: StoredRegistration, *, actor: str, action: Action | None
 ) -> datetime:

@@ -44,6 +44,7 @@ from datasources.registration_store import (
     SYSTEM_ACTOR,
     StoredRegistration,
     check_ownership,
+    unchanged,
     write_disabled,
     write_registration,
 )
@@ -311,20 +312,11 @@ class Registry:
         )
         async with transaction(self._sessions) as session:
             current = await session.get(DataSource, source.id)
-            if current is not None and self._same(current, stored, connection):
+            if current is not None and unchanged(
+                current, stored, connection, self.open_connection(current.connection_sealed)
+            ):
                 return current.updated_at  # registering it again as it is is no new version
             return await write_registration(session, stored, actor=actor, action=action)
-
-    def _same(
-        self, row: DataSource, stored: StoredRegistration, connection: dict[str, Any]
-    ) -> bool:
-        return (
-            row.enabled
-            and (row.agency_code, row.record_type, row.kind, row.timeout_seconds)
-            == (stored.agency, stored.record_type, stored.kind, stored.timeout_seconds)
-            and row.mapping == stored.mapping
-            and self.open_connection(row.connection_sealed) == connection
-        )
 
     def _retire(self, source: Source) -> None:
         """Close a replaced adapter once calls already in flight on it have had their time."""
