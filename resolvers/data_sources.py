@@ -50,7 +50,8 @@ def _shape_problems(registration: dict[str, Any]) -> list[str]:
 
 
 def _refused(message: str, problems: list[str]) -> Exception:
-    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems)
+    # `problems` is never empty: a refusal with one reason lists that reason.
+    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems or [message])
 
 
 async def list_sources(context: RequestContext) -> list[DataSource]:
