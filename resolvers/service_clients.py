@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.clients import ROLE_SERVICE, create_client
@@ -46,6 +47,9 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
         raise field_error(
             ErrorCode.REGISTRATION_REFUSED, str(error), problems=[str(error)]
         ) from None
+    except IntegrityError:  # the same client id registered at the same moment elsewhere
+        message = f"client {client_id!r} already exists"
+        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message]) from None
 
 
 async def list_clients(context: RequestContext) -> list[OAuthClient]:
