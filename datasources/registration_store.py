@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datasources.connections import RegistrationError
 from store.models import Agency, DataSource
-from store.registrations import Action, RegistrationKind, record_version
+from store.registrations import Action, RegistrationKind, new_version, record_version
 
 SYSTEM_ACTOR = "darvazeh"  # changes made by the gateway's own set-up (the demo seed)
 
@@ -131,12 +131,14 @@ async def _new_version(session: AsyncSession, row: DataSource, actor: str, actio
     row.updated_at = datetime.now(UTC)
     await record_version(
         session,
-        kind=RegistrationKind.DATA_SOURCE,
-        object_id=row.id,
-        version=row.version,
-        agency=row.agency_code,
-        action=action,
-        snapshot=snapshot(row),
-        changed_by=actor,
-        changed_at=row.updated_at,
+        new_version(
+            kind=RegistrationKind.DATA_SOURCE,
+            object_id=row.id,
+            version=row.version,
+            agency=row.agency_code,
+            action=action,
+            snapshot=snapshot(row),
+            changed_by=actor,
+            changed_at=row.updated_at,
+        ),
     )

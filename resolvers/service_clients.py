@@ -16,7 +16,13 @@ from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.db import transaction
 from store.models import OAuthClient
-from store.registrations import Action, RegistrationKind, latest_version, record_version
+from store.registrations import (
+    Action,
+    RegistrationKind,
+    latest_version,
+    new_version,
+    record_version,
+)
 
 
 async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuthClient, str | None]:
@@ -82,21 +88,23 @@ async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor
     kind = RegistrationKind.SERVICE_CLIENT
     await record_version(
         session,
-        kind=kind,
-        object_id=row.client_id,
-        version=await latest_version(session, kind, row.client_id) + 1,
-        agency=row.agency_code,
-        action=action,
-        snapshot={
-            "name": row.name,
-            "service_card": row.service_card_id,
-            "scopes": list(row.scopes),
-            "grant_types": list(row.grant_types),
-            "redirect_uris": list(row.redirect_uris or []),
-            "token_endpoint_auth_method": row.token_endpoint_auth_method,
-            "require_par": row.require_par,
-            "require_dpop": row.require_dpop,
-            "enabled": row.enabled,
-        },
-        changed_by=actor,
+        new_version(
+            kind=kind,
+            object_id=row.client_id,
+            version=await latest_version(session, kind, row.client_id) + 1,
+            agency=row.agency_code,
+            action=action,
+            snapshot={
+                "name": row.name,
+                "service_card": row.service_card_id,
+                "scopes": list(row.scopes),
+                "grant_types": list(row.grant_types),
+                "redirect_uris": list(row.redirect_uris or []),
+                "token_endpoint_auth_method": row.token_endpoint_auth_method,
+                "require_par": row.require_par,
+                "require_dpop": row.require_dpop,
+                "enabled": row.enabled,
+            },
+            changed_by=actor,
+        ),
     )

@@ -112,7 +112,7 @@ def _stamp(card: ServiceCard, action: Action, changed_by: str) -> dict[str, Any]
 async def _commit_version(
     session: AsyncSession, card: ServiceCard, action: Action, changed_by: str
 ) -> ServiceCard:
-    await record_version(session, **_stamp(card, action, changed_by))
+    await record_version(session, new_version(**_stamp(card, action, changed_by)))
     return card
 
 

@@ -52,36 +52,15 @@ def new_version(
     )
 
 
-async def record_version(
-    session: AsyncSession,
-    *,
-    kind: RegistrationKind,
-    object_id: str,
-    version: int,
-    agency: str,
-    action: Action,
-    snapshot: dict[str, Any],
-    changed_by: str,
-    changed_at: datetime | None = None,
-) -> RegistrationVersion:
-    """Append one version in the caller's transaction: the change and its history land together.
+async def record_version(session: AsyncSession, version: RegistrationVersion) -> None:
+    """Append one version (from `new_version`) in the caller's transaction: the change and its
+    history land together.
 
     The unique (kind, object_id, version) index makes two concurrent changes of one registration
     collide instead of both claiming the same version.
     """
-    row = new_version(
-        kind=kind,
-        object_id=object_id,
-        version=version,
-        agency=agency,
-        action=action,
-        snapshot=snapshot,
-        changed_by=changed_by,
-        changed_at=changed_at,
-    )
-    session.add(row)
+    session.add(version)
     await session.flush()
-    return row
 
 
 _VERSION_COLUMNS = [c.key for c in RegistrationVersion.__table__.columns if c.key != "id"]

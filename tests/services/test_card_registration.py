@@ -14,7 +14,7 @@ from services import card_registration as cards
 from services.cards import CardDraft, CardInvalid
 from store.db import transaction
 from store.models import RegistrationVersion, ServiceCard
-from store.registrations import Action, RegistrationKind, record_version
+from store.registrations import Action, RegistrationKind, new_version, record_version
 from tests.services.conftest import ADMIN, draft, register
 
 State = tuple[dict[str, Any] | None, list[tuple[int, str]]]
@@ -126,10 +126,10 @@ async def test_a_refused_change_changes_nothing(sessions: async_sessionmaker[Asy
     async with transaction(sessions) as session:
         assert before[0] is not None
         bad = {**before[0], "proactive": True, "life_event": "age.reached.99", "version": 7}
-        await record_version(
-            session, kind=RegistrationKind.SERVICE_CARD, object_id="school", version=7,
+        await record_version(session, new_version(
+            kind=RegistrationKind.SERVICE_CARD, object_id="school", version=7,
             agency="civil", action=Action.UPDATED, snapshot=bad, changed_by=ADMIN,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     async def restore_7(session: AsyncSession, card: ServiceCard) -> ServiceCard:
         return await cards.restore(session, card, 7, changed_by=ADMIN)
