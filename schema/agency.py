@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -57,19 +58,10 @@ class SourceHealth:
 
     @classmethod
     def of(cls, view: SourceHealthView) -> SourceHealth:
-        return cls(
-            status=view.status,
-            breaker=view.breaker,
-            last_success_at=view.last_success_at,
-            last_failure_at=view.last_failure_at,
-            last_error=view.last_error,
-            calls=view.calls,
-            error_rate=view.error_rate,
-            latency_p50_ms=view.latency_p50_ms,
-            latency_p95_ms=view.latency_p95_ms,
-            probe_ok=view.probe_ok,
-            probed_at=view.probed_at,
-        )
+        # The view's fields, bar the id the registration already carries.
+        fields = {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+        del fields["source_id"]
+        return cls(**fields)
 
 
 @strawberry.type(description="A data source an agency registered for one standard record.")
