@@ -201,9 +201,7 @@ class Registry:
             except BaseException:
                 await adapter.close()
                 raise
-            for other in [s for s in self._by_type.values() if s.id == source_id]:
-                del self._by_type[other.record_type]
-                self._retire(other)
+            self._drop(source_id)
             previous = self._by_type.get(record_type)
             if previous is not None:
                 self._retire(previous)
@@ -280,9 +278,7 @@ class Registry:
         async with self._lock:
             async with transaction(self._sessions) as session:
                 row = await write_disabled(session, source_id, agency=agency, actor=actor)
-            for other in [s for s in self._by_type.values() if s.id == source_id]:
-                del self._by_type[other.record_type]
-                self._retire(other)
+            self._drop(source_id)
             self._versions.pop(source_id, None)
         return row
 
@@ -317,6 +313,12 @@ class Registry:
             ):
                 return current.updated_at  # registering it again as it is is no new version
             return await write_registration(session, stored, actor=actor, action=action)
+
+    def _drop(self, source_id: str) -> None:
+        """Stop serving `source_id` here (under the lock), whatever record type it served."""
+        for source in [s for s in self._by_type.values() if s.id == source_id]:
+            del self._by_type[source.record_type]
+            self._retire(source)
 
     def _retire(self, source: Source) -> None:
         """Close a replaced adapter once calls already in flight on it have had their time."""
