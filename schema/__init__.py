@@ -32,7 +32,7 @@ def build_schema(*, introspection: bool = True, mask_errors: bool = False) -> Da
 
     production: list[Any] = []
     if not introspection:
-        production.append(DisableIntrospection())
+        production.append(DisableIntrospection)
     if mask_errors:
         production.append(MaskedErrors)
     return DarvazehSchema(
