@@ -139,10 +139,10 @@ REFUSAL_STATUS = {
 RATE_REFUSAL = "darvazeh_rate_refusal"  # request.state: the edge's rate-limit verdict
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view, with the access token checked before any resolver runs."""
 
-    async def execute_operation(  # type: ignore[override]
+    async def execute_operation(
         self,
         request: Request,
         request_adapter: Any,

@@ -29,7 +29,8 @@ class RedisCounter:
             implementation="redispy",
             key_prefix=key_prefix,
             wrap_exceptions=True,
-            connection_pool=self._pool,
+            # limits types its pass-through options as scalars; redis-py takes the pool.
+            connection_pool=self._pool,  # type: ignore[arg-type]
         )
         self._strategy = FixedWindowRateLimiter(self.storage)
 

@@ -4,6 +4,7 @@ each named by the SHA-256 of its text. Every change is versioned like other regi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,7 +150,7 @@ async def _record(
     row: OAuthClient,
     action: Action,
     actor: str,
-    change: dict[str, object],
+    change: Mapping[str, object],
 ) -> None:
     """The safelist as it stands after the change (its hashes), and the change itself: every
     document ever listed is in the version that added it, so any version can be rebuilt."""

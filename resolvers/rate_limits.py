@@ -17,7 +17,7 @@ class SubjectGate:
 
     def __init__(self, count: CountSubjects) -> None:
         self._count = count
-        self._loader: DataLoader = DataLoader(self._batch, max_batch_size=1000)
+        self._loader: DataLoader[str, Refusal | None] = DataLoader(self._batch, max_batch_size=1000)
 
     async def _batch(self, subjects: list[str]) -> list[Refusal | None]:
         return await self._count(list(subjects))

@@ -79,17 +79,17 @@ class StoreStorage(Storage):
             {"key": key, "count": amount, "expires_at_ms": ends}
             for key, amount in sorted(merged.items())
         ]
-        statement = self._insert(RateCounter).values(rows)
+        inserting = self._insert(RateCounter).values(rows)
         expired = _TABLE.c.expires_at_ms <= now
-        statement = statement.on_conflict_do_update(
+        statement = inserting.on_conflict_do_update(
             index_elements=[_TABLE.c.key],
             set_={
                 "count": case(
-                    (expired, statement.excluded.count),
-                    else_=_TABLE.c.count + statement.excluded.count,
+                    (expired, inserting.excluded.count),
+                    else_=_TABLE.c.count + inserting.excluded.count,
                 ),
                 "expires_at_ms": case(
-                    (expired, statement.excluded.expires_at_ms), else_=_TABLE.c.expires_at_ms
+                    (expired, inserting.excluded.expires_at_ms), else_=_TABLE.c.expires_at_ms
                 ),
             },
         ).returning(_TABLE.c.key, _TABLE.c.count, _TABLE.c.expires_at_ms)
