@@ -57,9 +57,7 @@ class RateLimits:
     oauth: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH", 60))
     oauth_ceiling: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH_MAX", 600))
     # /oauth/token and /oauth/par, unauthenticated or failed attempts per client address.
-    oauth_address: int = field(
-        default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH_ADDRESS", 60)
-    )
+    oauth_address: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH_ADDRESS", 60))
     # POST /login, per (national code tried, client address), and per client address.
     login: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_LOGIN", 10))
     login_address: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_LOGIN_ADDRESS", 60))

@@ -205,8 +205,7 @@ def _safelist(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
         return found["persistedQueryHistory"]
     if command == "remove":
         query = (
-            "mutation($c: String!, $h: String!) "
-            "{ removePersistedQuery(clientId: $c, sha256: $h) }"
+            "mutation($c: String!, $h: String!) { removePersistedQuery(clientId: $c, sha256: $h) }"
         )
         return gateway.call(query, {"c": args.client, "h": args.sha256})["removePersistedQuery"]
     try:

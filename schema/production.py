@@ -21,9 +21,7 @@ class NoIntrospection(ValidationRule):
         field_type = self.context.get_type()
         parent = self.context.get_parent_type()
         schema = self.context.schema
-        introspecting = field_type is not None and is_introspection_type(
-            get_named_type(field_type)
-        )
+        introspecting = field_type is not None and is_introspection_type(get_named_type(field_type))
         sdl = node.name.value == FEDERATION_SDL_FIELD and parent is schema.query_type
         if introspecting or sdl:
             self.report_error(
