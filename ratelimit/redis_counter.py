@@ -11,18 +11,26 @@ from collections.abc import Sequence
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
-from redis.asyncio import ConnectionPool
+from redis.asyncio import BlockingConnectionPool
 
 from ratelimit.counting import ALLOWED, Hit, Verdict
 
-# A Redis that stops answering must not hold requests up: the limiter falls back to the store.
-SOCKET_TIMEOUT = 0.5
+# A Redis that stops answering must not hold requests up for long: the limiter then falls back
+# to the store. Generous enough that a busy machine opening connections is not taken for that.
+CONNECT_TIMEOUT = 2.0
+SOCKET_TIMEOUT = 1.0
+# Requests share a bounded set of connections (waiting for one rather than opening hundreds).
+MAX_CONNECTIONS = 64
 
 
 class RedisCounter:
     def __init__(self, url: str, *, key_prefix: str) -> None:
-        self._pool = ConnectionPool.from_url(
-            url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
+        self._pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=CONNECT_TIMEOUT,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
         )
         self.storage = RedisStorage(
             f"async+{url}",
