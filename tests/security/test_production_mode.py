@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import GraphQLError
 
+from resolvers.errors import PUBLIC_MESSAGES, ErrorCode, masked
 from settings import Settings
+from store.persisted_queries import count_for
 from tests.datasources.test_cli import Cli
 from tests.harness import GENEROUS_LIMITS, RunningGateway, serve
 from tests.security.rate_support import (
@@ -208,6 +211,8 @@ async def test_what_an_agency_sends_is_bounded(prod: RunningGateway) -> None:
         await safelist(prod, client_id, f"query Q{n} {{ __typename }}")
     answer = await admin(prod, REGISTER, {"c": client_id, "d": "query Last { __typename }"})
     assert codes(answer) == ["REGISTRATION_REFUSED"]
+    async with prod.gateway.sessions() as session:
+        assert await count_for(session, client_id) == MAX_DOCUMENTS
     bad_hash = await admin(prod, REMOVE, {"c": client_id, "h": "not-a-hash"})
     assert codes(bad_hash) == ["BAD_USER_INPUT"]
     unknown_client = await admin(prod, REGISTER, {"c": "x" * 5000, "d": "{ __typename }"})
@@ -270,6 +275,16 @@ async def test_the_agency_command_line_manages_safelists_in_production(
 # -- development --------------------------------------------------------------------------------
 
 
+async def test_in_development_a_refused_document_names_its_problems(
+    gateway: RunningGateway,
+) -> None:
+    client_id, _ = await register_client(gateway)
+    answer = await admin(gateway, REGISTER, {"c": client_id, "d": "{ citizen { noSuchField } }"})
+    assert codes(answer) == ["REGISTRATION_REFUSED"]
+    problems = answer["errors"][0]["extensions"]["problems"]
+    assert any("noSuchField" in problem for problem in problems), problems
+
+
 async def test_automatic_persisted_queries_in_development(gateway: RunningGateway) -> None:
     document = "query Apq { catalogue { agencies { code } } }"
     digest = sha(document)
@@ -302,3 +317,11 @@ async def test_production_settings_from_the_environment(monkeypatch: pytest.Monk
     settings = Settings()
     assert settings.production and settings.graphiql_enabled
     assert not settings.introspection_enabled
+
+
+def test_every_code_has_a_public_message() -> None:
+    """A code added without a generic message would be masked by a KeyError in production."""
+    assert set(PUBLIC_MESSAGES) == set(ErrorCode)
+    error = masked(GraphQLError("secret detail", extensions={"code": "NOT_A_CODE", "x": 1}))
+    assert error.message == "Internal server error."
+    assert error.extensions == {"code": "INTERNAL_SERVER_ERROR"}
