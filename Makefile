@@ -7,6 +7,7 @@ INSTALLED := $(VENV)/.installed
 # The servers the engine tests use. Unreachable servers skip those tests locally; CI requires them.
 export DARVAZEH_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export DARVAZEH_TEST_MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
+export DARVAZEH_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 # The federation composition test runs under Node.js with these npm packages (pinned in the lock).
 FEDERATION := tests/federation

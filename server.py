@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -23,27 +24,37 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
 from auth.pages import page_routes
+from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.request_auth import request_principal
 from auth.resource import AuthenticationError
 from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.registry import Registry
+from ratelimit import Refusal
 from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, masked
+from resolvers.rate_limits import SubjectGate
 from schema import build_schema
 from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
+from store.persisted_queries import SafelistBounds, SafelistCache
+from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
+from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
 PROBE_INTERVAL_SECONDS = 30.0
+PURGE_COUNTERS_SECONDS = 60.0  # ended rate-limit windows are deleted from the store this often
 
 logger = logging.getLogger("darvazeh")
 REQUEST_ID_HEADER = "Darvazeh-Request-Id"
@@ -61,6 +72,9 @@ class Gateway:
     registry: Registry
     keyring: KeyRing
     authorization_server: Any
+    rates: RatePolicy
+    rate_counters: StoreStorage
+    persisted: PersistedQueries
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
 
@@ -84,21 +98,85 @@ class Gateway:
         )
         await keyring.current()
         server = build_authorization_server(sessions, keyring, settings)
+        rates, counters = build_rate_policy(sessions, settings)
+        persisted = PersistedQueries(
+            production=settings.production,
+            safelists=SafelistCache(sessions, ttl=settings.reload_interval),
+            apq=ApqCache(settings.apq_cache_size, settings.safelist_max_bytes),
+        )
         writer = None
         if settings.audit_enabled:
             writer = AuditWriter(sessions)
             await writer.start()
-        return cls(settings, engine, sessions, registry, keyring, server, writer)
+        return cls(
+            settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
+            writer,
+        )  # fmt: skip
+
+    @property
+    def safelist_bounds(self) -> SafelistBounds:
+        return SafelistBounds(
+            self.settings.safelist_max_documents, self.settings.safelist_max_bytes
+        )
 
     async def close(self) -> None:
         if self.audit_writer is not None:
             await self.audit_writer.close()
+        await self.rates.limiter.close()
         await self.registry.close()
         await self.engine.dispose()
 
 
-class GraphQLView(GraphQL):
+# The HTTP status of each refusal the view answers before running anything.
+# PERSISTED_QUERY_NOT_FOUND stays 200: Apollo's clients then resend the document (on a 400
+# they would stop trying).
+REFUSAL_STATUS = {
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 200,
+    ErrorCode.PERSISTED_QUERY_REQUIRED: 400,
+    ErrorCode.BAD_REQUEST: 400,
+}
+RATE_REFUSAL = "darvazeh_rate_refusal"  # request.state: the edge's rate-limit verdict
+
+
+class GraphQLView(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view, with the access token checked before any resolver runs."""
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: Any,
+        sub_response: Response,
+    ) -> Any:
+        """Refused before any parsing when over a rate limit; documents named by hash are
+        looked up (and full documents refused in production) before strawberry sees them."""
+        gateway: Gateway = request.app.state.gateway
+        refusal: Refusal | None = getattr(request.state, RATE_REFUSAL, None)
+        if refusal is not None:
+            sub_response.headers["Retry-After"] = str(refusal.retry_after)
+            message = f"too many requests; retry after {refusal.retry_after} s"
+            return self._refused(gateway, sub_response, ErrorCode.RATE_LIMITED, message)
+        for item in request_data if isinstance(request_data, list) else [request_data]:
+            try:
+                item.query = await gateway.persisted.document(item, context.principal)
+            except DocumentRefused as refused:
+                return self._refused(gateway, sub_response, refused.code, refused.message)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    @staticmethod
+    def _refused(
+        gateway: Gateway, sub_response: Response, code: ErrorCode, message: str
+    ) -> ExecutionResult:
+        sub_response.status_code = REFUSAL_STATUS[code]
+        error = GraphQLError(message, extensions={"code": code.value})
+        return ExecutionResult(
+            data=None, errors=[masked(error) if gateway.settings.production else error]
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
@@ -111,6 +189,10 @@ class GraphQLView(GraphQL):
             principal = await request_principal(request, gateway)
         except AuthenticationError as error:
             refusal = error
+        # Counted before the body is parsed: a client over its limit costs no parsing.
+        address = request.client.host if request.client else "unknown"
+        verdict = await gateway.rates.graphql_request(principal, address)
+        setattr(request.state, RATE_REFUSAL, verdict)
         context = RequestContext(
             registry=gateway.registry,
             audit_writer=gateway.audit_writer,
@@ -120,6 +202,9 @@ class GraphQLView(GraphQL):
             auth_challenge=refusal.www_authenticate if refusal else None,
             request=request,
             response=response,
+            safelist_bounds=gateway.safelist_bounds,
+            rate_ceilings=gateway.rates.ceilings,
+            subject_gate=SubjectGate(gateway.rates.graphql_subjects),
         )
         # The id every audit record of this request carries, for the caller to quote.
         response.headers[REQUEST_ID_HEADER] = context.request_id
@@ -146,14 +231,20 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _maintain(registry: Registry, reload_interval: float, flush_interval: float) -> None:
-    """Keep the registry in step with the store, probe every source on a schedule, and share
-    this worker's view of source health with the others."""
+async def _maintain(
+    registry: Registry,
+    counters: StoreStorage,
+    reload_interval: float,
+    flush_interval: float,
+) -> None:
+    """Keep the registry in step with the store, probe every source on a schedule, share this
+    worker's view of source health with the others, and delete ended rate-limit windows."""
     loop = asyncio.get_running_loop()
     steps: list[tuple[Callable[[], Awaitable[object]], float]] = [
         (registry.load, reload_interval),
         (registry.probe_all, PROBE_INTERVAL_SECONDS),
         (registry.flush_health, flush_interval),
+        (counters.purge_expired, PURGE_COUNTERS_SECONDS),
     ]
     last_run = [-math.inf] * len(steps)
     while True:
@@ -176,7 +267,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gateway = await Gateway.start(settings)
         app.state.gateway = gateway
         maintenance = asyncio.create_task(
-            _maintain(gateway.registry, settings.reload_interval, settings.health_flush_interval)
+            _maintain(
+                gateway.registry,
+                gateway.rate_counters,
+                settings.reload_interval,
+                settings.health_flush_interval,
+            )
         )
         try:
             yield
@@ -186,7 +282,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await maintenance
             await gateway.close()
 
-    graphql = GraphQLView(build_schema(), graphql_ide="graphiql")
+    schema = build_schema(
+        introspection=settings.introspection_enabled, mask_errors=settings.production
+    )
+    graphql = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
     routes = [
         Route("/graphql", graphql),
         Route("/healthz", healthz),

@@ -12,9 +12,60 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)
+_OFF = {"off", "0", "false", "no"}
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _switch(name: str) -> bool | None:
+    """on/off, or None when unset (then the environment decides)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    return value not in _OFF
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Requests allowed per fixed window of `window` seconds, for each key (docs/rate-limits.md).
+
+    A service or admin client's own values (`graphql`, `oauth`) may be registered on the client,
+    up to the ceilings here; everything else is per deployment.
+    """
+
+    window: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_WINDOW", 60))
+    # /graphql, per client (service or agency admin token).
+    client: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_CLIENT", 600))
+    client_ceiling: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_CLIENT_MAX", 6000))
+    # /graphql, per citizen behind the request: a portal session, or consent tokens of any client.
+    citizen: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_CITIZEN", 120))
+    # /graphql, reads about one citizen (the subjects of citizen/citizens/me), over every client.
+    subject: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_SUBJECT", 120))
+    # /graphql without a valid token, per client address.
+    anonymous: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_ANONYMOUS", 120))
+    # /oauth/token and /oauth/par (each), per authenticated client.
+    oauth: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH", 60))
+    oauth_ceiling: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH_MAX", 600))
+    # /oauth/token and /oauth/par, unauthenticated or failed attempts per client address.
+    oauth_address: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_OAUTH_ADDRESS", 60))
+    # POST /login, per (national code tried, client address), and per client address.
+    login: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_LOGIN", 10))
+    login_address: int = field(default_factory=lambda: _int("GATEWAY_RATE_LIMIT_LOGIN_ADDRESS", 60))
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            if getattr(self, name) < 1:
+                raise ValueError(f"rate limit {name} must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +106,44 @@ class Settings:
     health_flush_interval: float = field(
         default_factory=lambda: float(_env("GATEWAY_HEALTH_FLUSH_INTERVAL", "5.0"))
     )
+    # development or production: production answers only safelisted documents, turns
+    # introspection and GraphiQL off (unless switched on below) and masks errors to their codes.
+    environment: str = field(default_factory=lambda: _env("GATEWAY_ENV", DEVELOPMENT).lower())
+    # on/off; unset: on in development, off in production.
+    introspection: bool | None = field(default_factory=lambda: _switch("GATEWAY_INTROSPECTION"))
+    graphiql: bool | None = field(default_factory=lambda: _switch("GATEWAY_GRAPHIQL"))
+    # Rate-limit counters live in Redis when this is set (redis://host:port/db), in the store
+    # otherwise; `rate_limit_prefix` starts every counter's key (deployments sharing a Redis).
+    redis_url: str = field(default_factory=lambda: _env("GATEWAY_REDIS_URL", ""))
+    rate_limit_prefix: str = field(
+        default_factory=lambda: _env("GATEWAY_RATE_LIMIT_PREFIX", "darvazeh")
+    )
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    # Persisted queries: at most this many safelisted documents per client, each at most this
+    # many bytes; development's automatic persisted queries keep this many per worker.
+    safelist_max_documents: int = field(
+        default_factory=lambda: _int("GATEWAY_SAFELIST_MAX_DOCUMENTS", 200)
+    )
+    safelist_max_bytes: int = field(
+        default_factory=lambda: _int("GATEWAY_SAFELIST_MAX_BYTES", 16 * 1024)
+    )
+    apq_cache_size: int = field(default_factory=lambda: _int("GATEWAY_APQ_CACHE_SIZE", 1000))
+
+    def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise ValueError(f"GATEWAY_ENV must be one of {ENVIRONMENTS}, not {self.environment!r}")
+
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.production
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
 
     @property
     def store_url(self) -> str:

@@ -123,12 +123,15 @@ class DarvazehAuthorizationServer(AuthorizationServer):
 
     # -- the async entry points -----------------------------------------------------------------
 
-    async def token_response(self, request: Request) -> Response:
-        """POST /oauth/token."""
-        try:
-            payload = await read_form(request)
-        except FormError as exc:
-            return self._error(InvalidRequestError(exc.description))
+    async def token_response(
+        self, request: Request, payload: FormPayload | None = None
+    ) -> Response:
+        """POST /oauth/token; `payload` when the form was already read (the rate limits read it)."""
+        if payload is None:
+            try:
+                payload = await read_form(request)
+            except FormError as exc:
+                return self._error(InvalidRequestError(exc.description))
         # DPoP needs the store (its jti) and is async: verified before Authlib runs.
         try:
             proof = await self.dpop_proof(request, TOKEN_PATH)

@@ -57,6 +57,8 @@ async def create_client(
     jwks: dict[str, Any] | None = None,
     require_par: bool = False,
     require_dpop: bool = False,
+    graphql_rate_limit: int | None = None,
+    oauth_rate_limit: int | None = None,
 ) -> tuple[OAuthClient, str | None]:
     """Register a confidential client; returns it with its secret, shown once and never stored.
 
@@ -121,6 +123,8 @@ async def create_client(
         jwks=jwks,
         require_par=require_par,
         require_dpop=require_dpop,
+        graphql_rate_limit=graphql_rate_limit,
+        oauth_rate_limit=oauth_rate_limit,
     )
     session.add(client)
     await session.flush()

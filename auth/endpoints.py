@@ -14,7 +14,9 @@ from auth.authorization_server import TOKEN_AUTH_METHODS, DarvazehAuthorizationS
 from auth.authorize import authorize
 from auth.client_auth import ASSERTION_ALGORITHMS
 from auth.dpop import ALGORITHMS as DPOP_ALGORITHMS
+from auth.form import FormPayload
 from auth.keys import JWKS_MAX_AGE_SECONDS
+from auth.oauth_limits import limited
 from auth.par import par
 from auth.paths import (
     AUTHORIZE_PATH,
@@ -28,6 +30,7 @@ from auth.paths import (
     endpoint_url,
 )
 from auth.pkce import S256
+from auth.rate_limits import OAUTH_PAR, OAUTH_TOKEN, RatePolicy
 
 __all__ = ["JWKS_PATH", "METADATA_PATH", "TOKEN_PATH", "auth_routes", "metadata", "routes"]
 
@@ -66,24 +69,33 @@ def metadata(server: DarvazehAuthorizationServer) -> dict[str, Any]:
 
 
 def routes(server: DarvazehAuthorizationServer) -> list[Route]:
-    """The routes, bound to one server object."""
-    return auth_routes(lambda _request: server)
+    """The routes, bound to one server object (and no rate limits)."""
+    return auth_routes(lambda _request: server, lambda _request: None)
 
 
 def auth_routes(
     server_for: Callable[[Request], DarvazehAuthorizationServer] | None = None,
+    rates_for: Callable[[Request], RatePolicy | None] | None = None,
 ) -> list[Route]:
-    """The routes; by default the server is the one the lifespan put on app.state.gateway."""
+    """The routes; by default the server and the rate limits are those the lifespan put on
+    app.state.gateway."""
     find = server_for or _gateway_server
+    rates = rates_for or _gateway_rates
 
     async def authorization(request: Request) -> Response:
         return await authorize(find(request), request)
 
     async def pushed_request(request: Request) -> Response:
-        return await par(find(request), request)
+        async def respond(payload: FormPayload) -> Response:
+            return await par(find(request), request, payload)
+
+        return await limited(request, rates(request), OAUTH_PAR, respond)
 
     async def token(request: Request) -> Response:
-        return await find(request).token_response(request)
+        async def respond(payload: FormPayload) -> Response:
+            return await find(request).token_response(request, payload)
+
+        return await limited(request, rates(request), OAUTH_TOKEN, respond)
 
     async def revocation(request: Request) -> Response:
         return await find(request).revocation_response(request)
@@ -113,6 +125,11 @@ def auth_routes(
         Route(OPENID_CONFIGURATION_PATH, server_metadata, methods=["GET"], name="openid_config"),
         Route(JWKS_PATH, jwks, methods=["GET"], name="jwks"),
     ]
+
+
+def _gateway_rates(request: Request) -> RatePolicy | None:
+    found: RatePolicy | None = getattr(request.app.state.gateway, "rates", None)
+    return found
 
 
 def _gateway_server(request: Request) -> DarvazehAuthorizationServer:

@@ -99,14 +99,21 @@ async def login_submit(request: Request) -> Response:
     national_id = ascii_digits(str(form.get("national_id") or "")).strip()[:20]
     password = str(form.get("password") or "")[:1024]
     gateway = request.app.state.gateway
+    address = request.client.host if request.client else None
+    lang, _ = choose(request)
+    # A request rate, counted before any password is checked (the failure throttle is apart).
+    if refusal := await gateway.rates.login_attempt(national_id, address or "unknown"):
+        message = text(lang, "login_rate_limited", seconds=refusal.retry_after)
+        return _login_page(request, next_path=next_path, status=429, error=message,
+                           national_id=national_id,
+                           headers={"Retry-After": str(refusal.retry_after)})  # fmt: skip
     result = await attempt_login(
         _authenticator(request),
         Throttle(gateway.sessions),
         national_id=national_id,
         password=password,
-        address=request.client.host if request.client else None,
+        address=address,
     )
-    lang, _ = choose(request)
     if result.outcome is Outcome.MALFORMED:
         message = text(lang, "login_malformed")
         return _login_page(request, next_path=next_path, status=400, error=message,

@@ -41,12 +41,15 @@ PAR_LIFETIME = timedelta(seconds=60)
 PAR_ENDPOINT = "par"
 
 
-async def par(server: DarvazehAuthorizationServer, request: Request) -> Response:
-    """POST /oauth/par."""
-    try:
-        payload = await read_form(request)
-    except FormError as exc:
-        return _error("invalid_request", exc.description)
+async def par(
+    server: DarvazehAuthorizationServer, request: Request, payload: FormPayload | None = None
+) -> Response:
+    """POST /oauth/par; `payload` when the form was already read (the rate limits read it)."""
+    if payload is None:
+        try:
+            payload = await read_form(request)
+        except FormError as exc:
+            return _error("invalid_request", exc.description)
     try:
         proof = await server.dpop_proof(request, PAR_PATH)
     except DpopError as exc:

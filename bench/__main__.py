@@ -165,12 +165,19 @@ def bench_catalogue(args: argparse.Namespace, world: BenchWorld) -> dict[str, An
         return catalogue(args, gateway, started, world.ids_file)
 
 
+# One client reading a small sample of citizens as fast as it can: limits that count every
+# request (what they cost is measured) and never refuse one.
+UNREACHABLE_LIMIT = str(10**9)
+RATE_LIMITS = ("CLIENT", "CITIZEN", "SUBJECT", "ANONYMOUS", "OAUTH", "OAUTH_ADDRESS")
+
+
 def gateway_env(settings: Any, var_dir: Path) -> dict[str, str]:
     return {
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(settings.port),
         "GATEWAY_PUBLIC_URL": settings.base_url,
         "DARVAZEH_VAR_DIR": str(var_dir),
+        **{f"GATEWAY_RATE_LIMIT_{name}": UNREACHABLE_LIMIT for name in RATE_LIMITS},
     }
 
 

@@ -7,6 +7,8 @@ GraphQL API (the same checks, versions and audit as any other client; no databas
     darvazeh-agency sources register source.json      # {"id", "recordType", "kind", ...}
     darvazeh-agency sources update civil-address --mapping mapping.json
     darvazeh-agency sources restore civil-address 3
+    darvazeh-agency safelist add school-client query.graphql --name enrolment
+    darvazeh-agency safelist list school-client
 
 Prints JSON; a refusal prints its reason and every problem to stderr and exits 1.
 """
@@ -26,8 +28,9 @@ SOURCE = "id recordType kind connection mapping timeoutSeconds enabled version u
 HISTORY = "history { version action changedBy changedAt kind connection mapping enabled }"
 CLIENT = (
     "clientId name serviceCard scopes grantTypes redirectUris tokenEndpointAuthMethod "
-    "requirePar requireDpop enabled createdAt"
+    "requirePar requireDpop enabled createdAt graphqlRateLimit oauthRateLimit"
 )
+PERSISTED = "sha256 name document createdBy createdAt"
 CARD = (
     "id nameFa nameEn datasets legalBasis statute proactive lifeEvent enabled version "
     "connected missing { dataset reason detail }"
@@ -96,6 +99,8 @@ def run(gateway: Gateway, args: argparse.Namespace) -> Any:
         return _sources(gateway, command, args)
     if group == "clients":
         return _clients(gateway, command, args)
+    if group == "safelist":
+        return _safelist(gateway, command, args)
     return _cards(gateway, command, args)
 
 
@@ -173,11 +178,46 @@ def _clients(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
     if args.jwks:
         spec["tokenEndpointAuthMethod"] = "private_key_jwt"
         spec["jwks"] = _file(args.jwks)
+    if args.graphql_rate_limit is not None:
+        spec["graphqlRateLimit"] = args.graphql_rate_limit
+    if args.oauth_rate_limit is not None:
+        spec["oauthRateLimit"] = args.oauth_rate_limit
     query = (
         "mutation($c: ServiceClientInput!) { registerServiceClient(input: $c) "
         f"{{ clientSecret client {{ {CLIENT} }} }} }}"
     )
     return gateway.call(query, {"c": spec})["registerServiceClient"]
+
+
+def _safelist(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
+    if command == "list":
+        query = (
+            "query($c: String!) { agencyRegistrations { "
+            f"persistedQueries(clientId: $c) {{ {PERSISTED} }} }} }}"
+        )
+        return gateway.call(query, {"c": args.client})["agencyRegistrations"]["persistedQueries"]
+    if command == "history":
+        query = (
+            "query($c: String!) { agencyRegistrations { persistedQueryHistory(clientId: $c) "
+            "{ version action changedBy changedAt sha256 hashes } } }"
+        )
+        found = gateway.call(query, {"c": args.client})["agencyRegistrations"]
+        return found["persistedQueryHistory"]
+    if command == "remove":
+        query = (
+            "mutation($c: String!, $h: String!) { removePersistedQuery(clientId: $c, sha256: $h) }"
+        )
+        return gateway.call(query, {"c": args.client, "h": args.sha256})["removePersistedQuery"]
+    try:
+        document = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read {args.file}: {error}") from None
+    query = (
+        "mutation($c: String!, $d: String!, $n: String) "
+        f"{{ registerPersistedQuery(clientId: $c, document: $d, name: $n) {{ {PERSISTED} }} }}"
+    )
+    variables = {"c": args.client, "d": document, "n": args.name}
+    return gateway.call(query, variables)["registerPersistedQuery"]
 
 
 def _cards(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
@@ -247,6 +287,21 @@ def parser() -> argparse.ArgumentParser:
     register.add_argument("--scope", action="append")
     register.add_argument("--client-id")
     register.add_argument("--jwks", help="public keys (JWK Set file): private_key_jwt")
+    register.add_argument("--graphql-rate-limit", type=int, help="requests per window")
+    register.add_argument("--oauth-rate-limit", type=int, help="token/PAR requests per window")
+
+    safelist = groups.add_parser(
+        "safelist", help="the documents a service client may run in production"
+    ).add_subparsers(dest="command", required=True)
+    for name in ("list", "history"):
+        safelist.add_parser(name).add_argument("client")
+    add = safelist.add_parser("add")
+    add.add_argument("client")
+    add.add_argument("file", help="the GraphQL document")
+    add.add_argument("--name")
+    remove = safelist.add_parser("remove")
+    remove.add_argument("client")
+    remove.add_argument("sha256")
 
     cards = groups.add_parser("cards", help="service cards").add_subparsers(
         dest="command", required=True

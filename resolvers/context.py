@@ -7,13 +7,19 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
+
 from auth.dpop import ALGS_PARAMETER as DPOP_ALGS
 from auth.principal import Principal
+from auth.rate_limits import ClientRateCeilings
 from datasources.registry import Registry
+from ratelimit import Refusal
 from resolvers.access import Decision, decide
 from resolvers.errors import ErrorCode, field_error
 from resolvers.loaders import SourceLoaders
+from resolvers.rate_limits import SubjectGate
 from schema.datasets import Dataset
+from store.persisted_queries import SafelistBounds
 
 
 @dataclass
@@ -30,6 +36,11 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The access log's group-committing writer; None only when audit is switched off (benchmarks).
     audit_writer: Any = None
+    # How much an agency may put on one client's safelist, and register as its rate limits.
+    safelist_bounds: SafelistBounds | None = None
+    rate_ceilings: ClientRateCeilings | None = None
+    # Counts each citizen the request reads about against the per-citizen limit; None: no limit.
+    subject_gate: SubjectGate | None = None
     # What the request read or was refused, noted by resolvers.audit_trail.log_read, and the
     # commits of what was noted so far (awaited by AuditFlush before the response leaves).
     audit_reads: dict[Any, Any] = field(default_factory=dict, init=False)
@@ -58,6 +69,21 @@ class RequestContext:
         batch = entries(self)
         self.audit_reads = {}
         self.audit_commits.append(asyncio.ensure_future(self.audit_writer.record(batch)))
+
+    async def refused_subjects(self, subjects: list[str]) -> dict[str, GraphQLError]:
+        """The error each subject's fields carry when reading about it is over its limit."""
+        if self.subject_gate is None or not subjects:
+            return {}
+        refusals = await self.subject_gate.refusals(subjects)
+        return {subject: self.rate_limited(refusal) for subject, refusal in refusals.items()}
+
+    def rate_limited(self, refusal: Refusal) -> GraphQLError:
+        """The field error for a rate-limit refusal; the response becomes 429 with Retry-After."""
+        if self.response is not None:
+            self.response.status_code = 429
+            self.response.headers["Retry-After"] = str(refusal.retry_after)
+        message = f"too many reads of this citizen's data; retry after {refusal.retry_after} s"
+        return field_error(ErrorCode.RATE_LIMITED, message, retryAfter=refusal.retry_after)
 
     def require_principal(self) -> Principal:
         """Root fields call this: with no valid token, nothing comes back."""

@@ -40,3 +40,52 @@ class ErrorCode(StrEnum):
 def field_error(code: ErrorCode, message: str, **details: object) -> GraphQLError:
     """A GraphQL error that nulls one field and names its cause in `extensions`."""
     return GraphQLError(message, extensions={"code": code.value, **details})
+
+
+# What a client is told in production, where errors are masked down to their code: one generic
+# sentence per code, never the details (ids, hosts, reasons) of the error it replaces.
+PUBLIC_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.UNAUTHENTICATED: "Authentication required.",
+    ErrorCode.FORBIDDEN: "Not allowed.",
+    ErrorCode.CONSENT_REQUIRED: "The citizen's consent is required.",
+    ErrorCode.CONSENT_REVOKED: "The citizen's consent was revoked.",
+    ErrorCode.SOURCE_UNAVAILABLE: "The data source is unavailable.",
+    ErrorCode.INVALID_NATIONAL_ID: "Invalid national code.",
+    ErrorCode.BAD_USER_INPUT: "Invalid input.",
+    ErrorCode.NOT_FOUND: "Not found.",
+    ErrorCode.AUDIT_UNAVAILABLE: "The access log is unavailable.",
+    ErrorCode.REGISTRATION_REFUSED: "Registration refused.",
+    ErrorCode.BAD_REQUEST: "Bad request.",
+    ErrorCode.BODY_TOO_LARGE: "Request body too large.",
+    ErrorCode.GRAPHQL_PARSE_FAILED: "The document could not be parsed.",
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document is not valid.",
+    ErrorCode.QUERY_TOO_LARGE: "The document is too large.",
+    ErrorCode.TOO_MANY_DIRECTIVES: "Too many directives.",
+    ErrorCode.TOO_MANY_OPERATIONS: "Too many operations.",
+    ErrorCode.QUERY_TOO_DEEP: "The query is too deep.",
+    ErrorCode.TOO_MANY_ALIASES: "Too many aliases.",
+    ErrorCode.TOO_MANY_ROOT_FIELDS: "Too many root fields.",
+    ErrorCode.QUERY_TOO_COMPLEX: "The query is too complex.",
+    ErrorCode.RATE_LIMITED: "Too many requests.",
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: "PersistedQueryNotFound",
+    ErrorCode.PERSISTED_QUERY_REQUIRED: "Only persisted queries are accepted.",
+    ErrorCode.INVALID_CASE_REFERENCE: "Invalid case reference.",
+    ErrorCode.INTERNAL_SERVER_ERROR: "Internal server error.",
+}
+
+
+def masked(error: GraphQLError) -> GraphQLError:
+    """The error as production shows it: its code and that code's generic message only (where
+    it happened, `path` and `locations`, is kept; an uncoded error is INTERNAL_SERVER_ERROR)."""
+    try:
+        code = ErrorCode((error.extensions or {}).get("code"))
+    except ValueError:
+        code = ErrorCode.INTERNAL_SERVER_ERROR
+    return GraphQLError(
+        PUBLIC_MESSAGES[code],
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code.value},
+    )

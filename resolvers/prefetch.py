@@ -29,6 +29,14 @@ async def prefetch(
 
     `records` pairs each record type asked for with the fields asked of it.
     """
+    # Only reading agency data counts against a citizen's limit, not `citizen { nationalId }`.
+    subjects = [citizen.national_id for citizen in citizens] if records else []
+    refused = await context.refused_subjects(subjects)
+    if refused:
+        for citizen in citizens:
+            if (error := refused.get(citizen.national_id)) is not None:
+                citizen.prefetched.update(dict.fromkeys((cls for cls, _ in records), error))
+        citizens = [citizen for citizen in citizens if citizen.national_id not in refused]
     readable: dict[type, list[Any]] = {}
     for record_cls, asked in records:
         readable[record_cls] = []

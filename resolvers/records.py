@@ -52,6 +52,8 @@ def resolve_record(info: Info, citizen: Any, record_cls: type[R]) -> R | Awaitab
 async def load_record(
     context: RequestContext, subject: str, record_cls: type[R], asked: frozenset[str]
 ) -> R:
+    if refusal := (await context.refused_subjects([subject])).get(subject):
+        raise refusal  # over the per-citizen limit: nothing is decided, read or logged
     log_read(context, subject, record_cls, asked)
     refusal = nothing_readable(context, subject, record_cls, asked)
     if refusal is not None:

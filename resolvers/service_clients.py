@@ -30,6 +30,11 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
     principal = require_agency_admin(context)
     card = spec["service_card"]
     client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
+    graphql_limit, oauth_limit = spec.get("graphql_rate_limit"), spec.get("oauth_rate_limit")
+    if context.rate_ceilings is not None and (
+        problems := context.rate_ceilings.problems(graphql_limit, oauth_limit)
+    ):
+        raise field_error(ErrorCode.REGISTRATION_REFUSED, problems[0], problems=problems)
     try:
         async with transaction(context.sessions) as session:
             row, secret = await create_client(
@@ -46,6 +51,8 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
                 jwks=spec.get("jwks"),
                 require_par=spec.get("require_par", False),
                 require_dpop=spec.get("require_dpop", False),
+                graphql_rate_limit=graphql_limit,
+                oauth_rate_limit=oauth_limit,
             )
             await _record(session, row, Action.REGISTERED, principal.client_id)
             return row, secret
@@ -103,6 +110,8 @@ async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor
                 "token_endpoint_auth_method": row.token_endpoint_auth_method,
                 "require_par": row.require_par,
                 "require_dpop": row.require_dpop,
+                "graphql_rate_limit": row.graphql_rate_limit,
+                "oauth_rate_limit": row.oauth_rate_limit,
                 "enabled": row.enabled,
             },
             changed_by=actor,

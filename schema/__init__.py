@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
@@ -19,13 +21,20 @@ class DarvazehSchema(strawberry.federation.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
-def build_schema() -> DarvazehSchema:
+def build_schema(*, introspection: bool = True, mask_errors: bool = False) -> DarvazehSchema:
+    """The schema; production turns introspection off and masks errors to their codes."""
     # Imported here, not at the top: importing a leaf such as schema.datasets must not pull in
     # every resolver (auth imports the datasets, and the resolvers import auth).
     from resolvers.audit_flush import AuditFlush
     from schema.mutation import Mutation
+    from schema.production import DisableIntrospection, MaskedErrors
     from schema.query import Query
 
+    production: list[Any] = []
+    if not introspection:
+        production.append(DisableIntrospection)
+    if mask_errors:
+        production.append(MaskedErrors)
     return DarvazehSchema(
         query=Query,
         mutation=Mutation,
@@ -36,5 +45,6 @@ def build_schema() -> DarvazehSchema:
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             AuditFlush,
+            *production,
         ],
     )

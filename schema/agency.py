@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from datasources.health_store import SourceHealthView
-from resolvers import data_sources, service_clients
+from resolvers import data_sources, persisted_queries, service_clients
+from schema.safelists import PersistedQueryDocument, SafelistChange
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
 
@@ -116,6 +117,12 @@ class ServiceClient:
     require_dpop: bool
     enabled: bool
     created_at: datetime
+    graphql_rate_limit: int | None = strawberry.field(
+        description="Requests per rate-limit window at /graphql; null: the gateway's default."
+    )
+    oauth_rate_limit: int | None = strawberry.field(
+        description="Requests per window at each of /oauth/token and /oauth/par; null: default."
+    )
 
     @classmethod
     def of(cls, row: OAuthClient) -> ServiceClient:
@@ -131,6 +138,8 @@ class ServiceClient:
             require_dpop=row.require_dpop,
             enabled=row.enabled,
             created_at=row.created_at,
+            graphql_rate_limit=row.graphql_rate_limit,
+            oauth_rate_limit=row.oauth_rate_limit,
         )
 
 
@@ -162,6 +171,16 @@ class ServiceClientInput:
     )
     require_par: bool = False
     require_dpop: bool = False
+    graphql_rate_limit: int | None = strawberry.field(
+        default=None,
+        description="Requests per rate-limit window at /graphql, up to the gateway's ceiling; "
+        "the gateway's default if absent.",
+    )
+    oauth_rate_limit: int | None = strawberry.field(
+        default=None,
+        description="Requests per window at each of /oauth/token and /oauth/par, up to the "
+        "gateway's ceiling; the default if absent.",
+    )
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -175,6 +194,8 @@ class ServiceClientInput:
             "jwks": self.jwks,
             "require_par": self.require_par,
             "require_dpop": self.require_dpop,
+            "graphql_rate_limit": self.graphql_rate_limit,
+            "oauth_rate_limit": self.oauth_rate_limit,
         }
 
 
@@ -185,6 +206,16 @@ class AgencyRegistrations:
     @strawberry.field(description="The OAuth clients of the agency's services.")
     async def service_clients(self, info: Info) -> list[ServiceClient]:
         return [ServiceClient.of(row) for row in await service_clients.list_clients(info.context)]
+
+    @strawberry.field(description="The documents one of the agency's service clients may run.")
+    async def persisted_queries(self, info: Info, client_id: str) -> list[PersistedQueryDocument]:
+        rows = await persisted_queries.list_documents(info.context, client_id)
+        return [PersistedQueryDocument.of(row) for row in rows]
+
+    @strawberry.field(description="Every change of a service client's safelist, newest first.")
+    async def persisted_query_history(self, info: Info, client_id: str) -> list[SafelistChange]:
+        rows = await persisted_queries.history(info.context, client_id)
+        return [SafelistChange.of(row) for row in rows]
 
     @strawberry.field
     async def data_sources(self, info: Info) -> list[DataSourceRegistration]:

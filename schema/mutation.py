@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from resolvers import data_sources, service_clients
+from resolvers import data_sources, persisted_queries, service_clients
 from resolvers.cards import register_card, restore_card, set_card_enabled
 from resolvers.consents import revoke
 from schema.agency import (
@@ -20,6 +20,7 @@ from schema.agency import (
 from schema.cards import ServiceCardInput
 from schema.catalogue import CatalogueCard
 from schema.consents import Consent
+from schema.safelists import PersistedQueryDocument
 from store.registrations import Action
 
 
@@ -80,6 +81,25 @@ class Mutation:
     ) -> RegisteredServiceClient:
         row, secret = await service_clients.register(info.context, input.spec())
         return RegisteredServiceClient(client=ServiceClient.of(row), client_secret=secret)
+
+    @strawberry.mutation(
+        description="Put a document on one of your service clients' safelist (agency admins): "
+        "in production the client may then run it by its SHA-256. It is checked against the "
+        "schema first; registering it again changes nothing."
+    )
+    async def register_persisted_query(
+        self, info: Info, client_id: str, document: str, name: str | None = None
+    ) -> PersistedQueryDocument:
+        schema = info.schema._schema  # the graphql-core schema, to validate the document
+        row = await persisted_queries.register(info.context, schema, client_id, document, name)
+        return PersistedQueryDocument.of(row)
+
+    @strawberry.mutation(
+        description="Take a document off one of your service clients' safelist (agency admins); "
+        "every worker stops answering it within seconds."
+    )
+    async def remove_persisted_query(self, info: Info, client_id: str, sha256: str) -> bool:
+        return await persisted_queries.remove_document(info.context, client_id, sha256)
 
     @strawberry.mutation(description="Stop a service client from getting new tokens.")
     async def disable_service_client(self, info: Info, client_id: str) -> ServiceClient:

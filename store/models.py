@@ -115,6 +115,10 @@ class OAuthClient(Base):
     require_dpop: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Requests per rate-limit window at /graphql and at each of /oauth/token and /oauth/par;
+    # None: the deployment's defaults (settings.RateLimits).
+    graphql_rate_limit: Mapped[int | None] = mapped_column(Integer, default=None)
+    oauth_rate_limit: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class SigningKey(Base):

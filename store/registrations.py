@@ -18,6 +18,7 @@ class RegistrationKind(StrEnum):
     DATA_SOURCE = "data_source"
     SERVICE_CARD = "service_card"
     SERVICE_CLIENT = "service_client"
+    QUERY_SAFELIST = "query_safelist"  # a service client's persisted documents
 
 
 class Action(StrEnum):
@@ -26,6 +27,7 @@ class Action(StrEnum):
     DISABLED = "disabled"
     ENABLED = "enabled"
     RESTORED = "restored"
+    REMOVED = "removed"
 
 
 def new_version(

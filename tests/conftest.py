@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -19,6 +21,7 @@ POSTGRES_URL = os.environ.get(
 MARIADB_URL = os.environ.get(
     "DARVAZEH_TEST_MARIADB_URL", "mysql+asyncmy://root@127.0.0.1:3306/test"
 )
+REDIS_URL = os.environ.get("DARVAZEH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # CI sets this: there an unreachable server is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("DARVAZEH_REQUIRE_SERVICES") == "1"
 
@@ -75,6 +78,28 @@ async def postgres_url() -> str:
 @pytest.fixture(scope="session")
 async def mariadb_url() -> str:
     return await _server(MARIADB_URL)
+
+
+@pytest.fixture(scope="session")
+async def redis_url() -> str:
+    """The Redis server's URL (skips locally when unreachable; fails under CI)."""
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as error:  # any failure to connect
+        message = f"redis unreachable at {REDIS_URL}: {error}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A rate-limit key prefix of the test's own: runs sharing one Redis never collide."""
+    return f"test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,26 @@ from demo.education import create_app as create_education_app
 from demo.seed import AgencyUrls, seed_gateway
 from demo.world import World, generate, interesting_citizens
 from server import Gateway, create_app
-from settings import Settings
+from settings import RateLimits, Settings
 from store.migrate import upgrade_async
 
 BASE_URL = "http://127.0.0.1:8000"
 CASE = "TEST-CASE-1"
+# Tests send many requests quickly from one address about the same citizens: limits that never
+# refuse them, unless a test passes its own (tests/security/test_rate_limits.py).
+GENEROUS = 1_000_000
+GENEROUS_LIMITS = RateLimits(
+    client=GENEROUS,
+    client_ceiling=GENEROUS,
+    citizen=GENEROUS,
+    subject=GENEROUS,
+    anonymous=GENEROUS,
+    oauth=GENEROUS,
+    oauth_ceiling=GENEROUS,
+    oauth_address=GENEROUS,
+    login=GENEROUS,
+    login_address=GENEROUS,
+)
 
 
 def free_port() -> int:
@@ -116,6 +131,7 @@ async def running_gateway(
     **settings_changes: Any,
 ) -> AsyncIterator[RunningGateway]:
     """`settings_changes` set any other Settings field (e.g. breaker_cooldown=1.0)."""
+    settings_changes.setdefault("rate_limits", GENEROUS_LIMITS)
     settings = Settings(
         var_dir=var_dir,
         host="127.0.0.1",

@@ -85,6 +85,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "login_malformed": "کد ملی ۱۰ رقمی معتبر خود را وارد کنید.",
         "login_throttled": "تلاش‌های ناموفق بسیار بوده است. "
         "لطفاً {minutes} دقیقه دیگر دوباره تلاش کنید.",
+        "login_rate_limited": "درخواست‌ها بیش از حد بوده است. "
+        "لطفاً {seconds} ثانیه دیگر دوباره تلاش کنید.",
         "signed_in_as": "کد ملی {id}",
         "sign_out": "خروج",
         "my_consents": "رضایت‌های من",
@@ -192,6 +194,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "login_invalid": "The national code or password is not correct.",
         "login_malformed": "Enter your valid 10-digit national code.",
         "login_throttled": "Too many failed attempts. Please try again in {minutes} minutes.",
+        "login_rate_limited": "Too many attempts. Please try again in {seconds} seconds.",
         "signed_in_as": "National code {id}",
         "sign_out": "Sign out",
         "my_consents": "My consents",
