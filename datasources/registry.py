@@ -49,7 +49,7 @@ from datasources.registration_store import (
     write_registration,
 )
 from datasources.spec import RecordSpec
-from store.db import aware, transaction
+from store.db import transaction
 from store.models import DataSource
 from store.registrations import Action
 from store.secrets import SecretBox
@@ -135,7 +135,7 @@ class Registry:
                 if (
                     current is not None
                     and current.id == row.id
-                    and self._versions.get(row.id) == aware(row.updated_at)
+                    and self._versions.get(row.id) == row.updated_at
                 ):
                     wanted[row.record_type] = current
                     continue
@@ -147,7 +147,7 @@ class Registry:
                 except (MappingError, RegistrationError, SourceError, ValueError) as exc:
                     logger.error("data source %s cannot be loaded: %s", row.id, exc)
                     continue
-                self._versions[row.id] = aware(row.updated_at)
+                self._versions[row.id] = row.updated_at
             old = self._by_type
             self._by_type = wanted
             kept = {id(source) for source in wanted.values()}
@@ -206,7 +206,7 @@ class Registry:
             if previous is not None:
                 self._retire(previous)
             self._by_type[record_type] = source
-            self._versions[source_id] = aware(updated_at)
+            self._versions[source_id] = updated_at
         await self._remember_probes({source_id: probed})  # so it shows HEALTHY, not UNKNOWN
         return source
 
