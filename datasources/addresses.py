@@ -7,7 +7,7 @@ import asyncio
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
@@ -144,28 +144,15 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
     return list(found)
 
 
-@dataclass(frozen=True, slots=True)
-class Protected:
-    """A database no source may open: the gateway's own store on its server."""
-
-    host: str
-    port: int
-    database: str
-
-
 class AddressRules:
     """The check made on every address a source is about to use, at registration and again at
     each new connection: resolution happens here, so a name that later resolves elsewhere is
     caught when it matters."""
 
     def __init__(
-        self,
-        resolver: Resolver = system_resolver,
-        protected: Iterable[Protected] = (),
-        cache_seconds: float = RESOLVE_CACHE_SECONDS,
+        self, resolver: Resolver = system_resolver, cache_seconds: float = RESOLVE_CACHE_SECONDS
     ) -> None:
         self._resolver = resolver
-        self._protected = tuple(protected)
         self._cache_seconds = cache_seconds
         self._cache: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
 
@@ -187,9 +174,9 @@ class AddressRules:
         self._cache[(host, port)] = (now + self._cache_seconds, found)
         return found
 
-    async def check(self, host: str, port: int, database: str | None = None) -> list[IPAddress]:
+    async def check(self, host: str, port: int) -> list[IPAddress]:
         """The addresses `host` may be reached at; PolicyRefusal if any of them is one no source
-        may use, or if (host, port, database) is the gateway's own store."""
+        may use."""
         addresses = await self.resolve(host, port)
         if any(never_reachable(address) for address in addresses):
             raise PolicyRefusal(
@@ -202,16 +189,4 @@ class AddressRules:
                 f"the host name {host!r} leads to this machine; only {LOOPBACK_NAME!r} or a "
                 "loopback address may, and only where the allow-list names it"
             )
-        for store in self._protected:
-            if (database, port) == (store.database, store.port) and (
-                host == store.host or await self._same_host(addresses, store)
-            ):
-                raise PolicyRefusal("the gateway's own store is never a data source")
         return addresses
-
-    async def _same_host(self, addresses: list[IPAddress], store: Protected) -> bool:
-        try:
-            theirs = await self.resolve(store.host, store.port)
-        except PolicyRefusal:  # the store's own name does not resolve: nobody reaches it by it
-            return False
-        return bool(set(addresses) & set(theirs))

@@ -32,7 +32,6 @@ from datasources.addresses import (
     Endpoint,
     IPAddress,
     PolicyRefusal,
-    Protected,
     Resolver,
     normal_host,
     system_resolver,
@@ -83,7 +82,7 @@ class WebReach:
             raise PolicyRefusal("http and graphql sources use http:// or https:// URLs")
         if not url.host:
             raise PolicyRefusal("the URL names no host")
-        host = normal_host(url.host)
+        host = normal_host(url.raw_host.decode("ascii"))
         port = url.port or DEFAULT_PORTS[url.scheme]
         if not any(entry.admits(host, port, None) for entry in self.endpoints):
             raise not_allowed(self.agency, Endpoint(host, port))
@@ -103,10 +102,18 @@ def not_allowed(agency: str, endpoint: Endpoint) -> PolicyRefusal:
 
 
 class SourcePolicy:
-    def __init__(self, *, files: SqliteFiles, allowlist: Allowlist, rules: AddressRules) -> None:
+    def __init__(
+        self,
+        *,
+        files: SqliteFiles,
+        allowlist: Allowlist,
+        rules: AddressRules,
+        store_database: str | None = None,
+    ) -> None:
         self._files = files
         self._allowlist = dict(allowlist)
         self._rules = rules
+        self._store_database = store_database
 
     @classmethod
     def build(
@@ -122,21 +129,19 @@ class SourcePolicy:
         system: call it at start-up, off the event loop. Raises ValueError for a setting that
         cannot work."""
         protected = list(protected_files)
-        servers: list[Protected] = []
         store = make_url(store_url)
-        backend = store.get_backend_name()
-        if backend == "sqlite":
+        store_database = None
+        if store.get_backend_name() == "sqlite":
             if store.database and store.database != ":memory:":
                 base = Path(store.database).resolve()
                 protected += [base, *(Path(f"{base}{end}") for end in ("-wal", "-shm", "-journal"))]
         else:
-            host = normal_host(store.host or "localhost")
-            port = store.port or DEFAULT_PORTS.get(backend, 0)
-            servers.append(Protected(host, port, store.database or ""))
+            store_database = store.database
         return cls(
             files=SqliteFiles(agencies_dir, protected),
             allowlist=parse_allowlist(allowlist),
-            rules=AddressRules(resolver, servers),
+            rules=AddressRules(resolver),
+            store_database=store_database,
         )
 
     @property
@@ -225,6 +230,9 @@ class SourcePolicy:
             )
         if not url.database:
             raise PolicyRefusal("a SQL source names its database")
+        if url.database == self._store_database:
+            # Whatever the host is called (localhost, ::1, another name for the same server).
+            raise PolicyRefusal("the gateway's own store database is never a data source")
         host = normal_host(url.host)
         port = url.port or DEFAULT_PORTS[backend]
         database = url.database
@@ -235,7 +243,7 @@ class SourcePolicy:
             _check_qualifier(table, database)
 
         async def recheck() -> list[IPAddress]:
-            return await self._rules.check(host, port, database)
+            return await self._rules.check(host, port)
 
         if resolve:
             await recheck()

@@ -60,6 +60,11 @@ def no_such_source(agency: str, source_id: str) -> RegistrationError:
     return RegistrationError(f"agency {agency!r} has no data source {source_id!r}")
 
 
+async def check_agency(session: AsyncSession, agency: str) -> None:
+    if await session.get(Agency, agency) is None:
+        raise RegistrationError(f"unknown agency {agency!r}")
+
+
 async def check_registration(
     session: AsyncSession,
     source_id: str,
@@ -73,8 +78,7 @@ async def check_registration(
     An agency registers only under ids no other agency holds, only record types no other agency
     serves, and replaces one of its own sources only when it says so.
     """
-    if await session.get(Agency, agency) is None:
-        raise RegistrationError(f"unknown agency {agency!r}")
+    await check_agency(session, agency)
     existing = await session.get(DataSource, source_id)
     if existing is not None and existing.agency_code != agency:
         raise RegistrationError(f"the data source id {source_id!r} is taken; choose another")

@@ -52,6 +52,7 @@ from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
     SYSTEM_ACTOR,
     StoredRegistration,
+    check_agency,
     check_registration,
     unchanged,
     write_disabled,
@@ -331,8 +332,11 @@ class Registry:
         parsed = Mapping.parse(mapping, spec, kind)
         url = source_url(kind, connection)
         async with self._sessions() as session:
+            await check_agency(session, agency)
+            # The policy before anything about other sources: whatever else is wrong, a
+            # connection outside it is refused as such.
+            reach = await self._policy.admit(agency, kind, url, parsed.table)
             replaced = await check_registration(session, source_id, agency, record_type, replaces)
-        reach = await self._policy.admit(agency, kind, url, parsed.table)
         adapter = build_adapter(kind, connection, parsed, reach, name=source_id)
         limit = timeout or self._default_timeout
         started = time.perf_counter()

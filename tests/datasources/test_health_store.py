@@ -30,6 +30,7 @@ from store.secrets import SecretBox
 from tests.conftest import fresh_database
 from tests.datasources.conftest import SPECS, agency_app, make_policy, nid
 from tests.datasources.test_health_registry import register_students
+from tests.datasources.test_registry import register_identity
 from tests.harness import free_port, serve
 
 SOURCE = "amoozesh-school"
@@ -209,3 +210,20 @@ def test_as_dict_is_json_ready() -> None:
         "probe_ok",
         "probed_at",
     ]
+
+
+async def test_the_flush_after_a_source_is_replaced_runs(
+    registry: Registry, identity_db: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """This worker flushed a row for a source a registration then replaced: the next flush's
+    prune compared that row's time, read back naive from SQLite, with an aware one (TypeError)."""
+    first = await register_identity(registry, identity_db)
+    await registry.fetch(first, [nid(1)])
+    await registry.flush_health()
+    await register_identity(
+        registry, identity_db, source_id="sabt-identity-2", replaces="sabt-identity"
+    )
+    await registry.flush_health()
+    rows = {row.source_id: row for row in await health_rows(sessions)}
+    assert set(rows) == {"sabt-identity", "sabt-identity-2"}
+    assert all(row.updated_at.tzinfo is UTC for row in rows.values())
