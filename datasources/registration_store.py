@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datasources.base import RegistrationError
 from store.models import Agency, DataSource
-from store.registrations import Action, RegistrationKind, new_version, record_version
+from store.registrations import (
+    Action,
+    RegistrationKind,
+    id_taken,
+    new_version,
+    not_owned,
+    record_version,
+)
 
 SYSTEM_ACTOR = "darvazeh"  # changes made by the gateway's own set-up (the demo seed)
 
@@ -57,7 +64,7 @@ class ReplacementRequired(RegistrationError):
 def no_such_source(agency: str, source_id: str) -> RegistrationError:
     """The one refusal for a source id the agency does not own, whether another agency owns it or
     nobody does: the answer never tells the two apart."""
-    return RegistrationError(f"agency {agency!r} has no data source {source_id!r}")
+    return RegistrationError(not_owned(agency, "data source", source_id))
 
 
 async def check_agency(session: AsyncSession, agency: str) -> None:
@@ -81,7 +88,7 @@ async def check_registration(
     await check_agency(session, agency)
     existing = await session.get(DataSource, source_id)
     if existing is not None and existing.agency_code != agency:
-        raise RegistrationError(f"the data source id {source_id!r} is taken; choose another")
+        raise RegistrationError(id_taken("data source", source_id))
     if replaces == source_id:
         raise RegistrationError("a source does not replace itself: leave `replaces` out")
     serving = (

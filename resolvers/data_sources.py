@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from datasources.base import MappingError, RegistrationError, SourceError
 from datasources.health_store import SourceHealthView, source_health
-from datasources.registration_store import ReplacementRequired, no_such_source
-from resolvers.agency import require_agency_admin
+from datasources.registration_store import ReplacementRequired
+from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.models import DataSource, RegistrationVersion
@@ -128,7 +128,7 @@ async def update(
         raise _refused("; ".join(problems), problems)
     current = await own_source(context, source_id)
     if current is None:
-        raise _refused(str(no_such_source(principal.agency, source_id)), [])
+        raise not_yours(principal, "data source", source_id)
     connection = changes.get("connection")
     if connection is None:
         connection = context.registry.open_connection(current.connection_sealed)
@@ -188,7 +188,7 @@ async def restore(
     """Register an earlier version again: checked and probed like any registration."""
     principal = require_agency_admin(context)
     if await own_source(context, source_id) is None:
-        raise _refused(str(no_such_source(principal.agency, source_id)), [])
+        raise not_yours(principal, "data source", source_id)
     async with context.sessions() as session:
         earlier = await version(session, RegistrationKind.DATA_SOURCE, source_id, number)
     if earlier is None:
