@@ -1,7 +1,8 @@
 """The live registry of agency data sources: one adapter per record type, swapped without restart.
 
 The store is the truth: `load` (re)builds adapters from enabled DataSource rows, so another worker
-picks up a registration by calling it again; `register` validates, probes, stores and swaps.
+picks up a registration by calling it again; `register` admits (datasources.admission: validates,
+holds to the connection policy, probes), stores and swaps.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.addresses import PolicyRefusal
+from datasources.admission import Admission, ms_since
 from datasources.base import (
     Adapter,
     Fault,
@@ -30,13 +32,7 @@ from datasources.base import (
     RegistrationError,
     SourceError,
 )
-from datasources.connections import (
-    KINDS,
-    build_adapter,
-    display_connection,
-    source_url,
-    unknown_kind,
-)
+from datasources.connections import display_connection
 from datasources.health import (
     HealthPolicy,
     HealthReport,
@@ -46,14 +42,11 @@ from datasources.health import (
     probe_through,
 )
 from datasources.health_store import flush
-from datasources.mapping import Mapping
 from datasources.policy import SourcePolicy
 from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
     SYSTEM_ACTOR,
     StoredRegistration,
-    check_agency,
-    check_registration,
     unchanged,
     write_disabled,
     write_registration,
@@ -66,8 +59,6 @@ from store.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
 
-MAX_TIMEOUT_SECONDS = 60.0
-
 
 @dataclass(eq=False)
 class Source:
@@ -78,17 +69,6 @@ class Source:
     adapter: Adapter
     timeout: float
     calls: int = 0  # fetch calls made: tests and the benchmark count them
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A registration that passed every check and its probe, ready to store and swap in."""
-
-    adapter: Adapter
-    mapping: Mapping
-    timeout: float
-    probe: ProbeResult
-    replaces: list[str]  # the agency's sources it takes over from
 
 
 class Registry:
@@ -104,8 +84,7 @@ class Registry:
     ) -> None:
         self._sessions = sessions
         self._box = box
-        self._specs = specs
-        self._policy = policy
+        self._admission = Admission(sessions, box, specs, policy, default_timeout)
         # Enabled stored sources this worker does not serve because they break the connection
         # policy: source id -> (record type, the rule broken).
         self._refused: dict[str, tuple[str, str]] = {}
@@ -204,24 +183,8 @@ class Registry:
                     self._retire(source)
 
     async def _from_row(self, row: DataSource) -> Source:
-        """The live source of a stored row; PolicyRefusal if the row breaks the connection policy
-        (a source stored before the policy, or under an allow-list since narrowed)."""
-        spec = self._specs.get(row.record_type)
-        if spec is None:
-            raise RegistrationError(f"unknown record type {row.record_type!r}")
-        connection = json.loads(self._box.open(row.connection_sealed))
-        mapping = Mapping.parse(row.mapping, spec, row.kind)
-        # Names are not resolved here (every load, every few seconds): the check before each
-        # new connection does that.
-        reach = await self._policy.admit(
-            row.agency_code,
-            row.kind,
-            source_url(row.kind, connection),
-            mapping.table,
-            resolve=False,
-        )
-        adapter = build_adapter(row.kind, connection, mapping, reach, name=row.id)
-        timeout = row.timeout_seconds or self._default_timeout
+        """The live source of a stored row; PolicyRefusal if it breaks the connection policy."""
+        adapter, timeout = await self._admission.stored(row)
         return Source(row.id, row.agency_code, row.record_type, row.kind, adapter, timeout)
 
     async def register(
@@ -243,7 +206,7 @@ class Registry:
         sources serves the record type and `replaces` does not name it; PolicyRefusal when the
         connection breaks the policy), MappingError (every problem named) or SourceError.
         """
-        checked = await self._checked(
+        checked = await self._admission.check(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -294,7 +257,7 @@ class Registry:
     ) -> tuple[int, list[str]]:
         """Everything `register` checks, storing nothing: the probe's latency in ms, and the
         sources registering it would replace."""
-        checked = await self._checked(
+        checked = await self._admission.check(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -306,52 +269,6 @@ class Registry:
         )
         await checked.adapter.close()
         return checked.probe.latency_ms, checked.replaces
-
-    async def _checked(
-        self,
-        *,
-        source_id: str,
-        agency: str,
-        record_type: str,
-        kind: str,
-        connection: dict[str, Any],
-        mapping: dict[str, Any],
-        timeout: float | None,  # noqa: ASYNC109 - the source's stored call timeout
-        replaces: str | None,
-    ) -> Checked:
-        """Validate the registration, hold it to the connection policy and probe the source;
-        the live adapter, ready to swap in, and the (successful) probe."""
-        spec = self._specs.get(record_type)
-        if spec is None:
-            known = ", ".join(sorted(self._specs))
-            raise RegistrationError(f"unknown record type {record_type!r} (known: {known})")
-        if kind not in KINDS:
-            raise unknown_kind(kind)
-        if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
-            raise RegistrationError(f"timeout must be between 0 and {MAX_TIMEOUT_SECONDS:g} s")
-        parsed = Mapping.parse(mapping, spec, kind)
-        url = source_url(kind, connection)
-        async with self._sessions() as session:
-            await check_agency(session, agency)
-            # The policy before anything about other sources: whatever else is wrong, a
-            # connection outside it is refused as such.
-            reach = await self._policy.admit(agency, kind, url, parsed.table)
-            replaced = await check_registration(session, source_id, agency, record_type, replaces)
-        adapter = build_adapter(kind, connection, parsed, reach, name=source_id)
-        limit = timeout or self._default_timeout
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(limit):
-                await adapter.probe()
-        except TimeoutError:
-            await adapter.close()
-            reason = f"probe did not answer within {limit:g}s"
-            raise SourceError(source_id, reason, Fault.TIMEOUT, hint=f"limit {limit:g}s") from None
-        except BaseException:
-            await adapter.close()
-            raise
-        probed = ProbeResult(source_id, True, None, _ms_since(started), datetime.now(UTC))
-        return Checked(adapter, parsed, limit, probed, replaced)
 
     async def disable(self, source_id: str, *, agency: str, actor: str) -> DataSource:
         """Stop serving a source, here at once and on other workers at their next load."""
@@ -466,7 +383,7 @@ class Registry:
         except Exception as exc:  # a health check reports every failure rather than crash
             logger.exception("probe of data source %s failed unexpectedly", source.id)
             error = f"data source {source.id!r}: {type(exc).__name__}"
-        return ProbeResult(source.id, error is None, error, _ms_since(started), datetime.now(UTC))
+        return ProbeResult(source.id, error is None, error, ms_since(started), datetime.now(UTC))
 
     async def last_probes(self) -> dict[str, ProbeResult]:
         return await last_probes(self._sessions)
@@ -481,7 +398,3 @@ class Registry:
         await asyncio.gather(
             *(source.adapter.close() for source in sources), return_exceptions=True
         )
-
-
-def _ms_since(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)

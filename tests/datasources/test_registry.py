@@ -89,7 +89,9 @@ async def test_refused_registration_swaps_nothing(
     assert row.mapping == IDENTITY_MAPPING
 
 
-async def test_refusals_before_any_probe(registry: Registry, identity_db: str) -> None:
+async def test_refusals_before_any_probe(
+    registry: Registry, identity_db: str, tmp_path: Path
+) -> None:
     with pytest.raises(RegistrationError, match=r"unknown source kind 'soap' \(use one of: sql, "):
         await register_identity(registry, identity_db, kind="soap")
     with pytest.raises(RegistrationError, match="unknown record type 'shoes'"):
@@ -97,8 +99,13 @@ async def test_refusals_before_any_probe(registry: Registry, identity_db: str) -
     with pytest.raises(RegistrationError, match="unknown agency 'nobody'"):
         await register_identity(registry, identity_db, agency="nobody")
     await register_identity(registry, identity_db)
-    with pytest.raises(RegistrationError, match="served by another agency"):
+    with pytest.raises(RegistrationError, match="agency 'maliat''s own folder"):
         await register_identity(registry, identity_db, source_id="maliat-id", agency="maliat")
+    (tmp_path / "agencies" / "maliat").mkdir()
+    maliat_db = f"sqlite+aiosqlite:///{tmp_path / 'agencies' / 'maliat' / 'sabt.db'}"
+    await make_identity_table(maliat_db)
+    with pytest.raises(RegistrationError, match="served by another agency"):
+        await register_identity(registry, maliat_db, source_id="maliat-id", agency="maliat")
     with pytest.raises(RegistrationError, match="needs"):
         await register_identity(registry, identity_db, source_id="x", connection={})
 
