@@ -53,6 +53,7 @@ SQL_PARAMETERS: dict[str, dict[str, frozenset[str]]] = {
     "mariadb": {"charset": _CHARSETS},
 }
 MAX_ALLOWLIST_BYTES = 1_000_000
+MAX_URL_CHARS = 2048
 SETTING = "GATEWAY_SOURCE_ALLOWLIST"
 
 Allowlist = Mapping[str, tuple[Endpoint, ...]]
@@ -160,6 +161,8 @@ class SourcePolicy:
         With `resolve` false (loading stored sources) host names are not looked up now; the
         check before each new connection does it.
         """
+        if len(url) > MAX_URL_CHARS:  # refusals quote parts of it: bound them
+            raise PolicyRefusal(f"a connection URL has at most {MAX_URL_CHARS} characters")
         if kind == SQL:
             return await self._sql(agency, url, table, resolve)
         if kind in (HTTP, GRAPHQL):

@@ -22,6 +22,7 @@ from store.registrations import (
 )
 
 SYSTEM_ACTOR = "darvazeh"  # changes made by the gateway's own set-up (the demo seed)
+MAX_ID_CHARS = 64  # data_sources.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,8 @@ async def check_registration(
     existing = await session.get(DataSource, source_id)
     if existing is not None and existing.agency_code != agency:
         raise RegistrationError(id_taken("data source", source_id))
+    if replaces is not None and not 0 < len(replaces) <= MAX_ID_CHARS:
+        raise RegistrationError(f"`replaces` is a source id of 1 to {MAX_ID_CHARS} characters")
     if replaces == source_id:
         raise RegistrationError("a source does not replace itself: leave `replaces` out")
     serving = (

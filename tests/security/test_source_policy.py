@@ -252,6 +252,12 @@ async def test_a_path_that_does_not_exist_is_never_created(gw: RunningGateway) -
 # -- the class: every way out of the agency's folder, every odd URL ----------------------------
 
 
+async def test_an_overlong_url_is_refused_before_it_is_read(gw: RunningGateway) -> None:
+    url = "sqlite+aiosqlite:///" + "a/" * 50_000 + "x.db"
+    problem = await refused_dry_run(gw, address_source(url))
+    assert problem == "a connection URL has at most 2048 characters"
+
+
 async def test_the_refusal_names_the_rule_not_what_exists(gw: RunningGateway) -> None:
     existing = agency_file(agencies(gw), "social")
     missing = existing.parent / "nothing-here.db"

@@ -222,3 +222,8 @@ async def test_the_demo_seed_never_replaces_a_source(gw: RunningGateway) -> None
     finally:
         answer = await admin(gw, ENABLE, {"id": "civil-address", "r": "civil-address-2"})
         assert "errors" not in answer, answer
+
+
+async def test_replaces_is_bounded(gw: RunningGateway) -> None:
+    message = await refused(gw, REGISTER, {"r": second_address(gw, replaces="x" * 10_000)})
+    assert message == "`replaces` is a source id of 1 to 64 characters"
