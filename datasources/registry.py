@@ -349,13 +349,17 @@ class Registry:
         """Probe every source concurrently and record each outcome for /readyz.
 
         A source whose circuit is open and cooling down is left alone (and keeps its last
-        probe); past the cool-down the probe is the circuit's trial call.
+        probe); past the cool-down the probe is the circuit's trial call. A stored source the
+        connection policy keeps from being served is not called: its probe fails, saying why.
         """
         sources = self.sources()
         results = await asyncio.gather(
             *(probe_through(self.monitor(s).breaker, self._probe(s)) for s in sources)
         )
         found = {result.source_id: result for result in results if result is not None}
+        now = datetime.now(UTC)
+        for source_id, (_, rule) in self._refused.items():
+            found[source_id] = ProbeResult(source_id, False, f"not served: {rule}", 0, now)
         if found:
             await self._remember_probes(found)
         return found

@@ -24,7 +24,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         address = await self._reach.pin(request.url)  # PolicyRefusal: nothing is sent
         extensions = dict(request.extensions)
         if request.url.scheme == "https":
-            extensions.setdefault("sni_hostname", request.url.host)
+            extensions.setdefault("sni_hostname", request.url.raw_host.decode("ascii"))
         pinned = httpx.Request(
             request.method,
             request.url.copy_with(host=str(address)),

@@ -576,6 +576,12 @@ async def test_a_stored_source_that_breaks_the_policy_is_not_served_and_says_why
         assert source["enabled"] is True and "own folder" in source["notServed"]
         served = await admin(gw, SHOWN, {"id": "civil-address"})
         assert served["data"]["agencyRegistrations"]["dataSource"]["notServed"] is None
+        # Its health says so too (/readyz, the agency's health view): its probe fails.
+        probes = await gw.gateway.registry.probe_all()
+        assert probes["civil-address-old"].ok is False
+        assert "own folder" in (probes["civil-address-old"].error or "")
+        ready = (await gw.http.get("/readyz")).json()
+        assert ready["sources"]["civil-address-old"]["status"] == "DOWN"
         # Re-enabling it (update with no changes) is held to the policy like a registration.
         message = await refusal(gw, UPDATE, {"id": "civil-address-old", "c": {}})
         assert "own folder" in message
