@@ -37,6 +37,7 @@ from auth.request_auth import request_principal
 from auth.resource import AuthenticationError
 from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
+from datasources.policy import policy_for
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.context import RequestContext
@@ -86,8 +87,14 @@ class Gateway:
         health = HealthPolicy(
             failures=settings.breaker_failures, cooldown=settings.breaker_cooldown
         )
+        policy = await asyncio.to_thread(policy_for, settings)
         registry = Registry(
-            sessions, box, record_specs(), default_timeout=settings.source_timeout, health=health
+            sessions,
+            box,
+            record_specs(),
+            policy=policy,
+            default_timeout=settings.source_timeout,
+            health=health,
         )
         await registry.load()
         keyring = KeyRing(

@@ -145,6 +145,15 @@ class Settings:
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.production
 
+    # SQLite data sources are files in an agency's own folder here, `<dir>/<agency code>/`,
+    # opened read-only. None: `<var_dir>/agencies`.
+    agencies_dir: Path | None = field(
+        default_factory=lambda: Path(v) if (v := _env("GATEWAY_AGENCIES_DIR", "")) else None
+    )
+    # What each agency's network sources may reach: JSON `{"agency": ["host:port",
+    # "host:port/database"]}`, or the path of a file holding it. Empty: no server at all.
+    source_allowlist: str = field(default_factory=lambda: _env("GATEWAY_SOURCE_ALLOWLIST", ""))
+
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'gateway.db'}"
@@ -165,6 +174,10 @@ class Settings:
     @property
     def secret_key_file(self) -> Path:
         return self.var_dir / "secret.key"
+
+    @property
+    def agencies_folder(self) -> Path:
+        return self.agencies_dir or self.var_dir / "agencies"
 
 
 def get_settings() -> Settings:

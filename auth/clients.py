@@ -20,6 +20,7 @@ from auth.client_auth import PRIVATE_KEY_JWT, TOKEN_AUTH_METHODS
 from auth.principal import Basis
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from store.models import Agency, OAuthClient, ServiceCard
+from store.registrations import not_owned
 
 ROLE_SERVICE = "service"
 ROLE_AGENCY_ADMIN = "agency_admin"
@@ -84,10 +85,9 @@ async def create_client(
         if service_card_id is None:
             raise ValueError("a service client must name its service card")
         card = await session.get(ServiceCard, service_card_id)
-        if card is None:
-            raise ValueError(f"unknown service card {service_card_id!r}")
-        if card.agency_code != agency_code:
-            raise ValueError(f"service card {card.id!r} belongs to another agency")
+        if card is None or card.agency_code != agency_code:
+            # Another agency's card is refused as if it did not exist: one answer for both.
+            raise ValueError(not_owned(agency_code, "service card", service_card_id))
         if not card.enabled:
             raise ValueError(f"service card {card.id!r} is disabled")
         _check_grants_fit_basis(card, grants, uris)

@@ -79,7 +79,7 @@ async def _child_birth(registry: Registry, *, parent: str, child: str, on: date)
         found = await registry.fetch(source, [child])
     except SourceError as error:
         raise GuardianshipError(
-            "unavailable", f"the civil registry failed: {error.reason}"
+            "unavailable", f"the civil registry failed: {error.public}"
         ) from None
     record = found.get(child)
     if record is None:

@@ -150,7 +150,7 @@ def bench_catalogue(args: argparse.Namespace, world: BenchWorld) -> dict[str, An
     var_dir: Path = args.var_dir
     world.ids_file.write_text(json.dumps(world.ids))
     gateway_port, education_port = free_port(), free_port()
-    settings = settings_for(var_dir, gateway_port)
+    settings = settings_for(var_dir, gateway_port, education_port)
     with contextlib.ExitStack() as stack:
         education = stack.enter_context(
             running("education", education_command(var_dir, education_port), education_port, {},
@@ -178,6 +178,8 @@ def gateway_env(settings: Any, var_dir: Path) -> dict[str, str]:
         "GATEWAY_PUBLIC_URL": settings.base_url,
         "DARVAZEH_VAR_DIR": str(var_dir),
         **{f"GATEWAY_RATE_LIMIT_{name}": UNREACHABLE_LIMIT for name in RATE_LIMITS},
+        "GATEWAY_AGENCIES_DIR": str(settings.agencies_folder),
+        "GATEWAY_SOURCE_ALLOWLIST": settings.source_allowlist,
     }
 
 
@@ -188,7 +190,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
     ids_file.write_text(json.dumps(world.ids))
     gateway_port, bare_port, education_port = free_port(), free_port(), free_port()
     unaudited_port = free_port()
-    settings = settings_for(var_dir, gateway_port)
+    settings = settings_for(var_dir, gateway_port, education_port)
     with contextlib.ExitStack() as stack:
         education = stack.enter_context(
             running(

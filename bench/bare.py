@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from datasources import solar_hijri
+from demo.agencies import default_urls
 from store.db import create_engine
 
 Json = dict[str, Any]
@@ -135,10 +136,9 @@ Found = dict[str, tuple[Json, str | None]]  # national id -> (fields, lastUpdate
 
 class Bare:
     def __init__(self, var_dir: Path, education_url: str) -> None:
-        agencies = var_dir / "agencies"
+        urls = default_urls(var_dir)
         self.engines: dict[str, AsyncEngine] = {
-            name: create_engine(f"sqlite+aiosqlite:///{agencies / f'{name}.db'}")
-            for name in ("civil", "social", "tax")
+            name: create_engine(urls[name]) for name in ("civil", "social", "tax")
         }
         self.statements = {
             record: text(f"{select} WHERE {key} IN :ids").bindparams(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from demo.agencies import agency_file
 from settings import ROOT
 
 HOST = "127.0.0.1"
@@ -111,6 +112,6 @@ def uvicorn_command(app: str, port: int) -> list[str]:
 def education_command(var_dir: Path, port: int) -> list[str]:
     return [
         sys.executable, "-m", "demo.education",
-        "--db", str(var_dir / "agencies" / "education.db"),
+        "--db", str(agency_file(var_dir / "agencies", "education")),
         "--host", HOST, "--port", str(port),
     ]  # fmt: skip

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from demo.agencies import load_world
+from demo.agencies import adopt_flat_layout, load_world
 from demo.seed import AgencyUrls, seed_gateway, write_demo_facts
 from demo.service_cards import BENCH_COUNT
 from demo.world import generate, interesting_citizens
@@ -40,12 +40,17 @@ class BenchWorld:
         return self.var_dir / "ids.json"
 
 
-def settings_for(var_dir: Path, port: int) -> Settings:
+def settings_for(var_dir: Path, port: int, education_port: int = 0) -> Settings:
+    """The bench gateway's settings: the education service's port is the one agency server the
+    connection policy allows (docs/data-source-policy.md)."""
+    allowlist = {"education": [f"127.0.0.1:{education_port}"]} if education_port else {}
     return Settings(
         var_dir=var_dir,
         host="127.0.0.1",
         port=port,
         public_url=f"http://127.0.0.1:{port}",
+        agencies_dir=var_dir / "agencies",
+        source_allowlist=json.dumps(allowlist),
     )
 
 
@@ -55,6 +60,7 @@ def ensure_world(var_dir: Path, count: int, *, fresh: bool) -> BenchWorld:
     if not fresh and marker.exists():
         saved = json.loads(marker.read_text())
         if saved.get("count") == count:
+            adopt_flat_layout(var_dir / "agencies")  # a world made before agencies had folders
             print(f"reusing the bench world in {var_dir} ({count} citizens)")
             # The code may be newer than the world: bring its store to the newest schema.
             asyncio.run(upgrade_async(settings_for(var_dir, 0).store_url))
@@ -89,7 +95,7 @@ def register_sources(settings: Settings, education_url: str) -> dict[str, Any]:
 async def _seed(settings: Settings, education_url: str) -> dict[str, Any]:
     setup = await Gateway.start(settings)
     try:
-        urls = AgencyUrls.embedded(settings.var_dir, education_url)
+        urls = AgencyUrls.embedded(settings.agencies_folder, education_url)
         clients = await seed_gateway(setup.sessions, setup.registry, urls, card_count=BENCH_COUNT)
     finally:
         await setup.close()

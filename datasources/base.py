@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -33,13 +34,49 @@ class Adapter(Protocol):
     async def close(self) -> None: ...
 
 
-class SourceError(Exception):
-    """A source could not be read: unreachable, failing, slow, or no longer matching its mapping."""
+class Fault(StrEnum):
+    """What kind of fault a source has, in words any client may read: never a URL, host, path
+    or driver message."""
 
-    def __init__(self, source: str, message: str) -> None:
+    UNREACHABLE = "could not be reached"
+    TIMEOUT = "did not answer in time"
+    FAILED = "answered with an error"
+    BAD_ANSWER = "answered in a form the gateway cannot read"
+    MISMATCH = "no longer matches its mapping"
+    RECORD = "holds a record for this citizen that does not fit its mapping"
+    CIRCUIT_OPEN = "is left alone after repeated failures (circuit open)"
+    REFUSED = "is outside what the gateway's connection policy allows"
+
+
+class SourceError(Exception):
+    """A source could not be read: unreachable, failing, slow, or no longer matching its mapping.
+
+    Three views of one fault: `str()` and `reason` carry every detail, for the log only;
+    `public` names the source and the kind of fault, for any client; `for_agency` adds `hint`,
+    a detail about the agency's own mapping or answer (a missing column, an HTTP status, its
+    GraphQL service's message) that never names where or how the source is reached.
+    """
+
+    def __init__(
+        self, source: str, message: str, fault: Fault = Fault.FAILED, *, hint: str | None = None
+    ) -> None:
         super().__init__(f"data source {source!r}: {message}")
         self.source = source
         self.reason = message
+        self.fault = fault
+        self.hint = hint
+
+    @property
+    def public(self) -> str:
+        return f"data source {self.source!r} {self.fault.value}"
+
+    @property
+    def for_agency(self) -> str:
+        return f"{self.public}: {self.hint}" if self.hint else self.public
+
+
+class RegistrationError(ValueError):
+    """A registration the gateway refuses before touching the source (bad kind, agency, ...)."""
 
 
 class MappingError(ValueError):

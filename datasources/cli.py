@@ -5,6 +5,7 @@ GraphQL API (the same checks, versions and audit as any other client; no databas
     export DARVAZEH_CLIENT_ID=... DARVAZEH_CLIENT_SECRET=...
     darvazeh-agency sources list
     darvazeh-agency sources register source.json      # {"id", "recordType", "kind", ...}
+    darvazeh-agency sources register source.json --replaces civil-address
     darvazeh-agency sources update civil-address --mapping mapping.json
     darvazeh-agency sources restore civil-address 3
     darvazeh-agency safelist add school-client query.graphql --name enrolment
@@ -34,6 +35,12 @@ PERSISTED = "sha256 name document createdBy createdAt"
 CARD = (
     "id nameFa nameEn datasets legalBasis statute proactive lifeEvent enabled version "
     "connected missing { dataset reason detail }"
+)
+
+
+REPLACES_HELP = (
+    "the source of yours serving this record type now, which this one replaces "
+    "(without it, such a change is refused)"
 )
 
 
@@ -119,10 +126,14 @@ def _sources(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
         return found
     if command in ("register", "test"):
         registration = _file(args.file)
+        if not isinstance(registration, dict):
+            raise CommandError(f"{args.file} must hold a JSON object")
+        if args.replaces:
+            registration["replaces"] = args.replaces
         if command == "test":
             query = (
                 "mutation($r: DataSourceInput!) "
-                "{ testDataSource(input: $r) { ok latencyMs problems } }"
+                "{ testDataSource(input: $r) { ok latencyMs problems replaces } }"
             )
             result = gateway.call(query, {"r": registration})["testDataSource"]
             if not result["ok"]:
@@ -140,6 +151,8 @@ def _sources(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
             changes["kind"] = args.kind
         if args.timeout is not None:
             changes["timeoutSeconds"] = args.timeout
+        if args.replaces:
+            changes["replaces"] = args.replaces
         if not changes:
             raise CommandError("nothing to change: --mapping, --connection, --kind or --timeout")
         query = (
@@ -149,13 +162,19 @@ def _sources(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
         return gateway.call(query, {"id": args.id, "c": changes})["updateDataSource"]
     if command == "restore":
         query = (
-            "mutation($id: ID!, $v: Int!) "
-            f"{{ restoreDataSource(id: $id, version: $v) {{ {SOURCE} }} }}"
+            "mutation($id: ID!, $v: Int!, $r: ID) "
+            f"{{ restoreDataSource(id: $id, version: $v, replaces: $r) {{ {SOURCE} }} }}"
         )
-        return gateway.call(query, {"id": args.id, "v": args.version})["restoreDataSource"]
-    field = {"disable": "disableDataSource", "enable": "enableDataSource"}[command]
-    query = f"mutation($id: ID!) {{ {field}(id: $id) {{ {SOURCE} }} }}"
-    return gateway.call(query, {"id": args.id})[field]
+        variables = {"id": args.id, "v": args.version, "r": args.replaces}
+        return gateway.call(query, variables)["restoreDataSource"]
+    if command == "enable":
+        query = (
+            "mutation($id: ID!, $r: ID) "
+            f"{{ enableDataSource(id: $id, replaces: $r) {{ {SOURCE} }} }}"
+        )
+        return gateway.call(query, {"id": args.id, "r": args.replaces})["enableDataSource"]
+    query = f"mutation($id: ID!) {{ disableDataSource(id: $id) {{ {SOURCE} }} }}"
+    return gateway.call(query, {"id": args.id})["disableDataSource"]
 
 
 def _clients(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
@@ -260,19 +279,26 @@ def parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     sources.add_parser("list")
-    for name in ("show", "disable", "enable"):
+    for name in ("show", "disable"):
         sources.add_parser(name).add_argument("id")
+    enable = sources.add_parser("enable")
+    enable.add_argument("id")
+    enable.add_argument("--replaces", help=REPLACES_HELP, metavar="SOURCE_ID")
     for name in ("register", "test"):
-        sources.add_parser(name).add_argument("file", help="the registration as JSON")
+        registering = sources.add_parser(name)
+        registering.add_argument("file", help="the registration as JSON")
+        registering.add_argument("--replaces", help=REPLACES_HELP, metavar="SOURCE_ID")
     update = sources.add_parser("update")
     update.add_argument("id")
     update.add_argument("--mapping", help="a JSON file")
     update.add_argument("--connection", help="a JSON file (kept if absent)")
     update.add_argument("--kind")
     update.add_argument("--timeout", type=float)
+    update.add_argument("--replaces", help=REPLACES_HELP, metavar="SOURCE_ID")
     restore = sources.add_parser("restore")
     restore.add_argument("id")
     restore.add_argument("version", type=int)
+    restore.add_argument("--replaces", help=REPLACES_HELP, metavar="SOURCE_ID")
 
     clients = groups.add_parser("clients", help="service clients").add_subparsers(
         dest="command", required=True

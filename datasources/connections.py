@@ -9,39 +9,68 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-from datasources.base import Adapter
+from datasources.base import Adapter, RegistrationError
 from datasources.graphql import GraphqlAdapter
 from datasources.http import HttpAdapter, display_base_url
 from datasources.mapping import GRAPHQL, HTTP, SQL, Mapping
+from datasources.policy import Reach, SqlReach, WebReach
 from datasources.sql import SqlAdapter, display_url
+from datasources.web_transport import guarded_client
 
 KINDS = (SQL, HTTP, GRAPHQL)
+__all__ = [
+    "KINDS",
+    "RegistrationError",
+    "build_adapter",
+    "display_connection",
+    "source_url",
+    "unknown_kind",
+]
 _SECRET_WORDS = ("password", "secret", "token", "key")
 
 
-class RegistrationError(ValueError):
-    """A registration the gateway refuses before touching the source (bad kind, agency, ...)."""
-
-
-def build_adapter(
-    kind: str, connection: dict[str, Any], mapping: Mapping, *, name: str | None = None
-) -> Adapter:
-    """The adapter for a kind; raises RegistrationError for a kind or connection it can't use."""
+def source_url(kind: str, connection: dict[str, Any]) -> str:
+    """Where the connection leads (the URL the policy judges); RegistrationError for a
+    connection of the wrong shape."""
+    if kind in (HTTP, GRAPHQL):
+        _headers(kind, connection)
     if kind == SQL:
         url = connection.get("url")
         if not isinstance(url, str) or not url:
             raise RegistrationError('an sql connection needs {"url": "<SQLAlchemy async URL>"}')
-        return SqlAdapter(url, mapping, name=name)
+        return url
     if kind == HTTP:
         base_url = connection.get("base_url")
         if not isinstance(base_url, str) or not base_url:
             raise RegistrationError('an http connection needs {"base_url": "https://..."}')
-        return HttpAdapter(base_url, mapping, _headers(kind, connection), name=name)
+        return base_url
     if kind == GRAPHQL:
         endpoint = connection.get("endpoint")
         if not _web_url(endpoint):
             raise RegistrationError('a graphql connection needs {"endpoint": "https://..."}')
-        return GraphqlAdapter(endpoint, mapping, _headers(kind, connection), name=name)
+        return endpoint
+    raise unknown_kind(kind)
+
+
+def build_adapter(
+    kind: str,
+    connection: dict[str, Any],
+    mapping: Mapping,
+    reach: Reach,
+    *,
+    name: str | None = None,
+) -> Adapter:
+    """The adapter for a kind, reaching only what the policy admitted (`reach`, from
+    SourcePolicy.admit); raises RegistrationError for a kind or connection it can't use."""
+    url = source_url(kind, connection)
+    if kind == SQL and isinstance(reach, SqlReach):
+        return SqlAdapter(reach.url, mapping, name=name or display_url(url), recheck=reach.recheck)
+    if kind == HTTP and isinstance(reach, WebReach):
+        headers = _headers(kind, connection)
+        return HttpAdapter(url, mapping, headers, guarded_client(reach), name=name)
+    if kind == GRAPHQL and isinstance(reach, WebReach):
+        headers = _headers(kind, connection)
+        return GraphqlAdapter(url, mapping, headers, guarded_client(reach), name=name)
     raise unknown_kind(kind)
 
 

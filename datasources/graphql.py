@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from datasources.base import RecordError, RecordOrError, SourceError
+from datasources.addresses import PolicyRefusal
+from datasources.base import Fault, RecordError, RecordOrError, SourceError
 from datasources.graphql_mapping import ENTITIES
 from datasources.http import DEFAULT_TIMEOUT, display_base_url
 from datasources.mapping import GRAPHQL, Mapping
@@ -55,7 +56,8 @@ class GraphqlAdapter:
         self._endpoint = endpoint
         self._headers = {"Accept": _ACCEPT, **(headers or {})}
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        # The registry always passes its policy's guarded client (datasources.web_transport).
+        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, trust_env=False)
 
     async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:
         key = self.mapping.key
@@ -99,7 +101,8 @@ class GraphqlAdapter:
                 else:
                     national_id = key.of(item) if item is not None else None
                 if national_id is None:
-                    raise SourceError(self.name, "answered an error for an item it did not name")
+                    odd = "an error for an item it did not name"
+                    raise SourceError(self.name, f"answered {odd}", Fault.BAD_ANSWER, hint=odd)
                 if national_id in wanted:
                     found[national_id] = self._item_error(failed[index])
                 continue
@@ -130,7 +133,8 @@ class GraphqlAdapter:
             ):
                 failed.setdefault(path[1], ".".join(str(part) for part in path[2:]))
                 continue
-            raise SourceError(self.name, f"answered errors: {_messages([error], values)}")
+            said = f"answered errors: {_messages([error], values)}"
+            raise SourceError(self.name, said, Fault.FAILED, hint=said)
         return failed
 
     def _item_error(self, inside: str) -> RecordError:
@@ -150,10 +154,19 @@ class GraphqlAdapter:
         body = {"query": self._call.document, "variables": self._call.variables(values)}
         try:
             response = await self._client.post(self._endpoint, json=body, headers=self._headers)
+        except PolicyRefusal as refusal:
+            raise SourceError(self.name, str(refusal), Fault.REFUSED) from None
+        except httpx.TimeoutException as exc:
+            reason = str(exc) or type(exc).__name__
+            raise SourceError(
+                self.name, f"the GraphQL request timed out: {reason}", Fault.TIMEOUT
+            ) from None
         except httpx.HTTPError as exc:
             # The exception text never carries the headers (where credentials live).
             reason = str(exc) or type(exc).__name__
-            raise SourceError(self.name, f"the GraphQL request failed: {reason}") from None
+            raise SourceError(
+                self.name, f"the GraphQL request failed: {reason}", Fault.UNREACHABLE
+            ) from None
         try:
             answer: Any = response.json()
         except ValueError:
@@ -162,17 +175,22 @@ class GraphqlAdapter:
         errors = errors if isinstance(errors, list) else []
         if not response.is_success:
             said = f": {_messages(errors, scrub)}" if errors else ""
-            raise SourceError(self.name, f"answered HTTP {response.status_code}{said}")
+            status = f"answered HTTP {response.status_code}{said}"
+            raise SourceError(self.name, status, Fault.FAILED, hint=status)
         if not isinstance(answer, dict):
-            raise SourceError(self.name, "did not answer a JSON object")
+            odd = "did not answer a JSON object"
+            raise SourceError(self.name, odd, Fault.BAD_ANSWER, hint=odd)
         data = answer.get("data")
         items = data.get(self._call.root) if isinstance(data, dict) else None
         if not isinstance(items, list):
             if errors:
-                raise SourceError(self.name, f"answered errors: {_messages(errors, scrub)}")
-            raise SourceError(self.name, f"answered no list at {self._call.root!r}")
+                said = f"answered errors: {_messages(errors, scrub)}"
+                raise SourceError(self.name, said, Fault.FAILED, hint=said)
+            missing = f"no list at {self._call.root!r}"
+            raise SourceError(self.name, f"answered {missing}", Fault.BAD_ANSWER, hint=missing)
         if not all(item is None or isinstance(item, dict) for item in items):
-            raise SourceError(self.name, f"answered a list at {self._call.root!r} of non-objects")
+            odd = f"a list at {self._call.root!r} of non-objects"
+            raise SourceError(self.name, f"answered {odd}", Fault.BAD_ANSWER, hint=odd)
         return items, errors
 
     async def probe(self) -> None:
@@ -183,9 +201,8 @@ class GraphqlAdapter:
         dummy = self.mapping.key.query_value(_DUMMY_ID)
         _, errors = await self._post([dummy], scrub=[])
         if errors:
-            raise SourceError(
-                self.name, f"answered errors for a code that cannot exist: {_messages(errors, [])}"
-            )
+            said = f"answered errors for a code that cannot exist: {_messages(errors, [])}"
+            raise SourceError(self.name, said, Fault.MISMATCH, hint=said)
 
     async def close(self) -> None:
         if self._owns_client:

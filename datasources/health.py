@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasources.base import SourceError
+from datasources.base import Fault, SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +138,15 @@ class SourceStats:
 class CircuitOpenError(SourceError):
     """The breaker refused the call: the source is not called until `retry_at`."""
 
-    def __init__(self, source: str, message: str, retry_at: datetime) -> None:
-        super().__init__(source, message)
+    def __init__(self, source: str, message: str, retry_at: datetime, when: str) -> None:
+        super().__init__(source, message, Fault.CIRCUIT_OPEN)
         self.retry_at = retry_at
+        self.when = when  # "next trial call after ..." or "a trial call is under way"
+
+    @property
+    def public(self) -> str:
+        # Why it opened (the failures' details) stays in the log.
+        return f"{super().public}; {self.when}"
 
 
 class CircuitBreaker:
@@ -182,10 +188,11 @@ class CircuitBreaker:
         retry_at = datetime.now(UTC) + timedelta(seconds=remaining)
         when = retry_at.isoformat(timespec="seconds")
         if remaining > 0:
-            message = f"circuit open ({self._reason}); next trial call after {when}"
+            next_call = f"next trial call after {when}"
         else:
-            message = f"circuit open ({self._reason}); a trial call is under way"
-        raise CircuitOpenError(self._source_id, message, retry_at)
+            next_call = "a trial call is under way"
+        message = f"circuit open ({self._reason}); {next_call}"
+        raise CircuitOpenError(self._source_id, message, retry_at, next_call)
 
     def succeeded(self, trial: bool) -> None:
         if trial:
@@ -250,7 +257,10 @@ class SourceMonitor:
         try:
             yield
         except SourceError as error:
-            self._failed(started, error.reason, trial)
+            # What the agency may see of it is kept for /readyz and its health view; the
+            # breaker's reason, for the log, keeps every detail.
+            self.stats.record(False, self._elapsed_ms(started), error.for_agency)
+            self.breaker.failed(error.reason, trial)
             raise
         except Exception as error:
             self._failed(started, type(error).__name__, trial)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.health import CLOSED, HALF_OPEN, OPEN, HealthReport
 from settings import get_settings
-from store.db import aware, transaction
+from store.db import transaction
 from store.models import DataSource, SourceHealth, SourceProbe
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ async def source_health(
 def _combine(
     source_id: str, probe: SourceProbe | None, rows: list[SourceHealth], horizon: datetime
 ) -> SourceHealthView:
-    fresh = [row for row in rows if aware(row.updated_at) >= horizon]
+    fresh = [row for row in rows if row.updated_at >= horizon]
     breaker = max((row.breaker for row in fresh), key=_WORSE.__getitem__, default=CLOSED)
     calls = sum(row.calls for row in fresh)
     errors = sum(row.errors for row in fresh)
@@ -151,8 +151,8 @@ def _combine(
     p50 = sum(ms * calls for ms, calls in medians) / weight if weight else None
     p95 = max((row.latency_p95_ms for row in fresh if row.latency_p95_ms is not None), default=None)
     # When the source last answered is true whatever became of the worker that saw it.
-    successes = [aware(row.last_success_at) for row in rows if row.last_success_at is not None]
-    failures = [(aware(row.last_failure_at), row.last_error) for row in rows if row.last_failure_at]
+    successes = [row.last_success_at for row in rows if row.last_success_at is not None]
+    failures = [(row.last_failure_at, row.last_error) for row in rows if row.last_failure_at]
     last_failure_at, last_error = max(failures, key=lambda item: item[0], default=(None, None))
     probe_ok = probe.ok if probe is not None else None
     return SourceHealthView(
@@ -167,7 +167,7 @@ def _combine(
         latency_p50_ms=p50,
         latency_p95_ms=p95,
         probe_ok=probe_ok,
-        probed_at=aware(probe.probed_at) if probe is not None else None,
+        probed_at=probe.probed_at if probe is not None else None,
     )
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from datasources.base import RecordOrError, SourceError
+from datasources.addresses import PolicyRefusal
+from datasources.base import Fault, RecordOrError, SourceError
 from datasources.mapping import HTTP, Mapping
 
 logger = logging.getLogger(__name__)
@@ -52,32 +53,45 @@ class HttpAdapter:
         self._url = base_url.rstrip("/") + "/" + mapping.endpoint.lstrip("/")
         self._headers = dict(headers or {})
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        # The registry always passes its policy's guarded client (datasources.web_transport).
+        self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, trust_env=False)
 
     async def _call(self, ids: list[Any]) -> list[dict[str, Any]]:
+        # The endpoint is named only in the log's detail: clients see the kind of fault.
         where = f"POST {self._endpoint}"
         try:
             response = await self._client.post(
                 self._url, json={self._ids_field: ids}, headers=self._headers
             )
+        except PolicyRefusal as refusal:
+            raise SourceError(self.name, f"{where}: {refusal}", Fault.REFUSED) from None
+        except httpx.TimeoutException as exc:
+            reason = str(exc) or type(exc).__name__
+            raise SourceError(self.name, f"{where} timed out: {reason}", Fault.TIMEOUT) from None
         except httpx.HTTPError as exc:
             # The exception text never carries the headers (where credentials live).
             reason = str(exc) or type(exc).__name__
-            raise SourceError(self.name, f"{where} failed: {reason}") from None
+            raise SourceError(self.name, f"{where} failed: {reason}", Fault.UNREACHABLE) from None
         if not response.is_success:
-            raise SourceError(self.name, f"{where} answered HTTP {response.status_code}")
+            status = f"answered HTTP {response.status_code}"
+            raise SourceError(self.name, f"{where} {status}", Fault.FAILED, hint=status)
         try:
             body = response.json()
         except ValueError:
-            raise SourceError(self.name, f"{where} did not answer JSON") from None
+            raise SourceError(
+                self.name, f"{where} did not answer JSON", Fault.BAD_ANSWER, hint="not JSON"
+            ) from None
         items: Any = body
         for part in self._results:
             items = items.get(part) if isinstance(items, dict) else None
         if not isinstance(items, list):
-            path = ".".join(self._results)
-            raise SourceError(self.name, f"{where} answered no list at {path!r}")
+            missing = f"no list at {'.'.join(self._results)!r}"
+            raise SourceError(
+                self.name, f"{where} answered {missing}", Fault.BAD_ANSWER, hint=missing
+            )
         if not all(isinstance(item, dict) for item in items):
-            raise SourceError(self.name, f"{where} answered a list whose items are not objects")
+            odd = "a list whose items are not objects"
+            raise SourceError(self.name, f"{where} answered {odd}", Fault.BAD_ANSWER, hint=odd)
         return items
 
     async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.health import ProbeResult
-from store.db import aware, transaction
+from store.db import transaction
 from store.models import DataSource, SourceProbe
 
 
@@ -37,8 +37,6 @@ async def last_probes(sessions: async_sessionmaker[AsyncSession]) -> dict[str, P
     async with sessions() as session:
         rows = (await session.scalars(select(SourceProbe))).all()
     return {
-        row.source_id: ProbeResult(
-            row.source_id, row.ok, row.error, row.latency_ms, aware(row.probed_at)
-        )
+        row.source_id: ProbeResult(row.source_id, row.ok, row.error, row.latency_ms, row.probed_at)
         for row in rows
     }

@@ -1,7 +1,8 @@
 """The live registry of agency data sources: one adapter per record type, swapped without restart.
 
 The store is the truth: `load` (re)builds adapters from enabled DataSource rows, so another worker
-picks up a registration by calling it again; `register` validates, probes, stores and swaps.
+picks up a registration by calling it again; `register` admits (datasources.admission: validates,
+holds to the connection policy, probes), stores and swaps.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import Adapter, MappingError, RecordOrError, SourceError
-from datasources.connections import (
-    KINDS,
+from datasources.addresses import PolicyRefusal
+from datasources.admission import Admission, ms_since
+from datasources.base import (
+    Adapter,
+    Fault,
+    MappingError,
+    RecordOrError,
     RegistrationError,
-    build_adapter,
-    display_connection,
-    unknown_kind,
+    SourceError,
 )
+from datasources.connections import display_connection
 from datasources.health import (
     HealthPolicy,
     HealthReport,
@@ -38,25 +42,22 @@ from datasources.health import (
     probe_through,
 )
 from datasources.health_store import flush
-from datasources.mapping import Mapping
+from datasources.policy import SourcePolicy
 from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
     SYSTEM_ACTOR,
     StoredRegistration,
-    check_ownership,
     unchanged,
     write_disabled,
     write_registration,
 )
 from datasources.spec import RecordSpec
-from store.db import aware, transaction
+from store.db import transaction
 from store.models import DataSource
 from store.registrations import Action
 from store.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
-
-MAX_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(eq=False)
@@ -76,12 +77,17 @@ class Registry:
         sessions: async_sessionmaker[AsyncSession],
         box: SecretBox,
         specs: SpecMap[str, RecordSpec],
+        *,
+        policy: SourcePolicy,
         default_timeout: float = 3.0,
         health: HealthPolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._box = box
-        self._specs = specs
+        self._admission = Admission(sessions, box, specs, policy, default_timeout)
+        # Enabled stored sources this worker does not serve because they break the connection
+        # policy: source id -> (record type, the rule broken).
+        self._refused: dict[str, tuple[str, str]] = {}
         self._default_timeout = default_timeout
         self._by_type: dict[str, Source] = {}
         self._versions: dict[str, datetime] = {}  # source id -> updated_at of the row it runs
@@ -99,6 +105,15 @@ class Registry:
     def sources(self) -> list[Source]:
         return list(self._by_type.values())
 
+    def refusal(self, source_id: str) -> str | None:
+        """Why an enabled stored source is not served (the policy rule it breaks), or None."""
+        refused = self._refused.get(source_id)
+        return refused[1] if refused else None
+
+    def refused_for(self, record_type: str) -> str | None:
+        """The id of the stored source of `record_type` the policy keeps from being served."""
+        return next((i for i, (t, _) in self._refused.items() if t == record_type), None)
+
     async def fetch(self, source: Source, ids: Sequence[str]) -> dict[str, RecordOrError]:
         """One call to the source, bounded by its timeout; only ids that have a record.
 
@@ -113,7 +128,12 @@ class Registry:
                     return await source.adapter.fetch(ids)
             except TimeoutError:
                 reason = f"did not answer within {source.timeout:g}s"
-                raise SourceError(source.id, reason) from None
+                limit = f"limit {source.timeout:g}s"
+                raise SourceError(source.id, reason, Fault.TIMEOUT, hint=limit) from None
+            except SourceError as error:
+                # Once per call, with every detail: clients are told only the kind of fault.
+                logger.warning("%s", error)
+                raise
 
     # -- loading and registering ----------------------------------------------------------------
 
@@ -130,12 +150,13 @@ class Registry:
                 query = select(DataSource).where(DataSource.enabled)
                 rows = (await session.scalars(query)).all()
             wanted: dict[str, Source] = {}
+            refused: dict[str, tuple[str, str]] = {}
             for row in rows:
                 current = self._by_type.get(row.record_type)
                 if (
                     current is not None
                     and current.id == row.id
-                    and self._versions.get(row.id) == aware(row.updated_at)
+                    and self._versions.get(row.id) == row.updated_at
                 ):
                     wanted[row.record_type] = current
                     continue
@@ -143,26 +164,27 @@ class Registry:
                     logger.error("record type %s has more than one enabled source", row.record_type)
                     continue
                 try:
-                    wanted[row.record_type] = self._from_row(row)
+                    wanted[row.record_type] = await self._from_row(row)
+                except PolicyRefusal as refusal:
+                    refused[row.id] = (row.record_type, str(refusal))
+                    if self._refused.get(row.id) != refused[row.id]:
+                        logger.error("data source %s is not served: %s", row.id, refusal)
+                    continue
                 except (MappingError, RegistrationError, SourceError, ValueError) as exc:
                     logger.error("data source %s cannot be loaded: %s", row.id, exc)
                     continue
-                self._versions[row.id] = aware(row.updated_at)
+                self._versions[row.id] = row.updated_at
             old = self._by_type
             self._by_type = wanted
+            self._refused = refused
             kept = {id(source) for source in wanted.values()}
             for source in old.values():
                 if id(source) not in kept:
                     self._retire(source)
 
-    def _from_row(self, row: DataSource) -> Source:
-        spec = self._specs.get(row.record_type)
-        if spec is None:
-            raise RegistrationError(f"unknown record type {row.record_type!r}")
-        connection = json.loads(self._box.open(row.connection_sealed))
-        mapping = Mapping.parse(row.mapping, spec, row.kind)
-        adapter = build_adapter(row.kind, connection, mapping, name=row.id)
-        timeout = row.timeout_seconds or self._default_timeout
+    async def _from_row(self, row: DataSource) -> Source:
+        """The live source of a stored row; PolicyRefusal if it breaks the connection policy."""
+        adapter, timeout = await self._admission.stored(row)
         return Source(row.id, row.agency_code, row.record_type, row.kind, adapter, timeout)
 
     async def register(
@@ -175,13 +197,16 @@ class Registry:
         connection: dict[str, Any],
         mapping: dict[str, Any],
         timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
+        replaces: str | None = None,
         actor: str = SYSTEM_ACTOR,
         action: Action | None = None,
     ) -> Source:
         """Validate, probe, store (a new version) and swap in a source; on any failure nothing
-        changes. Raises RegistrationError, MappingError (every problem named) or SourceError.
+        changes. Raises RegistrationError (ReplacementRequired when another of the agency's
+        sources serves the record type and `replaces` does not name it; PolicyRefusal when the
+        connection breaks the policy), MappingError (every problem named) or SourceError.
         """
-        adapter, parsed, limit, probed = await self._checked(
+        checked = await self._admission.check(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -189,25 +214,33 @@ class Registry:
             connection=connection,
             mapping=mapping,
             timeout=timeout,
+            replaces=replaces,
         )
-        source = Source(source_id, agency, record_type, kind, adapter, limit)
+        source = Source(source_id, agency, record_type, kind, checked.adapter, checked.timeout)
         # Store and swap under one lock, so concurrent registrations end in the same order
         # in memory as in the store.
         async with self._lock:
             try:
                 updated_at = await self._store(
-                    source, connection, parsed.raw, timeout, actor=actor, action=action
+                    source,
+                    connection,
+                    checked.mapping.raw,
+                    timeout,
+                    actor=actor,
+                    action=action,
+                    replaces=replaces,
                 )
             except BaseException:
-                await adapter.close()
+                await checked.adapter.close()
                 raise
             self._drop(source_id)
             previous = self._by_type.get(record_type)
             if previous is not None:
                 self._retire(previous)
             self._by_type[record_type] = source
-            self._versions[source_id] = aware(updated_at)
-        await self._remember_probes({source_id: probed})  # so it shows HEALTHY, not UNKNOWN
+            self._versions[source_id] = updated_at
+            self._refused.pop(source_id, None)
+        await self._remember_probes({source_id: checked.probe})  # HEALTHY, not UNKNOWN
         return source
 
     async def test(
@@ -220,9 +253,11 @@ class Registry:
         connection: dict[str, Any],
         mapping: dict[str, Any],
         timeout: float | None = None,  # noqa: ASYNC109 - the source's stored call timeout
-    ) -> int:
-        """Everything `register` checks, storing nothing; the probe's latency in ms."""
-        adapter, _, _, probed = await self._checked(
+        replaces: str | None = None,
+    ) -> tuple[int, list[str]]:
+        """Everything `register` checks, storing nothing: the probe's latency in ms, and the
+        sources registering it would replace."""
+        checked = await self._admission.check(
             source_id=source_id,
             agency=agency,
             record_type=record_type,
@@ -230,48 +265,10 @@ class Registry:
             connection=connection,
             mapping=mapping,
             timeout=timeout,
+            replaces=replaces,
         )
-        await adapter.close()
-        return probed.latency_ms
-
-    async def _checked(
-        self,
-        *,
-        source_id: str,
-        agency: str,
-        record_type: str,
-        kind: str,
-        connection: dict[str, Any],
-        mapping: dict[str, Any],
-        timeout: float | None,  # noqa: ASYNC109 - the source's stored call timeout
-    ) -> tuple[Adapter, Mapping, float, ProbeResult]:
-        """Validate the registration and probe the source; the live adapter, ready to swap in,
-        and the (successful) probe."""
-        spec = self._specs.get(record_type)
-        if spec is None:
-            known = ", ".join(sorted(self._specs))
-            raise RegistrationError(f"unknown record type {record_type!r} (known: {known})")
-        if kind not in KINDS:
-            raise unknown_kind(kind)
-        if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
-            raise RegistrationError(f"timeout must be between 0 and {MAX_TIMEOUT_SECONDS:g} s")
-        parsed = Mapping.parse(mapping, spec, kind)
-        async with self._sessions() as session:
-            await check_ownership(session, source_id, agency, record_type)
-        adapter = build_adapter(kind, connection, parsed, name=source_id)
-        limit = timeout or self._default_timeout
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(limit):
-                await adapter.probe()
-        except TimeoutError:
-            await adapter.close()
-            raise SourceError(source_id, f"probe did not answer within {limit:g}s") from None
-        except BaseException:
-            await adapter.close()
-            raise
-        probed = ProbeResult(source_id, True, None, _ms_since(started), datetime.now(UTC))
-        return adapter, parsed, limit, probed
+        await checked.adapter.close()
+        return checked.probe.latency_ms, checked.replaces
 
     async def disable(self, source_id: str, *, agency: str, actor: str) -> DataSource:
         """Stop serving a source, here at once and on other workers at their next load."""
@@ -295,6 +292,7 @@ class Registry:
         *,
         actor: str,
         action: Action | None,
+        replaces: str | None,
     ) -> datetime:
         stored = StoredRegistration(
             source_id=source.id,
@@ -312,7 +310,9 @@ class Registry:
                 current, stored, connection, self.open_connection(current.connection_sealed)
             ):
                 return current.updated_at  # registering it again as it is is no new version
-            return await write_registration(session, stored, actor=actor, action=action)
+            return await write_registration(
+                session, stored, actor=actor, action=action, replaces=replaces
+            )
 
     def _drop(self, source_id: str) -> None:
         """Stop serving `source_id` here (under the lock), whatever record type it served."""
@@ -349,13 +349,17 @@ class Registry:
         """Probe every source concurrently and record each outcome for /readyz.
 
         A source whose circuit is open and cooling down is left alone (and keeps its last
-        probe); past the cool-down the probe is the circuit's trial call.
+        probe); past the cool-down the probe is the circuit's trial call. A stored source the
+        connection policy keeps from being served is not called: its probe fails, saying why.
         """
         sources = self.sources()
         results = await asyncio.gather(
             *(probe_through(self.monitor(s).breaker, self._probe(s)) for s in sources)
         )
         found = {result.source_id: result for result in results if result is not None}
+        now = datetime.now(UTC)
+        for source_id, (_, rule) in self._refused.items():
+            found[source_id] = ProbeResult(source_id, False, f"not served: {rule}", 0, now)
         if found:
             await self._remember_probes(found)
         return found
@@ -383,7 +387,7 @@ class Registry:
         except Exception as exc:  # a health check reports every failure rather than crash
             logger.exception("probe of data source %s failed unexpectedly", source.id)
             error = f"data source {source.id!r}: {type(exc).__name__}"
-        return ProbeResult(source.id, error is None, error, _ms_since(started), datetime.now(UTC))
+        return ProbeResult(source.id, error is None, error, ms_since(started), datetime.now(UTC))
 
     async def last_probes(self) -> dict[str, ProbeResult]:
         return await last_probes(self._sessions)
@@ -398,7 +402,3 @@ class Registry:
         await asyncio.gather(
             *(source.adapter.close() for source in sources), return_exceptions=True
         )
-
-
-def _ms_since(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import bindparam, column, inspect, select, table
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import bindparam, column, event, inspect, select, table
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
-from datasources.base import MappedRecord, RecordError, RecordOrError, SourceError
+from datasources.addresses import PolicyRefusal
+from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.mapping import SQL, Mapping
-from store.db import create_engine
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +35,41 @@ def display_url(url: str) -> str:
         return "<unparseable URL>"
 
 
+Recheck = Callable[[], Awaitable[object]]
+
+
+def create_engine(url: str, recheck: Recheck | None = None) -> AsyncEngine:
+    """An engine on an agency's database. Unlike the store's, it never creates a folder or a file
+    and changes nothing on connecting; `recheck` (the policy's) runs before each new connection,
+    and whatever it raises stops that connection."""
+    options: dict[str, Any] = {}
+    if make_url(url).get_backend_name() != "sqlite":
+        options["pool_pre_ping"] = True
+    engine = create_async_engine(url, **options)
+    if recheck is not None:
+        check = recheck
+
+        def before_connect(
+            dialect: Dialect, record: ConnectionPoolEntry, cargs: Any, cparams: Any
+        ) -> None:
+            await_only(check())  # connecting runs in SQLAlchemy's greenlet: awaiting is allowed
+
+        event.listen(engine.sync_engine, "do_connect", before_connect)
+    return engine
+
+
 class _Engines:
     """Engines shared by every adapter on the same URL, so each database gets one pool."""
 
     def __init__(self) -> None:
         self._engines: dict[str, tuple[AsyncEngine, int]] = {}
 
-    def acquire(self, url: str) -> AsyncEngine:
+    def acquire(self, url: str, recheck: Recheck | None = None) -> AsyncEngine:
+        """The engine for `url`. Adapters on one URL share the policy's check: it depends only
+        on where the URL leads."""
         engine, users = self._engines.get(url, (None, 0))
         if engine is None:
-            engine = create_engine(url)
+            engine = create_engine(url, recheck)
         self._engines[url] = (engine, users + 1)
         return engine
 
@@ -72,7 +100,9 @@ def _reason(exc: BaseException, password: str | None, ids: Sequence[Any] = ()) -
 class SqlAdapter:
     kind = SQL
 
-    def __init__(self, url: str, mapping: Mapping, *, name: str | None = None) -> None:
+    def __init__(
+        self, url: str, mapping: Mapping, *, name: str | None = None, recheck: Recheck | None = None
+    ) -> None:
         if mapping.kind != SQL or mapping.table is None:
             raise ValueError("SqlAdapter needs a parsed sql mapping")
         self.name = name or display_url(url)
@@ -80,12 +110,14 @@ class SqlAdapter:
         try:
             parsed = make_url(url)
         except ArgumentError:
-            raise SourceError(self.name, "the connection URL is not a SQLAlchemy URL") from None
+            message = "the connection URL is not a SQLAlchemy URL"
+            raise SourceError(self.name, message, Fault.REFUSED) from None
         self._password = parsed.password if isinstance(parsed.password, str) else None
         try:
-            self._engine = ENGINES.acquire(url)
+            self._engine = ENGINES.acquire(url, recheck)
         except (SQLAlchemyError, ImportError) as exc:  # unknown dialect, missing or sync driver
-            raise SourceError(self.name, f"cannot use {display_url(url)}: {exc}") from None
+            reason = f"cannot use {display_url(url)}: {exc}"
+            raise SourceError(self.name, reason, Fault.REFUSED) from None
         self._url = url
         self._closed = False
         # "schema.table" reaches a table outside the default schema (PostgreSQL).
@@ -104,6 +136,22 @@ class SqlAdapter:
     def engine(self) -> AsyncEngine:
         return self._engine
 
+    @asynccontextmanager
+    async def _connected(self) -> AsyncIterator[AsyncConnection]:
+        """A connection; SourceError (unreachable, or refused by the policy) if none is made."""
+        connection = self._engine.connect()
+        try:
+            await connection.start()
+        except PolicyRefusal as refusal:
+            raise SourceError(self.name, str(refusal), Fault.REFUSED) from None
+        except (SQLAlchemyError, OSError) as exc:
+            reason = f"cannot connect: {_reason(exc, self._password)}"
+            raise SourceError(self.name, reason, Fault.UNREACHABLE) from None
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
     async def fetch(self, national_ids: Sequence[str]) -> dict[str, RecordOrError]:
         key = self.mapping.key
         wanted: dict[Any, None] = {}
@@ -116,14 +164,14 @@ class SqlAdapter:
         values = list(wanted)
         rows: list[Sequence[Any]] = []
         try:
-            async with self._engine.connect() as connection:
+            async with self._connected() as connection:
                 for start in range(0, len(values), CHUNK):
                     chunk = values[start : start + CHUNK]
                     result = await connection.execute(self._select, {"ids": chunk})
                     rows.extend(result.all())
         except (SQLAlchemyError, OSError) as exc:
             reason = _reason(exc, self._password, values)
-            raise SourceError(self.name, f"query failed: {reason}") from None
+            raise SourceError(self.name, f"query failed: {reason}", Fault.FAILED) from None
         return self._records(rows, set(national_ids))
 
     def _records(self, rows: list[Sequence[Any]], wanted: set[str]) -> dict[str, RecordOrError]:
@@ -147,20 +195,21 @@ class SqlAdapter:
     async def probe(self) -> None:
         """Check the table and every mapped column exist, then run the real query once."""
         try:
-            async with self._engine.connect() as connection:
+            async with self._connected() as connection:
                 missing = await connection.run_sync(self._missing_columns)
                 if missing:
                     names = ", ".join(repr(name) for name in missing)
-                    raise SourceError(
-                        self.name, f"table {self.mapping.table!r} has no column {names}"
-                    )
+                    lacks = f"table {self.mapping.table!r} has no column {names}"
+                    raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks)
                 # The real statement with a dummy id also catches a key of the wrong type.
                 dummy = self.mapping.key.query_value(_DUMMY_ID)
                 await connection.execute(self._select, {"ids": [dummy]})
         except NoSuchTableError:
-            raise SourceError(self.name, f"table {self.mapping.table!r} does not exist") from None
+            lacks = f"table {self.mapping.table!r} does not exist"
+            raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks) from None
         except (SQLAlchemyError, OSError) as exc:
-            raise SourceError(self.name, f"probe failed: {_reason(exc, self._password)}") from None
+            reason = f"probe failed: {_reason(exc, self._password)}"
+            raise SourceError(self.name, reason, Fault.FAILED) from None
 
     def _missing_columns(self, connection: Connection) -> list[str]:
         existing = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -18,8 +19,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from datasources.policy import extend_allowlist, policy_for
 from datasources.registry import Registry
-from demo.agencies import load_world
+from demo.agencies import adopt_flat_layout, agency_file, agency_urls, load_world
 from demo.seed import (
     AgencyUrls,
     register_sources,
@@ -30,6 +32,7 @@ from demo.seed import (
 )
 from demo.world import World, generate, interesting_citizens
 from schema.records import record_specs
+from server import create_app
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
@@ -43,11 +46,20 @@ def education_url() -> str:
     return f"http://127.0.0.1:{EDUCATION_PORT}"
 
 
-def start_education(var_dir: Path) -> subprocess.Popen[bytes]:
+def demo_settings(settings: Settings) -> Settings:
+    """The operator's settings, with the education service's port allowed to the education
+    agency: the connection policy reaches only what is allowed, the demo's own API included."""
+    allowlist = extend_allowlist(
+        settings.source_allowlist, {"education": [f"127.0.0.1:{EDUCATION_PORT}"]}
+    )
+    return dataclasses.replace(settings, source_allowlist=allowlist)
+
+
+def start_education(agencies_dir: Path) -> subprocess.Popen[bytes]:
     """The education ministry's HTTP service runs as its own process, as a real agency would."""
     command = [
         sys.executable, "-m", "demo.education",
-        "--db", str(var_dir / "agencies" / "education.db"),
+        "--db", str(agency_file(agencies_dir, "education")),
         "--host", "127.0.0.1", "--port", str(EDUCATION_PORT),
     ]  # fmt: skip
     process = subprocess.Popen(command)
@@ -68,7 +80,7 @@ def start_education(var_dir: Path) -> subprocess.Popen[bytes]:
 async def load_agencies(settings: Settings, count: int) -> World:
     started = time.perf_counter()
     world = generate(count=count, seed=SEED)
-    await load_world(world, settings.var_dir)
+    await load_world(world, agency_urls(settings.agencies_folder))
     print(f"generated and loaded {count} citizens in {time.perf_counter() - started:.1f}s")
     return world
 
@@ -84,8 +96,9 @@ async def prepare_gateway(settings: Settings, world: World | None) -> None:
     engine = create_engine(settings.store_url)
     sessions = sessionmaker(engine)
     box = SecretBox.from_environment(settings.secret_key_file)
-    registry = Registry(sessions, box, record_specs())
-    urls = AgencyUrls.embedded(settings.var_dir, education_url())
+    policy = await asyncio.to_thread(policy_for, settings)
+    registry = Registry(sessions, box, record_specs(), policy=policy)
+    urls = AgencyUrls.embedded(settings.agencies_folder, education_url())
     try:
         if world is None:
             await seed_catalogue(sessions)  # worlds seeded before the catalogue get it now
@@ -121,12 +134,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000, help="citizens to generate")
     parser.add_argument("--reseed", action="store_true", help="generate and register anew")
     args = parser.parse_args()
-    settings = get_settings()
+    settings = demo_settings(get_settings())
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     seeded = (settings.var_dir / "demo.json").exists() and not args.reseed
+    if seeded and (moved := adopt_flat_layout(settings.agencies_folder)):
+        print(f"moved the agencies' files into their own folders: {', '.join(moved)}")
     # The agencies' data must exist before the education service serves it.
     world = None if seeded else asyncio.run(load_agencies(settings, args.count))
-    education = start_education(settings.var_dir)
+    education = start_education(settings.agencies_folder)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it to the handler it found:
     # make that handler exit normally, so the `finally` below stops the education service too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -142,7 +157,8 @@ def main() -> None:
         )  # fmt: skip
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
         print("A demo service asking for consent: http://127.0.0.1:8765")
-        uvicorn.run("server:app", host=settings.host, port=settings.port, log_level="info")
+        app = create_app(settings)  # these settings, with the demo's allow-list
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         for helper in helpers:
             helper.terminate()

@@ -35,6 +35,12 @@ from demo.citizens import World
 from store.db import create_engine
 
 AGENCIES = ("civil", "social", "tax", "education")
+AGENCY_CODES = {
+    "civil": "civil-registry",
+    "social": "social-security",
+    "tax": "tax",
+    "education": "education",
+}
 CHUNK_ROWS = 5_000
 TEHRAN = timezone(timedelta(hours=3, minutes=30))  # social security writes local time, with offset
 # MariaDB needs VARCHAR lengths on keys and utf8mb4 for Persian; the others ignore these.
@@ -229,10 +235,37 @@ ROWS: dict[str, Callable[[World], dict[str, list[Row]]]] = {
 Source = World | Iterable[World] | Mapping[str, Iterable[Row]]
 
 
+def agency_file(agencies_dir: str | os.PathLike[str], name: str) -> Path:
+    """An embedded agency's SQLite file, in its own folder named by its code: the gateway lets an
+    agency open only the files in its own folder of the agencies folder."""
+    return Path(agencies_dir) / AGENCY_CODES[name] / f"{name}.db"
+
+
+def agency_urls(agencies_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """The embedded agencies' URLs, one SQLite file each in its own folder of agencies_dir."""
+    return {name: f"sqlite+aiosqlite:///{agency_file(agencies_dir, name)}" for name in AGENCIES}
+
+
 def default_urls(var_dir: str | os.PathLike[str] = "var") -> dict[str, str]:
-    """The embedded agencies: one SQLite file each under var_dir/agencies/."""
-    base = Path(var_dir) / "agencies"
-    return {name: f"sqlite+aiosqlite:///{base / f'{name}.db'}" for name in AGENCIES}
+    """The embedded agencies under var_dir/agencies/."""
+    return agency_urls(Path(var_dir) / "agencies")
+
+
+def adopt_flat_layout(agencies_dir: str | os.PathLike[str]) -> list[str]:
+    """Move an older demo's files (agencies/civil.db, ...) into their agencies' folders; the
+    names of the agencies moved. Files already in place are left alone."""
+    moved = []
+    for name in AGENCIES:
+        flat = Path(agencies_dir) / f"{name}.db"
+        target = agency_file(agencies_dir, name)
+        if not flat.is_file() or target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{flat}{suffix}").exists():
+                os.replace(f"{flat}{suffix}", f"{target}{suffix}")
+        moved.append(name)
+    return moved
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -325,8 +358,8 @@ async def load_world(
 ) -> dict[str, dict[str, int]]:
     """Load all four agencies in one pass over the world (which may be a stream of chunks).
 
-    urls maps agency names to SQLAlchemy URLs; missing ones default to SQLite files under
-    var_dir/agencies/. A path in place of urls is taken as the var_dir.
+    urls maps agency names to SQLAlchemy URLs; missing ones default to SQLite files in their
+    agencies' folders under var_dir/agencies/. A path in place of urls is taken as the var_dir.
     """
     if isinstance(urls, str | os.PathLike):
         var_dir, urls = urls, None

@@ -3,7 +3,7 @@
 The gateway reaches education only through this API (an `http` data source), as it would reach
 a ministry that does not open its database to anyone.
 
-    python -m demo.education --db var/agencies/education.db --host 127.0.0.1 --port 8101
+    python -m demo.education --db var/agencies/education/education.db --host 127.0.0.1 --port 8101
 """
 
 from __future__ import annotations
@@ -111,7 +111,9 @@ def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="The demo education ministry's student API")
-    parser.add_argument("--db", default="var/agencies/education.db", help="its SQLite file")
+    parser.add_argument(
+        "--db", default="var/agencies/education/education.db", help="its SQLite file"
+    )
     parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8101)

@@ -6,6 +6,7 @@ Exactly what agencies would do through the registration API; the demo does it in
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.clients import create_client, hash_client_secret, new_client_secret
 from auth.login import hash_password
+from datasources.registration_store import ReplacementRequired
 from datasources.registry import Registry
 from demo import mappings
+from demo.agencies import agency_urls
 from demo.catalogue import AGENCIES, CLIENTS, Card
 from demo.service_cards import DEMO_COUNT, service_cards
 from services.card_registration import register_missing
 from services.cards import CardDraft
 from store.citizen_models import CitizenAccount
 from store.models import Agency, OAuthClient
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,11 @@ class AgencyUrls:
     education: str
 
     @classmethod
-    def embedded(cls, var_dir: Path, education_url: str) -> AgencyUrls:
-        agencies = var_dir / "agencies"
+    def embedded(cls, agencies_dir: Path, education_url: str) -> AgencyUrls:
+        """SQLite files in each agency's folder of `agencies_dir`; education over HTTP."""
+        urls = agency_urls(agencies_dir)
         return cls(
-            civil=f"sqlite+aiosqlite:///{agencies / 'civil.db'}",
-            social=f"sqlite+aiosqlite:///{agencies / 'social.db'}",
-            tax=f"sqlite+aiosqlite:///{agencies / 'tax.db'}",
-            education=education_url,
+            civil=urls["civil"], social=urls["social"], tax=urls["tax"], education=education_url
         )
 
 
@@ -187,9 +190,14 @@ async def seed_citizen_accounts(
 
 
 async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
-    """(Re-)register every demo source; each registration is checked and probed live."""
+    """(Re-)register every demo source; each registration is held to the connection policy,
+    checked and probed live. A record type its agency has since given to another of its sources
+    stays with that source: the demo never replaces a source unasked."""
     for registration in source_registrations(urls):
-        await registry.register(**registration)
+        try:
+            await registry.register(**registration)
+        except ReplacementRequired as taken:
+            logger.warning("%s is not registered again: %s", registration["source_id"], taken)
 
 
 def write_demo_facts(

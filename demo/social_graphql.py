@@ -6,7 +6,8 @@ through `_entities` (`Insured` is an entity keyed by `nationalCode`) or through 
 The demo world keeps reading social security over SQL; this service is the reference for agencies,
 the tests and the README.
 
-    python -m demo.social_graphql --db var/agencies/social.db --host 127.0.0.1 --port 8102
+    python -m demo.social_graphql --db var/agencies/social-security/social.db \
+        --host 127.0.0.1 --port 8102
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="The demo social security GraphQL subgraph")
-    parser.add_argument("--db", default="var/agencies/social.db", help="its SQLite file")
+    parser.add_argument(
+        "--db", default="var/agencies/social-security/social.db", help="its SQLite file"
+    )
     parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8102)

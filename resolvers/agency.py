@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from graphql import GraphQLError
+
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.models import Agency as AgencyRow
+from store.registrations import id_taken, not_owned
 
 
 def require_agency_admin(context: RequestContext) -> Principal:
@@ -18,11 +21,23 @@ def require_agency_admin(context: RequestContext) -> Principal:
     return principal
 
 
-def require_own_agency(principal: Principal, agency: str, what: str) -> None:
-    """An agency touches only its own registrations; the error doesn't say whose it is."""
+def not_yours(principal: Principal, what: str, object_id: str) -> GraphQLError:
+    """The one refusal for an id the asking agency does not own, whether another agency owns it
+    or nobody does: the answer never tells the two apart."""
+    message = not_owned(principal.agency, what, object_id)
+    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+
+
+def taken(what: str, object_id: str) -> GraphQLError:
+    """Registering under an id another agency holds (ids are shared by all agencies)."""
+    message = id_taken(what, object_id)
+    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+
+
+def require_own_agency(principal: Principal, agency: str, what: str, object_id: str) -> None:
+    """An agency touches only its own registrations; refused as if the id did not exist."""
     if agency != principal.agency:
-        message = f"{what} belongs to another agency"
-        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+        raise not_yours(principal, what, object_id)
 
 
 async def own_agency(context: RequestContext) -> AgencyRow:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.agency import require_agency_admin, require_own_agency
+from resolvers.agency import not_yours, require_agency_admin, require_own_agency, taken
 from resolvers.catalogue import card_from_row
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -31,10 +31,6 @@ def _invalid(error: CardInvalid) -> Exception:
 
 def _refused(message: str, problems: list[str] | None = None) -> Exception:
     return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems or [message])
-
-
-def _not_found(card_id: str) -> Exception:
-    return _refused(f"there is no service card {card_id!r}")
 
 
 async def _names(session: AsyncSession, code: str) -> tuple[str, str]:
@@ -60,8 +56,8 @@ async def register_card(context: RequestContext, given: CardInput) -> Any:
     try:
         async with transaction(context.sessions) as session:
             existing = await registration.card_for_change(session, card_id)
-            if existing is not None:
-                require_own_agency(principal, existing.agency_code, f"service card {card_id!r}")
+            if existing is not None and existing.agency_code != principal.agency:
+                raise taken("service card", card_id)
             card = await registration.register(
                 session, draft, changed_by=principal.client_id, existing=existing
             )
@@ -82,8 +78,8 @@ async def change_card(context: RequestContext, card_id: str, change: Change) -> 
         async with transaction(context.sessions) as session:
             card = await registration.card_for_change(session, card_id)
             if card is None:
-                raise _not_found(card_id)
-            require_own_agency(principal, card.agency_code, f"service card {card_id!r}")
+                raise not_yours(principal, "service card", card_id)
+            require_own_agency(principal, card.agency_code, "service card", card_id)
             card = await change(session, card, principal.client_id)
             names = await _names(session, card.agency_code)
     except CardInvalid as error:
@@ -117,8 +113,8 @@ async def card_history(context: RequestContext, card_id: str) -> list[Any]:
     async with context.sessions() as session:
         card = await session.get(ServiceCard, card_id)
         if card is None:
-            raise _not_found(card_id)
-        require_own_agency(principal, card.agency_code, f"service card {card_id!r}")
+            raise not_yours(principal, "service card", card_id)
+        require_own_agency(principal, card.agency_code, "service card", card_id)
         rows = await registration.history(session, card_id)
     return [version_to_graphql(row) for row in rows]
 

@@ -6,22 +6,25 @@ refused registration changes nothing; the error names every problem.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from datasources.base import MappingError, SourceError
-from datasources.connections import RegistrationError
+from datasources.base import MappingError, RegistrationError, SourceError
 from datasources.health_store import SourceHealthView, source_health
-from resolvers.agency import require_agency_admin
+from datasources.registration_store import ReplacementRequired
+from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.models import DataSource, RegistrationVersion
 from store.registrations import Action, RegistrationKind, version, versions
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 async def refused_unless(operation: Callable[[], Awaitable[T]]) -> T:
@@ -31,11 +34,20 @@ async def refused_unless(operation: Callable[[], Awaitable[T]]) -> T:
     except MappingError as error:
         raise _refused("the mapping does not fit the standard record", error.problems) from None
     except (RegistrationError, SourceError) as error:
-        raise _refused(str(error), [str(error)]) from None
+        raise _refused(refusal_text(error), [refusal_text(error)]) from None
     except IntegrityError:
         raise _refused(
             "the registration changed at the same moment elsewhere; read it again and retry", []
         ) from None
+
+
+def refusal_text(error: RegistrationError | SourceError) -> str:
+    """What the agency is told: a policy or registration rule, or what the probe found wrong
+    with its own mapping or answers, never how the source is reached (that is in the log)."""
+    if isinstance(error, SourceError):
+        logger.info("registration probe refused: %s", error)
+        return error.for_agency
+    return str(error)
 
 
 def _shape_problems(registration: dict[str, Any]) -> list[str]:
@@ -71,6 +83,11 @@ async def own_source(context: RequestContext, source_id: str) -> DataSource | No
     async with context.sessions() as session:
         row = await session.get(DataSource, source_id)
     return row if row is not None and row.agency_code == principal.agency else None
+
+
+def not_served(context: RequestContext, source_id: str) -> str | None:
+    """Why an enabled source of the admin's is not served (the policy rule it breaks)."""
+    return context.registry.refusal(source_id)
 
 
 async def health(context: RequestContext) -> dict[str, SourceHealthView]:
@@ -111,7 +128,7 @@ async def update(
         raise _refused("; ".join(problems), problems)
     current = await own_source(context, source_id)
     if current is None:
-        raise _refused(f"agency {principal.agency!r} has no data source {source_id!r}", [])
+        raise not_yours(principal, "data source", source_id)
     connection = changes.get("connection")
     if connection is None:
         connection = context.registry.open_connection(current.connection_sealed)
@@ -124,6 +141,7 @@ async def update(
             connection=connection,
             mapping=changes.get("mapping") or current.mapping,
             timeout=changes.get("timeout") or current.timeout_seconds,
+            replaces=changes.get("replaces"),
             actor=principal.client_id,
             action=action,
         )
@@ -131,18 +149,27 @@ async def update(
     return await _stored(context, source_id)
 
 
-async def test(context: RequestContext, registration: dict[str, Any]) -> tuple[int | None, list]:
-    """Dry run: (probe latency in ms, []) if `register` would accept it, else (None, problems)."""
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    latency_ms: int | None  # the probe's, when it would be accepted
+    problems: list[str]  # every reason it would be refused
+    replaces: list[str]  # the agency's sources it would replace
+
+
+async def test(context: RequestContext, registration: dict[str, Any]) -> DryRun:
+    """Dry run: what `register` would say, storing nothing."""
     principal = require_agency_admin(context)
     if problems := _shape_problems(registration):
-        return None, problems
+        return DryRun(None, problems, [])
     try:
-        latency = await context.registry.test(**registration, agency=principal.agency)
+        latency, replaces = await context.registry.test(**registration, agency=principal.agency)
     except MappingError as error:
-        return None, list(error.problems)
+        return DryRun(None, list(error.problems), [])
+    except ReplacementRequired as error:
+        return DryRun(None, [str(error)], list(error.serving))
     except (RegistrationError, SourceError) as error:
-        return None, [str(error)]
-    return latency, []
+        return DryRun(None, [refusal_text(error)], [])
+    return DryRun(latency, [], replaces)
 
 
 async def disable(context: RequestContext, source_id: str) -> DataSource:
@@ -155,11 +182,13 @@ async def disable(context: RequestContext, source_id: str) -> DataSource:
     return await _stored(context, source_id)
 
 
-async def restore(context: RequestContext, source_id: str, number: int) -> DataSource:
+async def restore(
+    context: RequestContext, source_id: str, number: int, replaces: str | None = None
+) -> DataSource:
     """Register an earlier version again: checked and probed like any registration."""
     principal = require_agency_admin(context)
     if await own_source(context, source_id) is None:
-        raise _refused(f"agency {principal.agency!r} has no data source {source_id!r}", [])
+        raise not_yours(principal, "data source", source_id)
     async with context.sessions() as session:
         earlier = await version(session, RegistrationKind.DATA_SOURCE, source_id, number)
     if earlier is None:
@@ -176,6 +205,7 @@ async def restore(context: RequestContext, source_id: str, number: int) -> DataS
             connection=context.registry.open_connection(state["connection_sealed"]),
             mapping=state["mapping"],
             timeout=state.get("timeout_seconds"),
+            replaces=replaces,
             actor=principal.client_id,
             action=Action.RESTORED,
         )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from aiodataloader import DataLoader
 
-from datasources.base import MappedRecord, RecordError, RecordOrError, SourceError
+from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.registry import Registry, Source
 
 
@@ -23,8 +23,13 @@ class Fetched:
 
 
 class NoSource(Exception):
-    def __init__(self, record_type: str) -> None:
-        super().__init__(f"no data source is registered for {record_type} records")
+    """Nothing serves the record type here; the message is fit for any client."""
+
+    def __init__(self, record_type: str, refused: str | None = None) -> None:
+        if refused is not None:  # stored, but outside the connection policy
+            super().__init__(f"data source {refused!r} {Fault.REFUSED.value}")
+        else:
+            super().__init__(f"no data source is registered for {record_type} records")
 
 
 class SourceLoaders:
@@ -35,7 +40,7 @@ class SourceLoaders:
     def _loader(self, record_type: str) -> DataLoader:
         source = self._registry.source_for(record_type)
         if source is None:
-            raise NoSource(record_type)
+            raise NoSource(record_type, self._registry.refused_for(record_type))
         key = (source.id, record_type)
         loader = self._loaders.get(key)
         if loader is None:
@@ -75,5 +80,10 @@ def _answer(
     source: Source, found: RecordOrError | None, retrieved_at: datetime
 ) -> Fetched | Exception:
     if isinstance(found, RecordError):
-        return SourceError(source.id, f"this citizen's record does not fit the mapping: {found}")
+        return SourceError(
+            source.id,
+            f"this citizen's record does not fit the mapping: {found}",
+            Fault.RECORD,
+            hint=f"field {found.field!r}",
+        )
     return Fetched(source, found, retrieved_at)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from strawberry.types import Info
 
+from datasources.base import SourceError
 from resolvers.audit_trail import asked_datasets, log_read
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
-from resolvers.loaders import Fetched
+from resolvers.loaders import Fetched, NoSource
 from resolvers.selection import asked_fields
 from schema.standard import Provenance, RecordStatus
 
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
 
 
 def denied_datasets(context: RequestContext, subject: str, record_cls: type) -> frozenset:
@@ -34,8 +37,16 @@ def nothing_readable(
 
 
 def unavailable(error: Exception) -> Exception:
-    """A source's failure, as the field error clients see."""
-    return field_error(ErrorCode.SOURCE_UNAVAILABLE, str(error))
+    """A source's failure, as the field error clients see: which source and what kind of fault,
+    never how it is reached (the registry logs the details once per call)."""
+    if isinstance(error, SourceError):
+        message = error.public
+    elif isinstance(error, NoSource):
+        message = str(error)
+    else:
+        logger.error("reading a record failed unexpectedly: %r", error)
+        message = "the data source failed"
+    return field_error(ErrorCode.SOURCE_UNAVAILABLE, message)
 
 
 def resolve_record(info: Info, citizen: Any, record_cls: type[R]) -> R | Awaitable[R]:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.clients import ROLE_SERVICE, create_client
-from resolvers.agency import require_agency_admin
+from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
 from store.db import transaction
@@ -82,8 +82,7 @@ async def disable(context: RequestContext, client_id: str) -> OAuthClient:
     async with transaction(context.sessions) as session:
         row = await session.get(OAuthClient, client_id)
         if row is None or row.agency_code != principal.agency or row.role != ROLE_SERVICE:
-            message = f"agency {principal.agency!r} has no service client {client_id!r}"
-            raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+            raise not_yours(principal, "service client", client_id)
         if row.enabled:
             row.enabled = False
             await _record(session, row, Action.DISABLED, principal.client_id)

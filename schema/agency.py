@@ -16,6 +16,12 @@ from schema.safelists import PersistedQueryDocument, SafelistChange
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
 
+REPLACES = (
+    "The source of your agency that serves this record type today, if this one is to take its "
+    "place. Without it, a registration for a record type another of your sources serves is "
+    "refused (REGISTRATION_REFUSED names that source); nothing is ever replaced unasked."
+)
+
 
 @strawberry.type(description="One version of a registration: who changed it, when, and to what.")
 class RegistrationChange:
@@ -78,10 +84,18 @@ class DataSourceRegistration:
     updated_at: datetime
     updated_by: str | None
     health: SourceHealth | None = strawberry.field(description="Null while the source is disabled.")
+    not_served: str | None = strawberry.field(
+        description="Why this enabled source is not served: the connection policy rule it breaks "
+        "(a source stored before the rule, or under an allow-list since narrowed). Register it "
+        "again within the rules. Null while it is served, or disabled."
+    )
 
     @classmethod
     def of(
-        cls, row: DataSource, health: dict[str, SourceHealthView] | None = None
+        cls,
+        row: DataSource,
+        health: dict[str, SourceHealthView] | None = None,
+        not_served: str | None = None,
     ) -> DataSourceRegistration:
         view = (health or {}).get(row.id)
         return cls(
@@ -96,6 +110,7 @@ class DataSourceRegistration:
             updated_at=row.updated_at,
             updated_by=row.updated_by,
             health=SourceHealth.of(view) if view is not None else None,
+            not_served=not_served if row.enabled else None,
         )
 
     @strawberry.field(description="Every version, newest first.")
@@ -221,7 +236,10 @@ class AgencyRegistrations:
     async def data_sources(self, info: Info) -> list[DataSourceRegistration]:
         rows = await data_sources.list_sources(info.context)
         health = await data_sources.health(info.context) if _asks_health(info) else {}
-        return [DataSourceRegistration.of(row, health) for row in rows]
+        return [
+            DataSourceRegistration.of(row, health, data_sources.not_served(info.context, row.id))
+            for row in rows
+        ]
 
     @strawberry.field
     async def data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration | None:
@@ -229,7 +247,7 @@ class AgencyRegistrations:
         if row is None:
             return None
         health = await data_sources.health(info.context) if _asks_health(info) else {}
-        return DataSourceRegistration.of(row, health)
+        return DataSourceRegistration.of(row, health, data_sources.not_served(info.context, row.id))
 
 
 def _asks_health(info: Info) -> bool:
@@ -253,6 +271,7 @@ class DataSourceInput:
     )
     mapping: JSON = strawberry.field(description="From the agency's fields to the standard's.")
     timeout_seconds: float | None = None
+    replaces: strawberry.ID | None = strawberry.field(default=None, description=REPLACES)
 
     def registration(self) -> dict[str, Any]:
         return {
@@ -262,6 +281,7 @@ class DataSourceInput:
             "connection": self.connection,
             "mapping": self.mapping,
             "timeout": self.timeout_seconds,
+            "replaces": str(self.replaces) if self.replaces is not None else None,
         }
 
 
@@ -271,6 +291,7 @@ class DataSourceChanges:
     connection: JSON | None = None
     mapping: JSON | None = None
     timeout_seconds: float | None = None
+    replaces: strawberry.ID | None = strawberry.field(default=None, description=REPLACES)
 
     def changes(self) -> dict[str, Any]:
         return {
@@ -278,6 +299,7 @@ class DataSourceChanges:
             "connection": self.connection,
             "mapping": self.mapping,
             "timeout": self.timeout_seconds,
+            "replaces": str(self.replaces) if self.replaces is not None else None,
         }
 
 
@@ -286,3 +308,7 @@ class DataSourceTest:
     ok: bool
     latency_ms: int | None = strawberry.field(description="How long the live probe took.")
     problems: list[str] = strawberry.field(description="Every reason it would be refused.")
+    replaces: list[strawberry.ID] = strawberry.field(
+        description="The agency's sources that serve this record type today, which registering "
+        "it would replace (registration refuses unless `replaces` names them)."
+    )

@@ -33,8 +33,10 @@ class Mutation:
         return await revoke(info.context, id)
 
     @strawberry.mutation(
-        description="Register (or replace) one of your agency's data sources. It is validated "
-        "and probed first; a refused one changes nothing (REGISTRATION_REFUSED names why)."
+        description="Register one of your agency's data sources, or a new version of it. It is "
+        "held to the connection policy, validated and probed first; a refused one changes "
+        "nothing (REGISTRATION_REFUSED names why). Taking over a record type another of your "
+        "sources serves needs `replaces`."
     )
     async def register_data_source(
         self, info: Info, input: DataSourceInput
@@ -53,23 +55,42 @@ class Mutation:
 
     @strawberry.mutation(description="Check a registration without storing it: every problem.")
     async def test_data_source(self, info: Info, input: DataSourceInput) -> DataSourceTest:
-        latency, problems = await data_sources.test(info.context, input.registration())
-        return DataSourceTest(ok=not problems, latency_ms=latency, problems=problems)
+        run = await data_sources.test(info.context, input.registration())
+        return DataSourceTest(
+            ok=not run.problems,
+            latency_ms=run.latency_ms,
+            problems=run.problems,
+            replaces=[strawberry.ID(source) for source in run.replaces],
+        )
 
     @strawberry.mutation(description="Stop serving a source (on every worker within seconds).")
     async def disable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
         return DataSourceRegistration.of(await data_sources.disable(info.context, str(id)))
 
-    @strawberry.mutation(description="Serve a disabled source again, checked and probed anew.")
-    async def enable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
-        row = await data_sources.update(info.context, str(id), {}, action=Action.ENABLED)
+    @strawberry.mutation(
+        description="Serve a disabled source again, checked and probed anew (`replaces` when "
+        "another of your sources serves its record type now)."
+    )
+    async def enable_data_source(
+        self, info: Info, id: strawberry.ID, replaces: strawberry.ID | None = None
+    ) -> DataSourceRegistration:
+        changes = {"replaces": str(replaces) if replaces is not None else None}
+        row = await data_sources.update(info.context, str(id), changes, action=Action.ENABLED)
         return DataSourceRegistration.of(row)
 
-    @strawberry.mutation(description="Go back to an earlier version (checked and probed anew).")
+    @strawberry.mutation(
+        description="Go back to an earlier version, checked and probed anew (`replaces` when "
+        "another of your sources serves its record type now)."
+    )
     async def restore_data_source(
-        self, info: Info, id: strawberry.ID, version: int
+        self,
+        info: Info,
+        id: strawberry.ID,
+        version: int,
+        replaces: strawberry.ID | None = None,
     ) -> DataSourceRegistration:
-        row = await data_sources.restore(info.context, str(id), version)
+        taking_over = str(replaces) if replaces is not None else None
+        row = await data_sources.restore(info.context, str(id), version, taking_over)
         return DataSourceRegistration.of(row)
 
     @strawberry.mutation(

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import aware
 from store.models import Base, utcnow
+from store.types import UtcDateTime
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -25,7 +26,7 @@ class AuditChain(Base):
     __tablename__ = "audit_chains"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The last record appended: its sequence number and hash (genesis: 0 and the zero hash).
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(String(64))
@@ -45,7 +46,7 @@ class AuditRecord(Base):
     )
     chain_id: Mapped[str] = mapped_column(ForeignKey("audit_chains.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     request_id: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[str] = mapped_column(String(64))
     client_agency: Mapped[str] = mapped_column(String(64))

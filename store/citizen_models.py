@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base, utcnow
+from store.types import UtcDateTime
 
 
 class CitizenAccount(Base):
@@ -18,7 +19,7 @@ class CitizenAccount(Base):
 
     national_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class LoginThrottle(Base):
@@ -28,8 +29,8 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class BrowserSession(Base):
@@ -40,8 +41,8 @@ class BrowserSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     citizen: Mapped[str] = mapped_column(String(10), index=True)
     csrf_secret: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Consent(Base):
@@ -58,10 +59,10 @@ class Consent(Base):
     client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)
     service_card_id: Mapped[str] = mapped_column(ForeignKey("service_cards.id"))
     datasets: Mapped[list[str]] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # ACTIVE or REVOKED; EXPIRED is derived from expires_at when read, so it is never stale.
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     use_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

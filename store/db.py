@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from store.types import as_utc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -48,6 +50,6 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 
 def aware(moment: datetime) -> datetime:
-    """A datetime read from the store, as aware UTC: SQLite hands back naive datetimes even for
-    timezone-aware columns, and the store keeps UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """An aware UTC datetime. Columns of the store already read back aware (store.types.
+    UtcDateTime); this is for datetimes from elsewhere that may be naive UTC."""
+    return as_utc(moment)

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -19,13 +18,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from store.types import UtcDateTime
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[str]: JSON}
+    # A `Mapped[datetime]` column is a UtcDateTime even where no type is written out.
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[str]: JSON, datetime: UtcDateTime}
 
 
 class Agency(Base):
@@ -55,10 +57,8 @@ class DataSource(Base):
     # Bumped on every change; each version is kept in registration_versions.
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ServiceCard(Base):
@@ -84,9 +84,7 @@ class ServiceCard(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str | None] = mapped_column(String(64), default=None)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class OAuthClient(Base):
@@ -114,7 +112,7 @@ class OAuthClient(Base):
     require_par: Mapped[bool] = mapped_column(Boolean, default=False)
     require_dpop: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Requests per rate-limit window at /graphql and at each of /oauth/token and /oauth/par;
     # None: the deployment's defaults (settings.RateLimits).
     graphql_rate_limit: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -130,9 +128,9 @@ class SigningKey(Base):
     algorithm: Mapped[str] = mapped_column(String(16), default="ES256")
     private_jwk_sealed: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    retires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    retires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class SourceProbe(Base):
@@ -146,7 +144,7 @@ class SourceProbe(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
-    probed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    probed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class RegistrationVersion(Base):
@@ -170,7 +168,7 @@ class RegistrationVersion(Base):
     # The registration as it stood after this change (a data source's connection stays sealed).
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     changed_by: Mapped[str] = mapped_column(String(64))  # the admin client's id
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SourceHealth(Base):
@@ -188,7 +186,7 @@ class SourceHealth(Base):
     latency_p50_ms: Mapped[float | None] = mapped_column(Float, default=None)
     latency_p95_ms: Mapped[float | None] = mapped_column(Float, default=None)
     breaker: Mapped[str] = mapped_column(String(16), default="closed")  # closed|open|half_open
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base, utcnow
+from store.types import UtcDateTime
 
 
 class AuthorizationRequest(Base):
@@ -25,9 +26,9 @@ class AuthorizationRequest(Base):
     client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id"), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     pushed: Mapped[bool] = mapped_column(default=False)  # came through PAR
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class Grant(Base):
@@ -44,8 +45,8 @@ class Grant(Base):
     citizen: Mapped[str] = mapped_column(String(10), index=True)
     scope: Mapped[str] = mapped_column(Text)
     dpop_jkt: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
@@ -60,9 +61,9 @@ class AuthorizationCode(Base):
     scope: Mapped[str] = mapped_column(Text)
     code_challenge: Mapped[str] = mapped_column(String(128))
     dpop_jkt: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # The grant its (first) redemption created: a second redemption revokes it.
     grant_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
@@ -72,10 +73,10 @@ class RefreshToken(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     grant_id: Mapped[str] = mapped_column(ForeignKey("grants.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when rotated: presenting it again is reuse, and revokes the whole grant.
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class JtiSeen(Base):
@@ -85,4 +86,4 @@ class JtiSeen(Base):
     __tablename__ = "jtis_seen"
 
     jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

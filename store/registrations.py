@@ -30,6 +30,17 @@ class Action(StrEnum):
     REMOVED = "removed"
 
 
+def not_owned(agency: str, what: str, object_id: str) -> str:
+    """The refusal for an id `agency` does not own, whether another agency owns it or nobody
+    does (a data source, service card or service client): one answer, so nobody learns which."""
+    return f"agency {agency!r} has no {what} {object_id!r}"
+
+
+def id_taken(what: str, object_id: str) -> str:
+    """The refusal for registering under an id another agency holds (ids are shared)."""
+    return f"the {what} id {object_id!r} is taken; choose another"
+
+
 def new_version(
     *,
     kind: RegistrationKind,

@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
-from demo.agencies import load_world
+from datasources.policy import DEFAULT_PORTS, extend_allowlist
+from demo.agencies import AGENCY_CODES, agency_file, load_world
 from demo.education import create_app as create_education_app
 from demo.seed import AgencyUrls, seed_gateway
 from demo.world import World, generate, interesting_citizens
@@ -76,6 +78,8 @@ class RunningGateway:
     clients: dict[str, dict[str, Any]]
     citizens: dict[str, str]
     urls: AgencyUrls
+    # A loopback port per agency code that its sources may reach, for services a test starts.
+    spare_ports: dict[str, int] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +124,22 @@ class RunningGateway:
     async def query(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> dict:
         return (await self.post(query, variables, **kw)).json()
 
+    def serving(self, record_type: str, instead_of: str) -> str | None:
+        """The source `instead_of` would replace (for `replaces`): the one serving now."""
+        current = self.gateway.registry.source_for(record_type)
+        return current.id if current is not None and current.id != instead_of else None
+
+
+def allowed_servers(urls: dict[str, str]) -> dict[str, list[str]]:
+    """Allow-list entries for the agencies kept on database servers (host:port/database)."""
+    entries: dict[str, list[str]] = {}
+    for name, url in urls.items():
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            port = parsed.port or DEFAULT_PORTS[parsed.get_backend_name()]
+            entries[AGENCY_CODES[name]] = [f"{parsed.host}:{port}/{parsed.database}"]
+    return entries
+
 
 @contextlib.asynccontextmanager
 async def running_gateway(
@@ -130,8 +150,20 @@ async def running_gateway(
     agency_urls: dict[str, str] | None = None,
     **settings_changes: Any,
 ) -> AsyncIterator[RunningGateway]:
-    """`settings_changes` set any other Settings field (e.g. breaker_cooldown=1.0)."""
+    """`settings_changes` set any other Settings field (e.g. breaker_cooldown=1.0). The
+    connection policy allows what the demo world needs, as an operator would: the education
+    service's port, the agencies' database servers, and one spare loopback port per agency."""
     settings_changes.setdefault("rate_limits", GENEROUS_LIMITS)
+    agencies_dir = var_dir / "agencies"
+    targets = {"education": f"sqlite+aiosqlite:///{agency_file(agencies_dir, 'education')}"}
+    targets |= agency_urls or {}
+    education_port = free_port()
+    spare_ports = {code: free_port() for code in AGENCY_CODES.values()}
+    allowed = allowed_servers(targets)
+    allowed.setdefault("education", []).append(f"127.0.0.1:{education_port}")
+    for code, port in spare_ports.items():
+        allowed.setdefault(code, []).append(f"127.0.0.1:{port}")
+    allowlist = extend_allowlist(settings_changes.pop("source_allowlist", ""), allowed)
     settings = Settings(
         var_dir=var_dir,
         host="127.0.0.1",
@@ -139,18 +171,18 @@ async def running_gateway(
         database_url=store_url or "",
         public_url=BASE_URL,
         source_timeout=2.0,
+        agencies_dir=agencies_dir,
+        source_allowlist=allowlist,
         **settings_changes,
     )
     world = generate(count=count, seed=7)
-    targets = {"education": f"sqlite+aiosqlite:///{var_dir / 'agencies' / 'education.db'}"}
-    targets |= agency_urls or {}
     await load_world(world, targets, var_dir=var_dir)
     await upgrade_async(settings.store_url)
     async with contextlib.AsyncExitStack() as stack:
         education_url = await stack.enter_async_context(
-            serve(create_education_app(targets["education"]))
+            serve(create_education_app(targets["education"]), education_port)
         )
-        embedded = AgencyUrls.embedded(var_dir, education_url)
+        embedded = AgencyUrls.embedded(agencies_dir, education_url)
         urls = AgencyUrls(
             civil=targets.get("civil", embedded.civil),
             social=targets.get("social", embedded.social),
@@ -167,4 +199,6 @@ async def running_gateway(
         http = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
         )
-        yield RunningGateway(app, http, world, clients, interesting_citizens(world), urls)
+        yield RunningGateway(
+            app, http, world, clients, interesting_citizens(world), urls, spare_ports
+        )

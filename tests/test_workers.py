@@ -26,10 +26,11 @@ PROPAGATION_LIMIT = 10.0  # seconds; a change normally lands within one reload i
 
 
 @contextlib.asynccontextmanager
-async def server_process(var_dir: Path, store_url: str) -> AsyncIterator[str]:
+async def server_process(var_dir: Path, store_url: str, allowlist: str) -> AsyncIterator[str]:
     """`uvicorn server:app` as its own process on the shared store; its base URL."""
     port = free_port()
     env = os.environ | {
+        "GATEWAY_SOURCE_ALLOWLIST": allowlist,  # the deployment's one connection policy
         "GATEWAY_DATABASE_URL": store_url,
         "DARVAZEH_VAR_DIR": str(var_dir),  # the same sealing key as every other worker
         "GATEWAY_PUBLIC_URL": BASE_URL,  # one issuer and audience for the whole deployment
@@ -89,6 +90,7 @@ async def test_a_change_on_one_worker_reaches_the_other(shared_store: RunningGat
     gateway = shared_store
     var_dir = Path(gateway.gateway.settings.var_dir)
     store_url = gateway.gateway.settings.store_url
+    allowlist = gateway.gateway.settings.source_allowlist
     admin = {"Authorization": f"Bearer {await gateway.token('agency_admin')}"}
     reader = {
         "Authorization": f"Bearer {await gateway.token()}",
@@ -99,8 +101,8 @@ async def test_a_change_on_one_worker_reaches_the_other(shared_store: RunningGat
     death = "query($id: String!) { citizen(nationalId: $id) { death { date } } }"
 
     async with (
-        server_process(var_dir, store_url) as one,
-        server_process(var_dir, store_url) as two,
+        server_process(var_dir, store_url, allowlist) as one,
+        server_process(var_dir, store_url, allowlist) as two,
         httpx.AsyncClient(timeout=10) as http,
     ):
 

@@ -58,8 +58,8 @@ async def test_service_client_without_scopes_gets_the_card(world: World) -> None
         ({"scopes": ["civil.birth", "tax.status"]}, "not datasets of service card"),
         ({"scopes": ["agency.admin"]}, "not datasets of service card"),
         ({"service_card_id": None}, "must name its service card"),
-        ({"service_card_id": "nope"}, "unknown service card"),
-        ({"agency_code": "edu"}, "another agency"),
+        ({"service_card_id": "nope"}, "has no service card 'nope'"),
+        ({"agency_code": "edu"}, "agency 'edu' has no service card"),  # as if it did not exist
         ({"agency_code": "nope"}, "unknown agency"),
         ({"role": "root"}, "unknown role"),
         ({"grant_types": ["password"]}, "unsupported grant types"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from datasources.policy import SourcePolicy
 from datasources.registry import Registry
 from datasources.spec import FieldSpec, RecordSpec, ValueKind
 from schema.national_id import with_check_digit
@@ -132,9 +134,26 @@ async def make_identity_table(url: str, rows: int = 150, table: str = "sabt_ahva
     await engine.dispose()
 
 
+def sabt_file(tmp_path: Path, name: str = "sabt.db") -> Path:
+    """A file in the sabt agency's own folder of the test's agencies folder."""
+    folder = tmp_path / "agencies" / "sabt"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def make_policy(tmp_path: Path, allow: dict[str, list[str]] | None = None) -> SourcePolicy:
+    """The connection policy of a test gateway whose store is tmp_path/gateway.db: SQLite files
+    in tmp_path/agencies/<agency>/, and `allow` (agency -> host:port entries)."""
+    return SourcePolicy.build(
+        agencies_dir=tmp_path / "agencies",
+        allowlist=json.dumps(allow or {}),
+        store_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+    )
+
+
 @pytest.fixture
 def agency_sqlite(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'sabt.db'}"
+    return f"sqlite+aiosqlite:///{sabt_file(tmp_path)}"
 
 
 @pytest_asyncio.fixture
@@ -161,11 +180,17 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
     await engine.dispose()
 
 
+@pytest.fixture
+def policy(tmp_path: Path, agency_api: str) -> SourcePolicy:
+    """The agency API's port is allowed to amoozesh, as an operator would allow it."""
+    return make_policy(tmp_path, {"amoozesh": [agency_api.removeprefix("http://")]})
+
+
 @pytest_asyncio.fixture
 async def registry(
-    sessions: async_sessionmaker[AsyncSession], box: SecretBox
+    sessions: async_sessionmaker[AsyncSession], box: SecretBox, policy: SourcePolicy
 ) -> AsyncIterator[Registry]:
-    registry = Registry(sessions, box, SPECS, default_timeout=2.0)
+    registry = Registry(sessions, box, SPECS, policy=policy, default_timeout=2.0)
     yield registry
     await registry.close()
 

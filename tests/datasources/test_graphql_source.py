@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,11 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import MappedRecord, RecordError, SourceError
-from datasources.connections import RegistrationError, display_connection
+from datasources.base import MappedRecord, RecordError, RegistrationError, SourceError
+from datasources.connections import display_connection
 from datasources.graphql import GraphqlAdapter
 from datasources.mapping import Mapping
+from datasources.policy import SourcePolicy
 from datasources.registry import Registry
 from datasources.sql import SqlAdapter
 from demo import mappings
@@ -27,7 +29,7 @@ from demo.world import World, generate
 from schema.records import record_specs
 from store.models import DataSource
 from store.secrets import SecretBox
-from tests.datasources.conftest import TAX, nid
+from tests.datasources.conftest import TAX, make_policy, nid
 from tests.datasources.graphql_agency import FAILING, MISFIT, TAX_MAPPING, Counting, tax_agency
 from tests.harness import serve
 
@@ -212,6 +214,12 @@ async def test_connection_refused_is_a_source_error() -> None:
             await adapter.fetch([nid(1)])
     finally:
         await adapter.close()
+
+
+@pytest.fixture
+def policy(tmp_path: Path, tax: Service) -> SourcePolicy:
+    """The tax subgraph's port is allowed to maliat."""
+    return make_policy(tmp_path, {"maliat": [tax.endpoint.removeprefix("http://")]})
 
 
 async def register_tax(registry: Registry, endpoint: str, **changes: Any) -> Any:

@@ -3,14 +3,17 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import MappingError, SourceError
-from datasources.connections import RegistrationError, display_connection
+from datasources.base import MappingError, RegistrationError, SourceError
+from datasources.connections import display_connection
+from datasources.policy import SourcePolicy
 from datasources.registry import Registry
 from store.db import create_engine
 from store.models import DataSource
@@ -21,6 +24,7 @@ from tests.datasources.conftest import (
     SPECS,
     STUDENTS_MAPPING,
     make_identity_table,
+    make_policy,
     nid,
 )
 
@@ -85,7 +89,9 @@ async def test_refused_registration_swaps_nothing(
     assert row.mapping == IDENTITY_MAPPING
 
 
-async def test_refusals_before_any_probe(registry: Registry, identity_db: str) -> None:
+async def test_refusals_before_any_probe(
+    registry: Registry, identity_db: str, tmp_path: Path
+) -> None:
     with pytest.raises(RegistrationError, match=r"unknown source kind 'soap' \(use one of: sql, "):
         await register_identity(registry, identity_db, kind="soap")
     with pytest.raises(RegistrationError, match="unknown record type 'shoes'"):
@@ -93,8 +99,13 @@ async def test_refusals_before_any_probe(registry: Registry, identity_db: str) -
     with pytest.raises(RegistrationError, match="unknown agency 'nobody'"):
         await register_identity(registry, identity_db, agency="nobody")
     await register_identity(registry, identity_db)
-    with pytest.raises(RegistrationError, match="served by another agency"):
+    with pytest.raises(RegistrationError, match="agency 'maliat''s own folder"):
         await register_identity(registry, identity_db, source_id="maliat-id", agency="maliat")
+    (tmp_path / "agencies" / "maliat").mkdir()
+    maliat_db = f"sqlite+aiosqlite:///{tmp_path / 'agencies' / 'maliat' / 'sabt.db'}"
+    await make_identity_table(maliat_db)
+    with pytest.raises(RegistrationError, match="served by another agency"):
+        await register_identity(registry, maliat_db, source_id="maliat-id", agency="maliat")
     with pytest.raises(RegistrationError, match="needs"):
         await register_identity(registry, identity_db, source_id="x", connection={})
 
@@ -107,7 +118,11 @@ async def test_reregistering_takes_effect_at_once(
     mapping = copy.deepcopy(IDENTITY_MAPPING)
     mapping["fields"]["firstName"] = {"from": "nam_pedar"}
     second = await register_identity(
-        registry, identity_db, source_id="sabt-identity-v2", mapping=mapping
+        registry,
+        identity_db,
+        source_id="sabt-identity-v2",
+        mapping=mapping,
+        replaces="sabt-identity",
     )
     assert registry.source_for("identity") is second
     found = await registry.fetch(second, [nid(1)])
@@ -152,9 +167,10 @@ async def test_another_worker_loads_registered_sources(
     identity_db: str,
     sessions: async_sessionmaker[AsyncSession],
     box: SecretBox,
+    policy: SourcePolicy,
 ) -> None:
     await register_identity(registry, identity_db)
-    other = Registry(sessions, box, SPECS)
+    other = Registry(sessions, box, SPECS, policy=policy)
     try:
         await other.load()
         loaded = other.source_for("identity")
@@ -211,7 +227,7 @@ async def test_load_skips_a_row_it_cannot_build(
 
 @pytest.mark.postgres
 async def test_sql_password_is_sealed_postgres(
-    registry: Registry, sessions: async_sessionmaker[AsyncSession], postgres_url: str
+    sessions: async_sessionmaker[AsyncSession], box: SecretBox, postgres_url: str, tmp_path: Path
 ) -> None:
     url = postgres_url.replace(
         "://postgres@", "://postgres:Sup3rSecretPw@"
@@ -219,6 +235,9 @@ async def test_sql_password_is_sealed_postgres(
     table = f"sabt_{uuid.uuid4().hex[:8]}"
     await make_identity_table(url, table=table)
     engine = create_engine(url)
+    server = make_url(url)
+    allowed = {"sabt": [f"{server.host}:{server.port or 5432}/{server.database}"]}
+    registry = Registry(sessions, box, SPECS, policy=make_policy(tmp_path, allowed))
     try:
         source = await register_identity(
             registry, url, mapping={**IDENTITY_MAPPING, "table": table}
@@ -229,6 +248,7 @@ async def test_sql_password_is_sealed_postgres(
         assert "Sup3rSecretPw" not in row.connection_display
         assert "postgres:***@" in row.connection_display
     finally:
+        await registry.close()
         async with engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
         await engine.dispose()

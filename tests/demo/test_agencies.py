@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from datasources import solar_hijri
 from demo.agencies import (
+    AGENCY_CODES,
     CIVIL_ADDRESSES,
     CIVIL_DEATHS,
     CIVIL_PEOPLE,
@@ -33,7 +34,11 @@ async def _rows(url: str, table: object) -> list:
 
 async def test_files_are_where_the_gateway_expects(agency_urls: dict[str, str]) -> None:
     for name, url in agency_urls.items():
-        assert url.startswith("sqlite+aiosqlite:///") and url.endswith(f"agencies/{name}.db")
+        # Each agency's file in its own folder, named by its code: the connection policy lets
+        # an agency open only the files in its own folder.
+        folder = AGENCY_CODES[name]
+        assert url.startswith("sqlite+aiosqlite:///")
+        assert url.endswith(f"agencies/{folder}/{name}.db")
         assert Path(url.removeprefix("sqlite+aiosqlite:///")).is_file()  # noqa: ASYNC240
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from demo.agencies import agency_file
 from demo.generate import main as generate_main
 from demo.world import generate_world, interesting_citizens
 
@@ -26,7 +27,7 @@ async def test_generate_into_sqlite(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert json.loads(captured.out) == citizens == interesting_citizens(generate_world(500, 11))
     assert "generated and loaded 500 citizens" in captured.err
     for name in ("civil", "social", "tax", "education"):
-        assert (tmp_path / "agencies" / f"{name}.db").is_file()
+        assert agency_file(tmp_path / "agencies", name).is_file()
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources import solar_hijri
-from demo.agencies import CIVIL_DEATHS, CIVIL_PEOPLE, TAXPAYERS, load_agency
+from demo.agencies import CIVIL_DEATHS, CIVIL_PEOPLE, TAXPAYERS, agency_file, load_agency
 from demo.generate import main as generate_main
 from demo.world import World, generate_world
 from store.db import create_engine
@@ -88,8 +88,8 @@ async def test_generate_cli_across_servers(
             "--civil-url", postgres_url, "--tax-url", mariadb_url]  # fmt: skip
     citizens = await asyncio.to_thread(generate_main, argv)
     assert set(citizens) == {"parent", "minor_child", "deceased", "no_tax_record", "newborn"}
-    assert (tmp_path / "agencies" / "social.db").is_file()
-    assert not (tmp_path / "agencies" / "civil.db").exists()
+    assert agency_file(tmp_path / "agencies", "social").is_file()
+    assert not agency_file(tmp_path / "agencies", "civil").exists()
     async with postgres.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(CIVIL_PEOPLE)) == 300
     assert '"newborn"' in capsys.readouterr().out

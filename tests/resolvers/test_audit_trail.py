@@ -90,11 +90,12 @@ async def test_a_source_failure_is_recorded_after_the_grant(gateway: RunningGate
         _education_like,
         register_education,
         replaced_education,
+        spare,
     )
 
     child = gateway.citizens["minor_child"]
     async with replaced_education(gateway):
-        async with serve(_education_like(0)) as url:  # registered while up, then gone
+        async with serve(_education_like(0), spare(gateway)) as url:  # registered, then gone
             await register_education(gateway, "education-enrollment-test", url)
         response = await gateway.post(
             "query($id: String!) { citizen(nationalId: $id) { schoolEnrollment { grade } } }",

@@ -23,7 +23,8 @@ mutation($id: ID!, $changes: DataSourceChanges!) {{
 REGISTER = f"""
 mutation($input: DataSourceInput!) {{ registerDataSource(input: $input) {{ {SOURCE_FIELDS} }} }}"""
 TEST = """
-mutation($input: DataSourceInput!) { testDataSource(input: $input) { ok latencyMs problems } }"""
+mutation($input: DataSourceInput!) {
+  testDataSource(input: $input) { ok latencyMs problems replaces } }"""
 DISABLE = "mutation($id: ID!) { disableDataSource(id: $id) { id enabled version } }"
 ENABLE = "mutation($id: ID!) { enableDataSource(id: $id) { id enabled version } }"
 RESTORE = """
@@ -149,9 +150,11 @@ async def test_a_dry_run_reports_without_storing(gw: RunningGateway) -> None:
         "kind": "sql",
         "connection": {"url": gw.urls.civil},
         "mapping": identity_mapping(),
+        "replaces": "civil-identity",
     }
     good = (await admin(gw, TEST, {"input": registration}))["data"]["testDataSource"]
     assert good["ok"] is True and good["problems"] == [] and good["latencyMs"] >= 0
+    assert good["replaces"] == ["civil-identity"]
     broken = {**registration, "mapping": identity_mapping(lastName={"from": "gone"})}
     bad = (await admin(gw, TEST, {"input": broken}))["data"]["testDataSource"]
     assert bad["ok"] is False and "gone" in " ".join(bad["problems"])

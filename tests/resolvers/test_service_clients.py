@@ -67,8 +67,8 @@ async def test_a_client_gets_its_cards_datasets_and_no_more(
     for spec, reason in (
         ({"scopes": ["civil.birth", "tax.status"]}, "not datasets of service card"),
         ({"grantTypes": ["client_credentials"]}, "reads under consent"),
-        ({"serviceCard": "newborn-health-insurance"}, "belongs to another agency"),
-        ({"serviceCard": "no-such-card"}, "unknown service card"),
+        ({"serviceCard": "newborn-health-insurance"}, "has no service card"),
+        ({"serviceCard": "no-such-card"}, "has no service card"),
     ):
         base = {
             "serviceCard": "school-enrolment",
