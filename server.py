@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -26,6 +27,7 @@ from strawberry.asgi import GraphQL
 
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
+from auth.case_reference import CaseReferencePolicy, InvalidCaseReference
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
 from auth.pages import page_routes
@@ -35,11 +37,13 @@ from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.registry import Registry
 from resolvers.context import RequestContext
+from resolvers.system_reads import CivilDeathCheck
 from schema import build_schema
 from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
+from web.security_headers import SecurityHeaders
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -61,6 +65,9 @@ class Gateway:
     registry: Registry
     keyring: KeyRing
     authorization_server: Any
+    # The civil registry's death check behind logins, consents and token requests.
+    deaths: CivilDeathCheck
+    case_references: CaseReferencePolicy
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
 
@@ -83,12 +90,18 @@ class Gateway:
             token_ttl_seconds=settings.access_token_ttl,
         )
         await keyring.current()
-        server = build_authorization_server(sessions, keyring, settings)
         writer = None
         if settings.audit_enabled:
             writer = AuditWriter(sessions)
             await writer.start()
-        return cls(settings, engine, sessions, registry, keyring, server, writer)
+        deaths = CivilDeathCheck(registry, sessions, writer, statute=settings.death_check_statute)
+        server = build_authorization_server(sessions, keyring, settings, deaths=deaths)
+        references = CaseReferencePolicy(
+            settings.case_reference_pattern, settings.case_reference_max_length
+        )
+        return cls(
+            settings, engine, sessions, registry, keyring, server, deaths, references, writer
+        )
 
     async def close(self) -> None:
         if self.audit_writer is not None:
@@ -106,11 +119,13 @@ class GraphQLView(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
-        principal, refusal = None, None
+        principal, refusal, bad_reference = None, None, None
         try:
             principal = await request_principal(request, gateway)
         except AuthenticationError as error:
             refusal = error
+        except InvalidCaseReference as error:
+            bad_reference = str(error)
         context = RequestContext(
             registry=gateway.registry,
             audit_writer=gateway.audit_writer,
@@ -118,6 +133,7 @@ class GraphQLView(GraphQL):
             principal=principal,
             auth_error=refusal.description if refusal else None,
             auth_challenge=refusal.www_authenticate if refusal else None,
+            case_reference_error=bad_reference,
             request=request,
             response=response,
         )
@@ -195,7 +211,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes(),
         *page_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # One place adds the security headers to every response (web/security_headers.py).
+    middleware = [Middleware(SecurityHeaders, https=settings.https)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 app = create_app()

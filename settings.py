@@ -6,10 +6,14 @@ Every knob has a default that runs the embedded demo on one machine with nothing
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# What the access log's columns keep (store/audit_models.py: case_reference, statute).
+MAX_CASE_REFERENCE_LENGTH = 200
+MAX_STATUTE_LENGTH = 300
 
 
 def _env(name: str, default: str) -> str:
@@ -55,6 +59,42 @@ class Settings:
     health_flush_interval: float = field(
         default_factory=lambda: float(_env("GATEWAY_HEALTH_FLUSH_INTERVAL", "5.0"))
     )
+
+    # A statutory read names its case in the Darvazeh-Case-Reference header: this pattern (a
+    # full match) and at most this many characters (the access log keeps up to 200).
+    case_reference_pattern: str = field(
+        default_factory=lambda: _env(
+            "GATEWAY_CASE_REFERENCE_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+        )
+    )
+    case_reference_max_length: int = field(
+        default_factory=lambda: int(_env("GATEWAY_CASE_REFERENCE_MAX_LENGTH", "64"))
+    )
+    # The law the gateway's own death checks (login, consent, token) are recorded under.
+    death_check_statute: str = field(
+        default_factory=lambda: _env(
+            "GATEWAY_DEATH_CHECK_STATUTE",
+            "Civil Registration Act: a registered death ends the person's own credentials",
+        )
+    )
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.case_reference_max_length <= MAX_CASE_REFERENCE_LENGTH:
+            raise ValueError(
+                "GATEWAY_CASE_REFERENCE_MAX_LENGTH must be 1 to "
+                f"{MAX_CASE_REFERENCE_LENGTH} (what the access log keeps)"
+            )
+        try:
+            re.compile(self.case_reference_pattern)
+        except re.error as error:
+            raise ValueError(f"GATEWAY_CASE_REFERENCE_PATTERN is not a regex: {error}") from None
+        if not 1 <= len(self.death_check_statute) <= MAX_STATUTE_LENGTH:
+            raise ValueError(f"GATEWAY_DEATH_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars")
+
+    @property
+    def https(self) -> bool:
+        """Served over https (the public URL says so): secure cookies and HSTS."""
+        return self.base_url.startswith("https://")
 
     @property
     def store_url(self) -> str:
