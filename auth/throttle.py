@@ -53,6 +53,12 @@ class DelaySchedule:
         doublings = min(attempts - self.free, 32)
         return min(self.first_delay * (2**doublings), self.max_delay)
 
+    def next_allowed(self, attempts: int, now: datetime) -> datetime | None:
+        """When the next attempt may be made; None when at once. (Not `now`: a concurrent
+        attempt's clock read a moment earlier must not see a wait of a microsecond.)"""
+        wait = self.delay(attempts)
+        return now + wait if wait else None
+
 
 @dataclass(frozen=True, slots=True)
 class AddressRule:
@@ -190,7 +196,7 @@ class Throttle:
                         key=key,
                         attempts=1,
                         last_attempt_at=now,
-                        next_allowed_at=now + schedule.delay(1) if schedule else None,
+                        next_allowed_at=schedule.next_allowed(1, now) if schedule else None,
                     )
                 )
         except IntegrityError:
@@ -208,7 +214,7 @@ class Throttle:
                 .values(
                     attempts=attempts,
                     last_attempt_at=now,
-                    next_allowed_at=now + schedule.delay(attempts) if schedule else None,
+                    next_allowed_at=schedule.next_allowed(attempts, now) if schedule else None,
                 )
             )
         return cast("CursorResult[Any]", result).rowcount == 1
