@@ -51,7 +51,7 @@ class DelaySchedule:
         if attempts < self.free:
             return timedelta(0)
         doublings = min(attempts - self.free, 32)
-        return min(self.first_delay * (2**doublings), self.max_delay)
+        return min(self.first_delay * (1 << doublings), self.max_delay)
 
     def next_allowed(self, attempts: int, now: datetime) -> datetime | None:
         """When the next attempt may be made; None when at once. (Not `now`: a concurrent

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from audit.writer import AuditWriter
 from auth.citizen_end import (
     CitizenCheck,
     DeathCheckUnavailable,
@@ -60,13 +60,13 @@ class CivilDeathCheck:
         self,
         registry: Registry,
         sessions: async_sessionmaker[AsyncSession],
-        audit_writer: Any,
+        audit_writer: AuditWriter | None,
         *,
         statute: str,
     ) -> None:
         self._registry = registry
         self._sessions = sessions
-        self._audit_writer = audit_writer  # audit.writer.AuditWriter; None only in benchmarks
+        self._audit_writer = audit_writer  # None only with the access log off (benchmarks)
         self._statute = statute
         self._scopes = frozenset({Dataset.CIVIL_IDENTITY.value})
 
