@@ -98,7 +98,12 @@ class CivilDeathCheck:
             return_exceptions=True,
         )
         if self._audit_writer is not None:
-            await self._audit_writer.record(entries(context))
+            try:
+                await self._audit_writer.record(entries(context))
+            except Exception as error:  # any failure to commit: act on no unrecorded read
+                raise DeathCheckUnavailable(
+                    f"the access log could not be written: {error}"
+                ) from None
         found: set[str] = set()
         for subject, answer in zip(subjects, answers, strict=True):
             if isinstance(answer, BaseException):
