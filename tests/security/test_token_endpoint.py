@@ -140,29 +140,27 @@ async def test_unknown_client_and_bad_assertion_answer_alike(flow: Flow, path: s
     )
 
 
-async def _median_ms(send: Callable[[], Awaitable[httpx.Response]], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response = await send()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 401
-    return statistics.median(times)
-
-
 async def _alike_in_time(
     first: Callable[[], Awaitable[httpx.Response]],
     second: Callable[[], Awaitable[httpx.Response]],
+    rounds: int = 60,
 ) -> tuple[float, float]:
-    for warm in (first, second):
-        await warm()
-    # Interleaved blocks, so load on the (shared) machine falls on both alike.
-    a: list[float] = []
-    b: list[float] = []
-    for _ in range(6):
-        a.append(await _median_ms(first, 8))
-        b.append(await _median_ms(second, 8))
-    return statistics.median(a), statistics.median(b)
+    """Median milliseconds of each, timed alternately so load on the (shared) machine falls on
+    both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(rounds):
+        for send, into in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            response = await send()
+            into.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 401
+    return statistics.median(times[0][5:]), statistics.median(times[1][5:])
+
+
+def _similar(first: float, second: float) -> bool:
+    # Both paths do the same work (a query, then a hash or a signature check): what is left is
+    # the store's hit or miss and the machine's noise, well under the bound.
+    return abs(first - second) <= max(2.0, 0.5 * max(first, second))
 
 
 async def test_unknown_client_costs_what_a_wrong_secret_costs(flow: Flow) -> None:
@@ -175,7 +173,7 @@ async def test_unknown_client_costs_what_a_wrong_secret_costs(flow: Flow) -> Non
         return await flow.http.post("/oauth/token", data=form, auth=("census", "x" * 43))
 
     first, second = await _alike_in_time(unknown, wrong)
-    assert abs(first - second) <= max(1.0, 0.25 * max(first, second)), (first, second)
+    assert _similar(first, second), (first, second)
 
 
 async def test_unknown_assertion_client_costs_a_signature_check(flow: Flow) -> None:
@@ -191,4 +189,4 @@ async def test_unknown_assertion_client_costs_a_signature_check(flow: Flow) -> N
         return await flow.http.post("/oauth/token", data={**form, **assertion})
 
     first, second = await _alike_in_time(unknown, forged)
-    assert abs(first - second) <= max(1.0, 0.25 * max(first, second)), (first, second)
+    assert _similar(first, second), (first, second)
