@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -29,6 +30,7 @@ from strawberry.types import ExecutionResult
 
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
+from auth.case_reference import CaseReferencePolicy, InvalidCaseReference
 from auth.endpoints import auth_routes
 from auth.keys import KeyRing
 from auth.pages import page_routes
@@ -43,6 +45,7 @@ from ratelimit import Refusal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, masked
 from resolvers.rate_limits import SubjectGate
+from resolvers.system_reads import CivilDeathCheck
 from schema import build_schema
 from schema.records import record_specs
 from settings import Settings, get_settings
@@ -51,6 +54,7 @@ from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
+from web.security_headers import SecurityHeaders
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -76,6 +80,9 @@ class Gateway:
     rates: RatePolicy
     rate_counters: StoreStorage
     persisted: PersistedQueries
+    # The civil registry's death check behind logins, consents and token requests.
+    deaths: CivilDeathCheck
+    case_references: CaseReferencePolicy
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
 
@@ -104,7 +111,6 @@ class Gateway:
             token_ttl_seconds=settings.access_token_ttl,
         )
         await keyring.current()
-        server = build_authorization_server(sessions, keyring, settings)
         rates, counters = build_rate_policy(sessions, settings)
         persisted = PersistedQueries(
             production=settings.production,
@@ -115,9 +121,14 @@ class Gateway:
         if settings.audit_enabled:
             writer = AuditWriter(sessions)
             await writer.start()
+        deaths = CivilDeathCheck(registry, sessions, writer, statute=settings.death_check_statute)
+        server = build_authorization_server(sessions, keyring, settings, deaths=deaths)
+        references = CaseReferencePolicy(
+            settings.case_reference_pattern, settings.case_reference_max_length
+        )
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
-            writer,
+            deaths, references, writer,
         )  # fmt: skip
 
     @property
@@ -191,11 +202,13 @@ class GraphQLView(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
-        principal, refusal = None, None
+        principal, refusal, bad_reference = None, None, None
         try:
             principal = await request_principal(request, gateway)
         except AuthenticationError as error:
             refusal = error
+        except InvalidCaseReference as error:
+            bad_reference = str(error)
         # Counted before the body is parsed: a client over its limit costs no parsing.
         address = request.client.host if request.client else "unknown"
         verdict = await gateway.rates.graphql_request(principal, address)
@@ -207,6 +220,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             principal=principal,
             auth_error=refusal.description if refusal else None,
             auth_challenge=refusal.www_authenticate if refusal else None,
+            case_reference_error=bad_reference,
             request=request,
             response=response,
             safelist_bounds=gateway.safelist_bounds,
@@ -301,7 +315,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes(),
         *page_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # One place adds the security headers to every response (web/security_headers.py).
+    middleware = [Middleware(SecurityHeaders, https=settings.https)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 app = create_app()

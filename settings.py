@@ -6,10 +6,14 @@ Every knob has a default that runs the embedded demo on one machine with nothing
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# What the access log's columns keep (store/audit_models.py: case_reference, statute).
+MAX_CASE_REFERENCE_LENGTH = 200
+MAX_STATUTE_LENGTH = 300
 
 
 DEVELOPMENT = "development"
@@ -129,9 +133,47 @@ class Settings:
     )
     apq_cache_size: int = field(default_factory=lambda: _int("GATEWAY_APQ_CACHE_SIZE", 1000))
 
+    # SQLite data sources are files in an agency's own folder here, `<dir>/<agency code>/`,
+    # opened read-only. None: `<var_dir>/agencies`.
+    agencies_dir: Path | None = field(
+        default_factory=lambda: Path(v) if (v := _env("GATEWAY_AGENCIES_DIR", "")) else None
+    )
+    # What each agency's network sources may reach: JSON `{"agency": ["host:port",
+    # "host:port/database"]}`, or the path of a file holding it. Empty: no server at all.
+    source_allowlist: str = field(default_factory=lambda: _env("GATEWAY_SOURCE_ALLOWLIST", ""))
+
+    # A statutory read names its case in the Darvazeh-Case-Reference header: this pattern (a
+    # full match) and at most this many characters (the access log keeps up to 200).
+    case_reference_pattern: str = field(
+        default_factory=lambda: _env(
+            "GATEWAY_CASE_REFERENCE_PATTERN", r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+        )
+    )
+    case_reference_max_length: int = field(
+        default_factory=lambda: int(_env("GATEWAY_CASE_REFERENCE_MAX_LENGTH", "64"))
+    )
+    # The law the gateway's own death checks (login, consent, token) are recorded under.
+    death_check_statute: str = field(
+        default_factory=lambda: _env(
+            "GATEWAY_DEATH_CHECK_STATUTE",
+            "Civil Registration Act: a registered death ends the person's own credentials",
+        )
+    )
+
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
             raise ValueError(f"GATEWAY_ENV must be one of {ENVIRONMENTS}, not {self.environment!r}")
+        if not 1 <= self.case_reference_max_length <= MAX_CASE_REFERENCE_LENGTH:
+            raise ValueError(
+                "GATEWAY_CASE_REFERENCE_MAX_LENGTH must be 1 to "
+                f"{MAX_CASE_REFERENCE_LENGTH} (what the access log keeps)"
+            )
+        try:
+            re.compile(self.case_reference_pattern)
+        except re.error as error:
+            raise ValueError(f"GATEWAY_CASE_REFERENCE_PATTERN is not a regex: {error}") from None
+        if not 1 <= len(self.death_check_statute) <= MAX_STATUTE_LENGTH:
+            raise ValueError(f"GATEWAY_DEATH_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars")
 
     @property
     def production(self) -> bool:
@@ -145,14 +187,10 @@ class Settings:
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.production
 
-    # SQLite data sources are files in an agency's own folder here, `<dir>/<agency code>/`,
-    # opened read-only. None: `<var_dir>/agencies`.
-    agencies_dir: Path | None = field(
-        default_factory=lambda: Path(v) if (v := _env("GATEWAY_AGENCIES_DIR", "")) else None
-    )
-    # What each agency's network sources may reach: JSON `{"agency": ["host:port",
-    # "host:port/database"]}`, or the path of a file holding it. Empty: no server at all.
-    source_allowlist: str = field(default_factory=lambda: _env("GATEWAY_SOURCE_ALLOWLIST", ""))
+    @property
+    def https(self) -> bool:
+        """Served over https (the public URL says so): secure cookies and HSTS."""
+        return self.base_url.startswith("https://")
 
     @property
     def store_url(self) -> str:

@@ -20,13 +20,13 @@ class AuditEntry:
     request_id: str
     client_id: str
     client_agency: str
-    actor_kind: str  # "citizen" | "service" | "agency"
+    actor_kind: str  # "citizen" | "service" | "agency" | "system"
     actor: str  # the citizen's national code, or the client id
     subject: str  # whose data (national code)
     datasets: tuple[str, ...]
     fields: tuple[str, ...]  # standard field names asked for, e.g. "identity.firstName"
     purpose: str | None  # the service card id
-    legal_basis: str  # "consent" | "statute" | "citizen" | "none"
+    legal_basis: str  # "consent" | "statute" | "citizen" | "system" | "none"
     consent_id: str | None
     statute: str | None
     case_reference: str | None

@@ -14,6 +14,7 @@ and introspection are in their own modules; this one wires them into one Authlib
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
+    InvalidClientError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
@@ -37,11 +39,25 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.client_auth import PRIVATE_KEY_JWT, TOKEN_AUTH_METHODS, PrivateKeyJwt
-from auth.clients import Client
+from auth.citizen_end import CitizenCheck, DeathCheck, DeathCheckUnavailable
+from auth.client_auth import (
+    CLIENT_SECRET_BASIC,
+    PRIVATE_KEY_JWT,
+    TOKEN_AUTH_METHODS,
+    PrivateKeyJwt,
+    SignedAssertionError,
+    client_authentication_failed,
+)
+from auth.clients import Client, client_secret_basic
 from auth.dpop import DpopError, DpopProof, single_proof, verify_dpop_proof
 from auth.form import FormError, FormPayload, StarletteOAuth2Request, read_form
-from auth.grants import AuthorizationCodeGrant, InvalidDpopProofError, RefreshTokenGrant
+from auth.grants import (
+    AuthorizationCodeGrant,
+    InvalidDpopProofError,
+    RefreshTokenGrant,
+    TemporarilyUnavailableError,
+    citizens_behind,
+)
 from auth.introspection import Introspection
 from auth.keys import KeyRing, SigningKeyPair
 from auth.oauth_call import OAuthCall, bound, current_call, current_session
@@ -57,7 +73,8 @@ from store.models import OAuthClient, ServiceCard
 
 __all__ = ["TOKEN_AUTH_METHODS", "Client", "DarvazehAuthorizationServer", "current_session"]
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+logger = logging.getLogger(__name__)
+
 SUPPORTED_SCOPES = frozenset(DATA_SCOPES | {AGENCY_ADMIN_SCOPE})
 # Client authentication sent in the body; with Basic, or with each other, it is two methods.
 CLIENT_AUTH_PARAMS = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
@@ -71,6 +88,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()
         client: Client = self.request.client
+        if client.row.require_dpop and current_call().dpop is None:
+            raise InvalidDpopProofError("A DPoP proof is required for this client.")
         if client.credentials_basis() is None:
             raise UnauthorizedClientError(
                 "This client reads under citizen consent: use the authorization code grant."
@@ -98,9 +117,12 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         audience: str,
         access_token_ttl: int,
         clock: Callable[[], float] = time.time,
+        deaths: DeathCheck | None = None,
     ) -> None:
         super().__init__(scopes_supported=sorted(SUPPORTED_SCOPES))
         self.sessions = sessions
+        # Asked before a code exchange or refresh; None only in tests of the protocol alone.
+        self.deaths = deaths
         self.keyring = keyring
         self.issuer = issuer
         self.audience = audience
@@ -109,6 +131,7 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge()])
         self.register_grant(RefreshTokenGrant)
+        self.register_client_auth_method(CLIENT_SECRET_BASIC, client_secret_basic)
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt(self))
         self.register_endpoint(Revocation)
         self.register_endpoint(Introspection)
@@ -137,6 +160,8 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             proof = await self.dpop_proof(request, TOKEN_PATH)
         except DpopError as exc:
             return self._error(InvalidDpopProofError(exc.description))
+        if (refused := await self._death_check(payload)) is not None:
+            return refused
         key = await self.keyring.current()
         async with transaction(self.sessions) as session:
             return await session.run_sync(self._token_response_sync, request, payload, key, proof)
@@ -155,6 +180,24 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             except InsecureTransportError as exc:
                 return self._error(exc)
             return self.create_token_response(oauth_request)
+
+    async def _death_check(self, payload: FormPayload) -> Response | None:
+        """Before a code exchange or a refresh: is the citizen (and the child the consent is
+        for) still alive? A death found ends their consents, so Authlib then refuses the grant;
+        a registry that cannot tell refuses it for now."""
+        if self.deaths is None:
+            return None
+        async with self.sessions() as session:
+            people = await citizens_behind(session, payload.data)
+        if not people:
+            return None
+        try:
+            await self.deaths.deceased(people, CitizenCheck.TOKEN)
+        except DeathCheckUnavailable:
+            return self._error(
+                TemporarilyUnavailableError("The civil registry cannot be checked right now.")
+            )
+        return None
 
     async def dpop_proof(self, request: Request, path: str) -> DpopProof | None:
         """The request's verified DPoP proof for `path` (htu is the public URL), or None."""
@@ -223,7 +266,15 @@ class DarvazehAuthorizationServer(AuthorizationServer):
     def authenticate_client(
         self, request: OAuth2Request, methods: Any, endpoint: str = "token"
     ) -> Any:
-        client = super().authenticate_client(request, methods, endpoint)
+        try:
+            client = super().authenticate_client(request, methods, endpoint)
+        except SignedAssertionError:
+            raise
+        except InvalidClientError as error:
+            # One answer for an unknown client, a wrong secret, a bad assertion, at every
+            # endpoint: nothing tells a guesser which client ids exist.
+            logger.info("client authentication failed at %s: %s", endpoint, error.description)
+            raise client_authentication_failed() from None
         # RFC 6749 §3.2.1 / RFC 7523 §3: a `client_id` sent beside the credentials must agree.
         named = request.payload.data.get("client_id")
         if named is not None and named != client.client_id:
@@ -268,7 +319,8 @@ class DarvazehAuthorizationServer(AuthorizationServer):
     ) -> Response:
         merged = dict(headers.items() if isinstance(headers, dict) else headers)
         merged.pop("Content-Type", None)  # set by the response class
-        merged.update(NO_STORE)
+        # `Cache-Control: no-store` (RFC 6749 §5.1) comes with every response's security
+        # headers (web/security_headers.py).
         if isinstance(body, dict):
             return JSONResponse(body, status_code=status, headers=merged)
         return Response(body or b"", status_code=status, headers=merged)
@@ -293,6 +345,10 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         ttl = expires_in or self.access_token_ttl
         scopes = scope_to_list(scope) or []
         claims: dict[str, Any] = {"basis": basis.value, "agency": client.row.agency_code}
+        # RFC 9449 §5: a proof sent with the request binds the token to its key.
+        proof = current_call().dpop
+        if proof is not None:
+            claims["cnf"] = {"jkt": proof.jkt}
         if client.row.service_card_id:
             claims["service_card"] = client.row.service_card_id
         if basis is Basis.STATUTE and client.card is not None and client.card.statute:
@@ -310,14 +366,18 @@ class DarvazehAuthorizationServer(AuthorizationServer):
         )
         return {
             "access_token": token,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if proof is not None else "Bearer",
             "expires_in": ttl,
             "scope": " ".join(sorted(scopes)),
         }
 
 
 def build_authorization_server(
-    sessions: async_sessionmaker[AsyncSession], keyring: KeyRing, settings: Settings
+    sessions: async_sessionmaker[AsyncSession],
+    keyring: KeyRing,
+    settings: Settings,
+    *,
+    deaths: DeathCheck | None = None,
 ) -> DarvazehAuthorizationServer:
     return DarvazehAuthorizationServer(
         sessions,
@@ -325,6 +385,7 @@ def build_authorization_server(
         issuer=settings.issuer,
         audience=settings.audience,
         access_token_ttl=settings.access_token_ttl,
+        deaths=deaths,
     )
 
 

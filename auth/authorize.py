@@ -43,12 +43,6 @@ REQUEST_LIFETIME = timedelta(minutes=10)
 CODE_LIFETIME = timedelta(seconds=60)
 # A repeat of these makes the request's destination or owner ambiguous: never redirect then.
 UNAMBIGUOUS = ("client_id", "redirect_uri", "request_uri")
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 
 class AuthorizationRequestGone(Exception):
@@ -264,4 +258,5 @@ def error_page(description: str, status_code: int = 400) -> HTMLResponse:
         f"<p>{text}</p><p>Return to the service you came from and try again.</p>"
         "</body></html>"
     )
-    return HTMLResponse(body, status_code=status_code, headers=PAGE_HEADERS)
+    # Its security headers (no framing, no cache, ...) come from web/security_headers.py.
+    return HTMLResponse(body, status_code=status_code)

@@ -8,6 +8,8 @@ server, a short lifetime, and a `jti` used once across every worker (kept in the
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,7 +18,7 @@ from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from auth.oauth_call import current_session
 from auth.paths import PAR_PATH, TOKEN_PATH, endpoint_url
@@ -36,8 +38,27 @@ LEEWAY = 30  # clock skew between the client and us
 MAX_JTI_LENGTH = 256
 
 
+# What every failed client authentication answers, at every endpoint (token, PAR, revocation,
+# introspection): an unknown client and a wrong credential must look alike. The particular
+# reason goes to the log only.
+CLIENT_AUTH_FAILED = "Client authentication failed."
+
+
+def client_authentication_failed() -> InvalidClientError:
+    return InvalidClientError(description=CLIENT_AUTH_FAILED, status_code=401)
+
+
 def _refuse(description: str) -> InvalidClientError:
     return InvalidClientError(description=description, status_code=401)
+
+
+class SignedAssertionError(InvalidClientError):
+    """A fault in an assertion whose signature a registered key verified: only the client can
+    have made it, so its reason is told (expired, replayed, wrong audience...) rather than the
+    one answer every other authentication failure gets."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description=description, status_code=401)
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):
@@ -46,6 +67,22 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
     def __init__(self, server: DarvazehAuthorizationServer) -> None:
         super().__init__(validate_jti=True, leeway=LEEWAY)
         self.server = server
+
+    def __call__(self, query_client: Any, request: Any) -> Any:
+        """Authlib's, but an assertion naming an unknown client costs a signature check too."""
+        data = request.form
+        assertion = data.get("client_assertion")
+        if data.get("client_assertion_type") != self.CLIENT_ASSERTION_TYPE or not assertion:
+            return None
+        headers, claims = self.extract_assertion(assertion)
+        client_id = claims.get("sub")
+        client = query_client(client_id) if isinstance(client_id, str) else None
+        if client is None:
+            _decoy_verify(assertion, headers.get("alg"))
+            raise _refuse("The client assertion names no known client.")
+        request.client = client
+        self.process_assertion_claims(assertion, self.resolve_client_public_key(client))
+        return self.authenticate_client(client)
 
     def get_audiences(self) -> list[str]:
         # RFC 7523 §3 and RFC 9126 §2: the issuer, the token endpoint or the PAR endpoint.
@@ -80,28 +117,32 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         now = self.server.clock()
         for name in ("iss", "sub", "aud", "exp", "jti"):
             if name not in claims:
-                raise _refuse(f"The client assertion has no {name} claim.")
+                raise SignedAssertionError(f"The client assertion has no {name} claim.")
         if claims["iss"] != claims["sub"]:
-            raise _refuse("The client assertion's iss and sub must both be the client id.")
+            raise SignedAssertionError(
+                "The client assertion's iss and sub must both be the client id."
+            )
         audience = claims["aud"]
         audiences = audience if isinstance(audience, list) else [audience]
         if not set(self.get_audiences()).intersection(a for a in audiences if isinstance(a, str)):
-            raise _refuse("The client assertion's aud must be this server's issuer.")
+            raise SignedAssertionError("The client assertion's aud must be this server's issuer.")
         for name in ("exp", "iat", "nbf"):
             value = claims.get(name)
             if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise _refuse(f"The client assertion's {name} must be a number.")
+                raise SignedAssertionError(f"The client assertion's {name} must be a number.")
         if claims["exp"] <= now - LEEWAY:
-            raise _refuse("The client assertion has expired.")
+            raise SignedAssertionError("The client assertion has expired.")
         if claims["exp"] > now + MAX_ASSERTION_LIFETIME + LEEWAY:
-            raise _refuse(f"Client assertions may live at most {MAX_ASSERTION_LIFETIME} s.")
+            raise SignedAssertionError(
+                f"Client assertions may live at most {MAX_ASSERTION_LIFETIME} s."
+            )
         if claims.get("iat", now) > now + LEEWAY or claims.get("nbf", now) > now + LEEWAY:
-            raise _refuse("The client assertion is not valid yet.")
+            raise SignedAssertionError("The client assertion is not valid yet.")
         jti = claims["jti"]
         if not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH:
-            raise _refuse("The client assertion's jti must be a short string.")
+            raise SignedAssertionError("The client assertion's jti must be a short string.")
         if not self.validate_jti(claims, jti):
-            raise _refuse("The client assertion was already used (jti seen before).")
+            raise SignedAssertionError("The client assertion was already used (jti seen before).")
 
     def validate_jti(self, claims: Any, jti: str) -> bool:
         # Check, then insert in the call's transaction: the primary key still refuses a
@@ -119,6 +160,22 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
             session.add(JtiSeen(jti_hash=key, expires_at=expires_at))
         session.flush()
         return True
+
+
+@functools.cache
+def _decoy_key(alg: str) -> ECKey | RSAKey:
+    """A key nobody holds, verified against when an assertion names an unknown client, so that
+    costs what a known client's signature check costs."""
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", private=False)
+    return RSAKey.generate_key(2048, private=False)
+
+
+def _decoy_verify(assertion: str, alg: object) -> None:
+    if alg not in ASSERTION_ALGORITHMS:
+        return  # refused before any key is tried, as for a known client
+    with contextlib.suppress(JoseError, ValueError):
+        jwt.decode(assertion, _decoy_key(str(alg)), algorithms=[str(alg)])
 
 
 def _pick_key(keys: Any, kid: object, alg: str) -> Any:

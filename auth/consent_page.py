@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from auth import sessions as browser
+from auth.citizen_end import CitizenCheck, DeathCheckUnavailable
 from auth.consents import (
     CONSENT_DURATION,
     ConsentError,
@@ -24,13 +25,16 @@ from auth.consents import (
     national_date,
 )
 from schema.datasets import Dataset
-from schema.national_id import is_valid as is_valid_national_id
+from schema.national_id import InvalidNationalId
+from schema.national_id import parse as parse_national_id
 from store.citizen_models import BrowserSession, Consent
 from store.db import aware, transaction
 from store.models import Agency, OAuthClient, ServiceCard
 from store.oauth_models import AuthorizationRequest
-from web.i18n import ascii_digits, choose, text
+from web.i18n import choose, text
 from web.render import csrf_refused, error_page, read_form, render, see_other
+
+MAX_TYPED = 40  # characters of a typed national code kept to show back
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ async def _approve(
     lang, _ = choose(request)
     chosen = [str(value) for value in form.getlist("dataset")]
     for_child = form.get("subject") == "child"
-    child = ascii_digits(str(form.get("child") or "")).strip()[:20]
+    child = str(form.get("child") or "").strip()[:MAX_TYPED]  # shown back as typed, bounded
 
     def again(key: str, status: int = 400) -> Response:
         return _screen(request, pending, session, status=status, error=text(lang, key),
@@ -152,11 +156,25 @@ async def _approve(
         return again("err_bad_datasets")
     subject = session.citizen
     if for_child:
-        if not is_valid_national_id(child):
+        try:
+            subject = parse_national_id(child)
+        except InvalidNationalId:
             return again("err_child_code")
-        if child == session.citizen:
+        if subject == session.citizen:
             return again("err_child_self")
-        subject = child
+    # Neither the citizen nor the child may be dead: a death the gateway knows of ends it at
+    # once, and otherwise the civil registry is asked (a death found there ends their access).
+    subjects = list(dict.fromkeys([session.citizen, subject]))
+    try:
+        gone = await gateway.deaths.deceased(subjects, CitizenCheck.CONSENT)
+    except DeathCheckUnavailable:
+        return again("err_registry_unavailable", 503)
+    if session.citizen in gone:
+        response = error_page(request, 403, "account_ended_title", "login_ended_DECEASED")
+        browser.clear_session_cookie(request, response)
+        return response
+    if subject in gone:
+        return again("err_child_deceased", 403)
     try:
         async with transaction(gateway.sessions) as db:
             consent = await create_consent(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from enum import StrEnum
 
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,15 @@ from store.oauth_models import Grant
 CONSENT_DURATION = timedelta(days=90)  # the default; a card could shorten it later
 AGE_OF_MAJORITY = 18
 ACTIVE, REVOKED, EXPIRED = "ACTIVE", "REVOKED", "EXPIRED"
+
+
+class RevocationReason(StrEnum):
+    """Why a consent was revoked."""
+
+    CITIZEN = "CITIZEN"  # the citizen took it back
+    DECEASED = "DECEASED"  # the civil registry recorded the death of the citizen or the child
+
+
 # Ages and birthdays are civil facts of Iran: counted in Iran Standard Time (no DST since 2022).
 NATIONAL_TZ = timezone(timedelta(hours=3, minutes=30), "IRST")
 
@@ -157,6 +167,13 @@ async def create_consent(
     return consent
 
 
+def revocation_reason(consent: Consent) -> RevocationReason | None:
+    """Why a revoked consent was revoked (the citizen, for rows from before reasons were kept)."""
+    if consent.status != REVOKED:
+        return None
+    return RevocationReason(consent.revoked_reason or RevocationReason.CITIZEN)
+
+
 def status_of(consent: Consent, now: datetime) -> str:
     """ACTIVE, REVOKED or EXPIRED; expiry is derived on read so it is never stale."""
     if consent.status == REVOKED:
@@ -182,6 +199,7 @@ async def revoke_consent(
     if consent.status != REVOKED:
         consent.status = REVOKED
         consent.revoked_at = now
+        consent.revoked_reason = RevocationReason.CITIZEN.value
     await session.execute(
         update(Grant)
         .where(Grant.consent_id == consent_id, Grant.revoked_at.is_(None))

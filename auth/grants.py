@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, OAuth2Error, grants
 from authlib.oauth2.rfc6749.hooks import hooked
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from auth.client_auth import TOKEN_AUTH_METHODS
@@ -42,6 +43,34 @@ class InvalidDpopProofError(OAuth2Error):
 
     error = "invalid_dpop_proof"
     status_code = 400
+
+
+class TemporarilyUnavailableError(OAuth2Error):
+    """The civil registry could not confirm the citizen is alive: try again later."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+
+async def citizens_behind(session: AsyncSession, form: dict[str, str]) -> list[str]:
+    """The citizen and the data subject (a child) behind a code exchange or a refresh, read
+    before Authlib runs (the death check is async). Empty when the code or refresh token is
+    unknown or spent: Authlib refuses those anyway."""
+    now = datetime.now(UTC)
+    consent_id: str | None = None
+    if form.get("grant_type") == "authorization_code" and form.get("code"):
+        code = await session.get(AuthorizationCode, secret_hash(form["code"]))
+        if code is not None and code.used_at is None and aware(code.expires_at) > now:
+            consent_id = code.consent_id
+    elif form.get("grant_type") == "refresh_token" and form.get("refresh_token"):
+        refresh = await session.get(RefreshToken, secret_hash(form["refresh_token"]))
+        grant = await session.get(Grant, refresh.grant_id) if refresh is not None else None
+        if refresh is not None and refresh.used_at is None and grant is not None:
+            consent_id = grant.consent_id if grant.revoked_at is None else None
+    consent = await session.get(Consent, consent_id) if consent_id else None
+    if consent is None:
+        return []
+    return list(dict.fromkeys([consent.citizen, consent.subject]))
 
 
 def new_grant_id() -> str:

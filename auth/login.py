@@ -2,8 +2,10 @@
 Authenticator so a national single sign-on can replace the password check later.
 
 Passwords are hashed with argon2id (argon2-cffi's RFC 9106 low-memory profile). Hashing is
-deliberately slow, so it runs in a worker thread, never on the event loop. Failed attempts are
-counted in the store (per national code and per client address), so every worker sees them.
+deliberately slow, so it runs in a worker thread, never on the event loop. Each attempt is
+reserved in the store before its password is checked (auth/throttle.py), so concurrent attempts
+cannot outrun the limit on any worker. A correct password then still has to belong to a living
+citizen: an ended account is refused at once, and otherwise the civil registry is asked.
 """
 
 from __future__ import annotations
@@ -11,18 +13,28 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from schema.national_id import is_valid as is_valid_national_id
-from store.citizen_models import CitizenAccount, LoginThrottle
-from store.db import aware, transaction
+from auth.citizen_end import (
+    CitizenCheck,
+    DeathCheck,
+    DeathCheckUnavailable,
+    EndReason,
+    ended,
+)
+from auth.devices import trusted_device
+from auth.throttle import Keys, Throttle
+from schema.national_id import InvalidNationalId
+from schema.national_id import parse as parse_national_id
+from store.citizen_models import CitizenAccount
+from store.db import transaction
 
 _HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 
@@ -83,105 +95,69 @@ class PasswordAuthenticator:
         return True
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottleRule:
-    limit: int  # failures within `window` that trigger a block
-    window: timedelta
-    block: timedelta
-
-
-# One person guessing at one account, and one address guessing across accounts. The address limit
-# is higher: many citizens can share an address (a carrier's NAT, an office).
-PER_ACCOUNT = ThrottleRule(5, timedelta(minutes=15), timedelta(minutes=15))
-PER_ADDRESS = ThrottleRule(20, timedelta(minutes=15), timedelta(minutes=15))
-
-
 class Outcome(Enum):
     OK = "ok"
     INVALID = "invalid"  # wrong password or unknown citizen: deliberately the same answer
     MALFORMED = "malformed"  # not a well-formed national code
     THROTTLED = "throttled"
+    ENDED = "ended"  # the right password, but the citizen's access has ended (`ended_reason`)
+    UNAVAILABLE = "unavailable"  # the civil registry could not confirm the citizen is alive
 
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     outcome: Outcome
-    national_id: str
+    national_id: str  # canonical when well-formed; as typed (bounded) otherwise
     retry_after: int = 0  # seconds, when THROTTLED
+    ended_reason: EndReason | None = None  # when ENDED
+    trusted_device: bool = False  # the attempt came from a browser trusted for this citizen
 
 
-class Throttle:
-    """Store-backed failure counting; any worker sees the same counts."""
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """What the browser sent, and from where."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        account: ThrottleRule = PER_ACCOUNT,
-        address: ThrottleRule = PER_ADDRESS,
-    ) -> None:
-        self._sessions = sessions
-        self._rules = {"id": account, "ip": address}
-
-    @staticmethod
-    def keys(national_id: str, address: str | None) -> dict[str, str]:
-        keys = {"id": f"id:{national_id}"}
-        if address:
-            keys["ip"] = f"ip:{address}"[:100]
-        return keys
-
-    async def blocked_for(self, keys: dict[str, str], now: datetime) -> int:
-        """Seconds until every key may try again; 0 when none is blocked."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(LoginThrottle).where(LoginThrottle.key.in_(keys.values()))
-            )
-            until = [aware(r.blocked_until) for r in rows if r.blocked_until is not None]
-        longest = max((moment for moment in until if moment > now), default=None)
-        return 0 if longest is None else max(1, int((longest - now).total_seconds()))
-
-    async def record_failure(self, keys: dict[str, str], now: datetime) -> None:
-        async with transaction(self._sessions) as session:
-            for kind, key in keys.items():
-                rule = self._rules[kind]
-                row = await session.scalar(
-                    select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
-                )
-                if row is None:
-                    row = LoginThrottle(key=key, failures=0, window_started_at=now)
-                    session.add(row)
-                elif aware(row.window_started_at) + rule.window <= now:
-                    row.failures, row.window_started_at, row.blocked_until = 0, now, None
-                row.failures += 1
-                if row.failures >= rule.limit:
-                    row.blocked_until = now + rule.block
-
-    async def clear(self, key: str) -> None:
-        async with transaction(self._sessions) as session:
-            await session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    national_id: str
+    password: str
+    address: str | None = None
+    device_cookie: str | None = None  # auth.devices: set once this browser logged in
 
 
 async def attempt_login(
     authenticator: Authenticator,
     throttle: Throttle,
+    attempt: LoginAttempt,
     *,
-    national_id: str,
-    password: str,
-    address: str | None,
+    sessions: async_sessionmaker[AsyncSession],
+    deaths: DeathCheck | None = None,
     now: datetime | None = None,
 ) -> LoginResult:
-    """One login attempt: refused early when malformed or throttled, counted when it fails."""
+    """One login attempt: refused early when malformed or throttled; the attempt is counted
+    before the password is checked; a correct password of an ended (or newly found deceased)
+    citizen is refused with the reason."""
     now = now or datetime.now(UTC)
-    national_id = national_id.strip()
-    if not is_valid_national_id(national_id):
-        return LoginResult(Outcome.MALFORMED, national_id)
-    keys = Throttle.keys(national_id, address)
-    if wait := await throttle.blocked_for(keys, now):
-        # Not even checked: a blocked guesser learns nothing, right or wrong.
+    try:
+        national_id = parse_national_id(attempt.national_id)
+    except InvalidNationalId:
+        return LoginResult(Outcome.MALFORMED, attempt.national_id)
+    device = await trusted_device(sessions, attempt.device_cookie, national_id, now)
+    keys = Keys.of(national_id, device=device, address=attempt.address)
+    if wait := await throttle.reserve(keys, now):
+        # Not even checked: a throttled guesser learns nothing, right or wrong.
         return LoginResult(Outcome.THROTTLED, national_id, wait)
-    if not password or not await authenticator.authenticate(national_id, password):
-        await throttle.record_failure(keys, now)
-        return LoginResult(Outcome.INVALID, national_id)
-    # The account's count restarts; the address's does not, or one real account would let an
-    # address guess at others without limit.
-    await throttle.clear(keys["id"])
-    return LoginResult(Outcome.OK, national_id)
+    trusted = device is not None
+    if not attempt.password or not await authenticator.authenticate(national_id, attempt.password):
+        await throttle.failed(keys, now)
+        return LoginResult(Outcome.INVALID, national_id, trusted_device=trusted)
+    await throttle.succeeded(keys)
+    # Only now, after the password: nobody learns of a death by typing a national code.
+    reason = (await ended(sessions, [national_id])).get(national_id)
+    if reason is None and deaths is not None:
+        try:
+            if national_id in await deaths.deceased([national_id], CitizenCheck.LOGIN):
+                reason = EndReason.DECEASED
+        except DeathCheckUnavailable:
+            return LoginResult(Outcome.UNAVAILABLE, national_id, trusted_device=trusted)
+    if reason is not None:
+        return LoginResult(Outcome.ENDED, national_id, ended_reason=reason, trusted_device=trusted)
+    return LoginResult(Outcome.OK, national_id, trusted_device=trusted)

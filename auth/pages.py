@@ -24,19 +24,29 @@ from auth.consents import (
     consent_usage,
     consents_with_cards,
     national_date,
+    revocation_reason,
     revoke_consent,
     status_of,
 )
-from auth.login import Authenticator, Outcome, PasswordAuthenticator, Throttle, attempt_login
+from auth.devices import DEVICE_COOKIE, remember_device, set_device_cookie
+from auth.login import (
+    Authenticator,
+    LoginAttempt,
+    Outcome,
+    PasswordAuthenticator,
+    attempt_login,
+)
+from auth.throttle import Throttle
+from schema import national_id
 from store.citizen_models import BrowserSession
 from store.db import transaction
 from store.models import Agency
-from web.i18n import ascii_digits, choose, text
+from web.i18n import choose, text
 from web.render import csrf_refused, error_page, read_form, render, see_other
 
-NO_STORE = {"Cache-Control": "no-store"}
-
 HOME = "/me/consents"
+MAX_TYPED = 20  # characters of a typed national code kept (and shown back)
+MAX_PASSWORD = 1024
 
 
 def safe_next(value: str | None) -> str:
@@ -96,43 +106,56 @@ async def login_submit(request: Request) -> Response:
     if form is None or not browser.login_csrf_valid(request, form.get("csrf_token")):
         return csrf_refused(request)
     next_path = safe_next(str(form.get("next") or ""))
-    national_id = ascii_digits(str(form.get("national_id") or "")).strip()[:20]
-    password = str(form.get("password") or "")[:1024]
+    typed = str(form.get("national_id") or "")[:MAX_TYPED]
     gateway = request.app.state.gateway
     address = request.client.host if request.client else None
     lang, _ = choose(request)
     # A request rate, counted before any password is checked (the failure throttle is apart).
-    if refusal := await gateway.rates.login_attempt(national_id, address or "unknown"):
+    account = national_id.latin_digits(typed).strip()
+    if refusal := await gateway.rates.login_attempt(account, address or "unknown"):
         message = text(lang, "login_rate_limited", seconds=refusal.retry_after)
         return _login_page(request, next_path=next_path, status=429, error=message,
-                           national_id=national_id,
+                           national_id=typed,
                            headers={"Retry-After": str(refusal.retry_after)})  # fmt: skip
     result = await attempt_login(
         _authenticator(request),
         Throttle(gateway.sessions),
-        national_id=national_id,
-        password=password,
-        address=address,
+        LoginAttempt(
+            national_id=typed,
+            password=str(form.get("password") or "")[:MAX_PASSWORD],
+            address=address,
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
+        ),
+        sessions=gateway.sessions,
+        deaths=gateway.deaths,
     )
-    if result.outcome is Outcome.MALFORMED:
-        message = text(lang, "login_malformed")
-        return _login_page(request, next_path=next_path, status=400, error=message,
-                           national_id=national_id)  # fmt: skip
-    if result.outcome is Outcome.THROTTLED:
-        minutes = max(1, -(-result.retry_after // 60))
-        message = text(lang, "login_throttled", minutes=minutes)
-        return _login_page(request, next_path=next_path, status=429, error=message,
-                           national_id=national_id,
-                           headers={"Retry-After": str(result.retry_after)})  # fmt: skip
-    if result.outcome is Outcome.INVALID:
-        message = text(lang, "login_invalid")
-        return _login_page(request, next_path=next_path, status=401, error=message,
-                           national_id=national_id)  # fmt: skip
+
+    def again(key: str, status: int, **values: object) -> Response:
+        headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
+        return _login_page(request, next_path=next_path, status=status,
+                           error=text(lang, key, **values), national_id=typed,
+                           headers=headers)  # fmt: skip
+
+    match result.outcome:
+        case Outcome.MALFORMED:
+            return again("login_malformed", 400)
+        case Outcome.THROTTLED:
+            return again("login_throttled", 429, minutes=max(1, -(-result.retry_after // 60)))
+        case Outcome.INVALID:
+            return again("login_invalid", 401)
+        case Outcome.UNAVAILABLE:
+            return again("login_unavailable", 503)
+        case Outcome.ENDED:
+            return again(f"login_ended_{result.ended_reason}", 403)
     # A fresh session id at every login: a planted cookie never becomes a logged-in session.
     await browser.end_session(request)
     session_id = await browser.start_session(gateway.sessions, result.national_id)
+    device = await remember_device(
+        gateway.sessions, result.national_id, request.cookies.get(DEVICE_COOKIE)
+    )
     response = see_other(next_path)
     browser.set_session_cookie(request, response, session_id)
+    set_device_cookie(request, response, device)
     response.delete_cookie(browser.LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -178,6 +201,7 @@ async def my_consents(request: Request) -> Response:
                 "created": national_date(consent.created_at),
                 "expires": national_date(consent.expires_at),
                 "status": status_of(consent, now),
+                "revoked_reason": revocation_reason(consent),
                 "use_count": use_count,
                 "last_used": national_date(last_used) if last_used else None,
             }
@@ -205,9 +229,9 @@ async def my_session(request: Request) -> Response:
     """For the portal's scripts: who is logged in, and the CSRF token GraphQL POSTs must carry."""
     row = await browser.current_session(request)
     if row is None:
-        return JSONResponse({"error": "not logged in"}, status_code=401, headers=NO_STORE)
+        return JSONResponse({"error": "not logged in"}, status_code=401)
     body = {"nationalId": row.citizen, "csrfToken": browser.csrf_token(row)}
-    return JSONResponse(body, headers=NO_STORE)
+    return JSONResponse(body)
 
 
 def page_routes() -> list[BaseRoute]:

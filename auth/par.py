@@ -24,7 +24,6 @@ from auth.authorization_request import (
     validate_request,
 )
 from auth.authorization_server import (
-    NO_STORE,
     TOKEN_AUTH_METHODS,
     DarvazehAuthorizationServer,
     check_single_client_authentication,
@@ -100,7 +99,7 @@ def _par_sync(
         "request_uri": REQUEST_URI_PREFIX + request_id,
         "expires_in": int(PAR_LIFETIME.total_seconds()),
     }
-    return JSONResponse(body, status_code=201, headers=NO_STORE)
+    return JSONResponse(body, status_code=201)
 
 
 def _oauth_error(server: DarvazehAuthorizationServer, error: OAuth2Error) -> Response:
@@ -109,4 +108,4 @@ def _oauth_error(server: DarvazehAuthorizationServer, error: OAuth2Error) -> Res
 
 def _error(error: str, description: str, status_code: int = 400) -> Response:
     body: dict[str, Any] = {"error": error, "error_description": description}
-    return JSONResponse(body, status_code=status_code, headers=NO_STORE)
+    return JSONResponse(body, status_code=status_code)

@@ -15,6 +15,9 @@ class Basis(StrEnum):
     CONSENT = "consent"  # authorization code; the citizen consented (issue 3)
     CITIZEN = "citizen"  # the citizen reading their own data (issue 3)
     AGENCY_ADMIN = "agency_admin"  # an agency managing its registrations
+    # The gateway's own reads (a death check at login), under the statute that allows each.
+    # Never carried by a token: resolvers/system_reads.py makes these principals.
+    SYSTEM = "system"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,16 @@ PORTAL_CLIENT = "darvazeh-portal"
 
 
 async def request_principal(connection: HTTPConnection, gateway: Any) -> Principal | None:
-    """The request's principal; None without credentials. Raises AuthenticationError."""
+    """The request's principal; None without credentials. Raises AuthenticationError, or
+    InvalidCaseReference for a case reference of the wrong format (before anything is read)."""
+    case_reference = gateway.case_references.check(connection.headers.get(CASE_REFERENCE_HEADER))
     header = connection.headers.get("authorization")
     if header is None:
         return await _portal_citizen(connection)
     settings = gateway.settings
     principal = await authenticate(
         header,
-        connection.headers.get(CASE_REFERENCE_HEADER),
+        case_reference,
         gateway.keyring,
         issuer=settings.issuer,
         audience=settings.audience,

@@ -132,6 +132,8 @@ def _principal(claims: dict[str, Any], case_reference: str | None, jkt: str | No
         basis = Basis(claims.get("basis"))
     except ValueError as exc:
         raise AuthenticationError("token carries no known legal basis") from exc
+    if basis is Basis.SYSTEM:  # the gateway's own reads are never made with a token
+        raise AuthenticationError("token carries no known legal basis")
     agency = claims.get("agency")
     if not isinstance(agency, str):
         raise AuthenticationError("token names no agency")

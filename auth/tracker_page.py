@@ -20,11 +20,12 @@ from resolvers.tracker_store import AccessPage, BadCursor, access_page, decode_c
 from schema.national_id import InvalidNationalId
 from store.audit_models import AuditRecord
 from store.db import aware
-from web.i18n import ascii_digits, choose, digits
+from web.i18n import choose, digits
 from web.render import error_page, render, see_other
 
 PATH = "/me/data-access"
 PAGE_SIZE = 20
+MAX_TYPED = 40  # characters of a typed national code kept to show back
 _STATUS = {"invalid": 400, "unavailable": 503}  # other refusals (not the parent, adult): 403
 
 
@@ -71,23 +72,25 @@ async def data_access(request: Request) -> Response:
         return see_other(login_url(wanted))
     lang, _ = choose(request)
     gateway = request.app.state.gateway
-    asked = ascii_digits(request.query_params.get("subject", "")).strip()[:20] or None
-    child = asked if asked and asked != session.citizen else None
+    # Validated (and made canonical) by subject_for below; shown back as typed, bounded.
+    asked = request.query_params.get("subject", "").strip()[:MAX_TYPED] or None
     after = request.query_params.get("after") or None
     try:
         position = decode_cursor(after) if after else None
     except BadCursor:
         return error_page(request, 400, "access_bad_page_title", "access_bad_page",
                           session=session)  # fmt: skip
-    context: dict[str, Any] = {"child": child, "child_input": child or "", "error": None}
+    context: dict[str, Any] = {"child": None, "child_input": asked or "", "error": None}
     try:
-        subject = await subject_for(gateway.registry, session.citizen, child)
+        subject = await subject_for(gateway.registry, session.citizen, asked)
     except (InvalidNationalId, GuardianshipError) as error:
         code = error.code if isinstance(error, GuardianshipError) else "invalid"
         key = _message_key(error) if isinstance(error, GuardianshipError) else "err_child_code"
         return render(request, "data_access.html", status=_STATUS.get(code, 403),
                       session=session, records=[], next_url=None, first_url=None,
                       **(context | {"error": key, "child": None}))  # fmt: skip
+    child = subject if subject != session.citizen else None
+    context |= {"child": child, "child_input": child or ""}
     async with gateway.sessions() as db:
         page = await access_page(db, subject=subject, first=PAGE_SIZE, after=position)
     return render(

@@ -27,6 +27,7 @@ from datasources.base import MappedRecord, MappingError, RecordError
 from datasources.graphql_mapping import TOP_LEVEL as GRAPHQL_TOP_LEVEL
 from datasources.graphql_mapping import GraphqlCall, parse_call
 from datasources.spec import FieldSpec, RecordSpec, ValueKind
+from schema.national_id import is_latin_digits
 
 __all__ = ["Key", "Mapping", "MappingError", "Rule"]
 
@@ -79,17 +80,17 @@ class Key:
         value = self.get(row)
         if value is None:
             return None
-        if self.type == "integer":
-            try:
-                return t.national_id(value)
-            except ValueError:
-                return None
-        return t.to_str(value)
+        # Canonical whatever the agency's spelling (Persian digits, lost leading zeros), so a row
+        # keyed `۰۰۱۲۳۴۵۶۷۸` answers the request for 0012345678.
+        try:
+            return t.national_id(value)
+        except ValueError:
+            return None
 
     def query_value(self, national_id: str) -> str | int | None:
         """What to ask the source for; None when the id cannot exist there."""
         if self.type == "integer":
-            return int(national_id) if national_id.isdigit() else None
+            return int(national_id) if is_latin_digits(national_id) else None
         return national_id
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from datasources import solar_hijri
 from datasources.spec import FieldSpec, ValueKind
+from schema import national_id as national_codes
 
 Convert = Callable[[Any], Any]
 
@@ -140,17 +141,17 @@ def iso_datetime(value: Any) -> datetime:
 
 
 def national_id(value: Any) -> str:
-    """Zero-pad a code that lost its leading zeros in a numeric column."""
+    """The canonical code: zero-padded when a numeric column lost its leading zeros, Persian and
+    Arabic-Indic digits read as 0-9 (schema.national_id.from_agency); other scripts' digits are
+    refused like any other character."""
     if isinstance(value, bool):
         raise ValueError("not a national code")
     if isinstance(value, float | Decimal) and value == int(value):
         value = int(value)
     if isinstance(value, int) and 0 <= value < 10**10:
         return f"{value:010d}"
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit() and len(text) <= 10:
-            return text.zfill(10)
+    if isinstance(value, str) and (code := national_codes.from_agency(value)) is not None:
+        return code
     raise ValueError("not a national code (up to 10 digits)")
 
 

@@ -39,6 +39,13 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
         return Decision(
             False, ErrorCode.FORBIDDEN, f"the access token does not grant dataset {dataset}"
         )
+    if principal.basis is Basis.SYSTEM:
+        # The gateway reading by itself: only under a named statute, for a named check.
+        if not principal.statute or not principal.case_reference:
+            return Decision(
+                False, ErrorCode.FORBIDDEN, "a system read must name its statute and its check"
+            )
+        return GRANTED
     if principal.basis is Basis.STATUTE:
         if not principal.case_reference:
             return Decision(

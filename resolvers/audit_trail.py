@@ -26,6 +26,7 @@ _ACTOR_KIND = {
     Basis.CONSENT: "service",
     Basis.STATUTE: "service",
     Basis.AGENCY_ADMIN: "agency",
+    Basis.SYSTEM: "system",
 }
 
 _ORDER = {dataset.value: index for index, dataset in enumerate(Dataset)}  # the standard's order

@@ -9,6 +9,7 @@ from auth.consents import (
     ConsentNotFound,
     consent_usage,
     consents_with_cards,
+    revocation_reason,
     revoke_consent,
     status_of,
 )
@@ -49,8 +50,9 @@ def service_card(card: CardRow) -> Any:
 
 def to_graphql(row: ConsentRow, card: CardRow, now: datetime, usage: Usage) -> Any:
     """The consent as GraphQL; `usage` (use count, last use) comes from the access log."""
-    from schema.consents import Consent, ConsentStatus
+    from schema.consents import Consent, ConsentRevocationReason, ConsentStatus
 
+    reason = revocation_reason(row)
     return Consent(
         id=row.id,
         client_id=row.client_id,
@@ -60,6 +62,7 @@ def to_graphql(row: ConsentRow, card: CardRow, now: datetime, usage: Usage) -> A
         created_at=row.created_at,
         expires_at=row.expires_at,
         status=ConsentStatus(status_of(row, now)),
+        revoked_reason=ConsentRevocationReason(reason.value) if reason else None,
         use_count=usage[0],
         last_used_at=usage[1],
     )

@@ -31,6 +31,8 @@ class RequestContext:
     # DPoP); None when there was no token at all.
     auth_error: str | None = None
     auth_challenge: str | None = None
+    # Why the request's case reference was refused (its format); nothing is read then.
+    case_reference_error: str | None = None
     request: Any = None
     response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -86,7 +88,12 @@ class RequestContext:
         return field_error(ErrorCode.RATE_LIMITED, message, retryAfter=refusal.retry_after)
 
     def require_principal(self) -> Principal:
-        """Root fields call this: with no valid token, nothing comes back."""
+        """Root fields call this: with no valid token (or a malformed case reference), nothing
+        comes back."""
+        if self.case_reference_error is not None:
+            if self.response is not None:
+                self.response.status_code = 400
+            raise field_error(ErrorCode.INVALID_CASE_REFERENCE, self.case_reference_error)
         if self.principal is not None:
             return self.principal
         if self.response is not None:

@@ -28,7 +28,7 @@ from resolvers.tracker_store import (
     utc,
 )
 from schema.national_id import InvalidNationalId
-from schema.national_id import validate as validate_national_id
+from schema.national_id import parse as parse_national_id
 from store.audit_models import AuditRecord
 
 
@@ -40,9 +40,11 @@ async def subject_for(
     Raises InvalidNationalId for a malformed code and GuardianshipError when `asked` is someone
     the citizen does not speak for.
     """
-    if asked is None or asked == citizen:
+    if asked is None:
         return citizen
-    child = validate_national_id(asked)
+    child = parse_national_id(asked)
+    if child == citizen:
+        return citizen
     day = national_date(now or datetime.now(UTC))
     await check_guardian(registry, parent=citizen, child=child, on=day)
     return child
@@ -86,7 +88,9 @@ async def list_data_accesses(
     try:
         whose = await subject_for(context.registry, national_id, subject)
     except InvalidNationalId as error:
-        raise field_error(ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=subject) from None
+        raise field_error(
+            ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value
+        ) from None
     except GuardianshipError as error:
         if error.code == "unavailable":
             raise field_error(ErrorCode.SOURCE_UNAVAILABLE, error.reason) from None

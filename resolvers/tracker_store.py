@@ -23,7 +23,7 @@ from store.models import Agency, ServiceCard
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"a1\.(\d{1,19})\.(\d{1,19})")
+_CURSOR = re.compile(r"a1\.([0-9]{1,19})\.([0-9]{1,19})")
 _MAX_CURSOR_CHARS = 64
 
 

@@ -15,6 +15,16 @@ class ConsentStatus(Enum):
     EXPIRED = "EXPIRED"
 
 
+@strawberry.enum(description="Why a consent was revoked.")
+class ConsentRevocationReason(Enum):
+    CITIZEN = strawberry.enum_value("CITIZEN", description="The citizen revoked it.")
+    DECEASED = strawberry.enum_value(
+        "DECEASED",
+        description="The civil registry recorded the death of the citizen or of the child it "
+        "was given for.",
+    )
+
+
 @strawberry.type(description="A public service as its service card describes it.")
 class ServiceCard:
     id: strawberry.ID
@@ -37,5 +47,8 @@ class Consent:
     created_at: datetime
     expires_at: datetime
     status: ConsentStatus
+    revoked_reason: ConsentRevocationReason | None = strawberry.field(
+        description="Why it was revoked; null unless REVOKED."
+    )
     use_count: int
     last_used_at: datetime | None

@@ -26,10 +26,14 @@ MAX_CITIZENS = 100
 
 
 def citizen_by_national_id(value: str) -> Citizen:
+    """The citizen behind a national code as a client sent it (Persian or Arabic-Indic digits
+    read as 0-9): from here on only the canonical code is used."""
     try:
-        return Citizen(national_id=national_id.validate(value))
+        return Citizen(national_id=national_id.parse(value))
     except national_id.InvalidNationalId as error:
-        raise field_error(ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=value) from None
+        raise field_error(
+            ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value
+        ) from None
 
 
 async def _fail(error: Exception) -> Citizen | None:

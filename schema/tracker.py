@@ -16,6 +16,9 @@ class LegalBasis(Enum):
     CONSENT = "CONSENT"
     STATUTE = "STATUTE"
     CITIZEN = "CITIZEN"
+    SYSTEM = strawberry.enum_value(
+        "SYSTEM", description="The gateway's own check (e.g. a death check at login), by law."
+    )
     NONE = "NONE"
 
 

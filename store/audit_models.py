@@ -50,13 +50,14 @@ class AuditRecord(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[str] = mapped_column(String(64))
     client_agency: Mapped[str] = mapped_column(String(64))
-    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | service | agency
+    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | service | agency | system
     actor: Mapped[str] = mapped_column(String(64))  # the citizen's code, or the client id
     subject: Mapped[str] = mapped_column(String(10))  # whose data
     datasets: Mapped[list[str]] = mapped_column(JSON)
     fields: Mapped[list[str]] = mapped_column(JSON)
     purpose: Mapped[str | None] = mapped_column(String(64))  # the service card
-    legal_basis: Mapped[str] = mapped_column(String(16))  # consent | statute | citizen | none
+    # consent | statute | citizen | system | none
+    legal_basis: Mapped[str] = mapped_column(String(16))
     consent_id: Mapped[str | None] = mapped_column(String(64))
     statute: Mapped[str | None] = mapped_column(String(300))
     case_reference: Mapped[str | None] = mapped_column(String(200))

@@ -1,5 +1,5 @@
-"""Citizens' side of the store: accounts for the demo login, browser sessions, login throttling
-and consents."""
+"""Citizens' side of the store: accounts for the demo login, browser sessions, trusted browsers,
+login throttling, ended citizens and consents."""
 
 from __future__ import annotations
 
@@ -23,14 +23,40 @@ class CitizenAccount(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per key (a national id, or a client address) in the current window."""
+    """Login attempts per key (an account, a trusted browser of an account, or a client address)
+    since the key's last success or quiet spell (auth/throttle.py)."""
 
     __tablename__ = "login_throttle"
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Attempts counted against the key; also the version a reservation compares and sets.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # No attempt is reserved before this instant (the growing delay).
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class TrustedDevice(Base):
+    """A browser a citizen has logged in with: its cookie holds a random id, the store its hash.
+    Its attempts are counted apart from the account's, so nobody elsewhere can slow it down."""
+
+    __tablename__ = "trusted_devices"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen: Mapped[str] = mapped_column(String(10), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EndedCitizen(Base):
+    """A citizen whose own access has ended (a registered death): no login, session or consent
+    of theirs is accepted again. Their records stay readable under statute."""
+
+    __tablename__ = "ended_citizens"
+
+    national_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))  # auth.citizen_end.EndReason
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class BrowserSession(Base):
@@ -64,5 +90,7 @@ class Consent(Base):
     # ACTIVE or REVOKED; EXPIRED is derived from expires_at when read, so it is never stale.
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Why it was revoked (auth.consents.RevocationReason): the citizen, or a registered death.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     use_count: Mapped[int] = mapped_column(Integer, default=0)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -87,6 +87,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "لطفاً {minutes} دقیقه دیگر دوباره تلاش کنید.",
         "login_rate_limited": "درخواست‌ها بیش از حد بوده است. "
         "لطفاً {seconds} ثانیه دیگر دوباره تلاش کنید.",
+        "login_ended_DECEASED": "این حساب بسته شده است: ثبت احوال فوت دارندهٔ این کد ملی را "
+        "ثبت کرده است. رضایت‌های او نیز لغو شده است. اگر این ثبت نادرست است، به ثبت احوال "
+        "مراجعه کنید.",
+        "login_unavailable": "اکنون امکان بررسی وضعیت حساب در ثبت احوال نیست. "
+        "لطفاً کمی بعد دوباره تلاش کنید.",
+        "err_child_deceased": "ثبت احوال فوت این فرزند را ثبت کرده است؛ رضایت برای او ممکن نیست.",
+        "revoked_DECEASED": "به سبب فوت",
+        "account_ended_title": "حساب بسته شده است",
+        "err_registry_unavailable": "اکنون امکان پرسش از ثبت احوال نیست. "
+        "لطفاً کمی بعد دوباره تلاش کنید.",
         "signed_in_as": "کد ملی {id}",
         "sign_out": "خروج",
         "my_consents": "رضایت‌های من",
@@ -164,6 +174,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "basis_statute": "حکم قانون",
         "basis_citizen": "خودتان، در دروازه",
         "basis_none": "بدون مبنا",
+        "basis_system": "بررسی خودکار دروازه، به حکم قانون",
         "case_label": "پرونده",
         "outcome_GRANTED": "خوانده شد",
         "outcome_DENIED": "رد شد",
@@ -195,6 +206,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "login_malformed": "Enter your valid 10-digit national code.",
         "login_throttled": "Too many failed attempts. Please try again in {minutes} minutes.",
         "login_rate_limited": "Too many attempts. Please try again in {seconds} seconds.",
+        "login_ended_DECEASED": "This account is closed: the civil registry records the death "
+        "of the holder of this national code. Their consents have been revoked too. If this "
+        "record is wrong, please contact the civil registry.",
+        "login_unavailable": "The civil registry cannot confirm this account right now. "
+        "Please try again later.",
+        "err_child_deceased": "The civil registry records this child's death; no consent can be "
+        "given for them.",
+        "revoked_DECEASED": "because of a death",
+        "account_ended_title": "Account closed",
+        "err_registry_unavailable": "The civil registry cannot be reached right now. "
+        "Please try again later.",
         "signed_in_as": "National code {id}",
         "sign_out": "Sign out",
         "my_consents": "My consents",
@@ -272,6 +294,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "basis_statute": "By law",
         "basis_citizen": "You, on Darvazeh",
         "basis_none": "None",
+        "basis_system": "Darvazeh's own check, by law",
         "case_label": "Case",
         "outcome_GRANTED": "Read",
         "outcome_DENIED": "Refused",
@@ -294,7 +317,6 @@ STRINGS: dict[str, dict[str, str]] = {
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def choose(request: Request) -> tuple[str, bool]:
@@ -338,11 +360,6 @@ def digits(lang: str, value: object) -> str:
     """Numbers as the reader writes them: Persian digits in Persian."""
     shown = str(value)
     return shown.translate(_PERSIAN_DIGITS) if lang == "fa" else shown
-
-
-def ascii_digits(value: str) -> str:
-    """What a citizen typed, with Persian or Arabic-Indic digits read as 0-9."""
-    return value.translate(_TO_ASCII)
 
 
 def format_date(lang: str, day: date) -> str:

@@ -1,5 +1,4 @@
-"""HTML responses of the citizen pages: Jinja2 templates in the chosen language, with the security
-headers every page carries."""
+"""HTML responses of the citizen pages: Jinja2 templates in the chosen language."""
 
 from __future__ import annotations
 
@@ -19,15 +18,8 @@ from store.citizen_models import BrowserSession
 from web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# No script, no frame, nothing from elsewhere; no referrer (consent URLs carry request ids);
-# never cached (pages show personal data and one-time forms).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
+# The security headers (CSP, no framing, no referrer, never cached) are added to every response
+# by web/security_headers.py.
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_FORM_FIELDS = 50
 
@@ -70,7 +62,7 @@ def render(
         csrf=csrf_token(session) if session else "",
         **context,
     )
-    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    response = HTMLResponse(html, status_code=status)
     if remember:
         response.set_cookie(
             i18n.LANG_COOKIE,
@@ -85,7 +77,7 @@ def render(
 
 def see_other(url: str) -> RedirectResponse:
     """The answer to every successful POST (and to pages that need a login first)."""
-    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(url, status_code=303)
 
 
 def error_page(

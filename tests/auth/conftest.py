@@ -11,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from auth.authorization_server import DarvazehAuthorizationServer
 from auth.clients import create_client
@@ -19,6 +20,7 @@ from auth.keys import KeyRing
 from store.db import create_engine, sessionmaker, transaction
 from store.models import Agency, Base, ServiceCard
 from store.secrets import SecretBox
+from web.security_headers import SecurityHeaders
 
 ISSUER = "https://gateway.test"
 AUDIENCE = "https://gateway.test/graphql"
@@ -118,7 +120,8 @@ async def server(world: World, keyring: KeyRing) -> DarvazehAuthorizationServer:
 
 @pytest.fixture
 async def http(server: DarvazehAuthorizationServer) -> AsyncIterator[httpx.AsyncClient]:
-    app = Starlette(routes=routes(server))
+    # As server.create_app composes it: the security headers come from one middleware.
+    app = Starlette(routes=routes(server), middleware=[Middleware(SecurityHeaders, https=True)])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
         yield client

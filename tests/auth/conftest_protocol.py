@@ -26,6 +26,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from auth.authorization_server import DarvazehAuthorizationServer
 from auth.authorize import complete_authorization
@@ -37,6 +38,7 @@ from store.db import create_engine, sessionmaker, transaction
 from store.models import Agency, Base, OAuthClient, ServiceCard
 from store.oauth_models import AuthorizationRequest
 from store.secrets import SecretBox
+from web.security_headers import SecurityHeaders
 
 ISSUER = "https://gateway.test"
 AUDIENCE = "https://gateway.test/graphql"
@@ -369,7 +371,8 @@ async def flow(protocol_store: ProtocolStore) -> AsyncIterator[Flow]:
         access_token_ttl=TTL,
         clock=clock,
     )
-    app = Starlette(routes=routes(server))
+    # As server.create_app composes it: the security headers come from one middleware.
+    app = Starlette(routes=routes(server), middleware=[Middleware(SecurityHeaders, https=True)])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
         yield Flow(http, server, clock, protocol_store)
 

@@ -228,7 +228,7 @@ async def test_an_agency_admin_sees_reads_of_its_own_agencys_data(
     # Services (statutory or not) and citizens list no agency's reads.
     for role in ("statutory_all_datasets", "statutory"):
         assert code_of(await gateway.query(AGENCY, {"first": 5}, role=role)) == "FORBIDDEN"
-    async with logged_in(gateway, someone) as portal:
+    async with logged_in(gateway, other) as portal:  # `someone` is dead: they cannot log in
         assert code_of(await ask(portal, AGENCY, first=5)) == "FORBIDDEN"
 
 

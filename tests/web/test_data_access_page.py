@@ -51,7 +51,10 @@ async def test_the_log_in_persian_and_english(gateway: RunningGateway) -> None:
     assert_secure_headers(persian)
     assert '<html lang="fa" dir="rtl">' in persian.text
     assert '<a href="/me/data-access">گزارش دسترسی‌ها</a>' in persian.text  # the header link
-    denied, statutory = rows_of(persian.text)[:2]
+    # Newest first: the gateway's own death check at this login, then what the test wrote.
+    login_check, denied, statutory = rows_of(persian.text)[:3]
+    assert "darvazeh-gateway" in login_check and "login-death-check" in login_check
+    assert text("fa", "basis_system") in login_check
     # Solar Hijri date and the time in Iran, in Persian digits; names, purpose, basis in Persian.
     assert format_date("fa", local.date()) in statutory
     assert digits("fa", local.strftime("%H:%M")) in statutory
@@ -63,7 +66,7 @@ async def test_the_log_in_persian_and_english(gateway: RunningGateway) -> None:
     assert "ثبت نام مدرسه" in denied and "رد شد" in denied and "رضایت" in denied
     assert 'class="outcome-denied"' in denied
     assert '<html lang="en" dir="ltr">' in english.text
-    statutory = rows_of(english.text)[1]
+    statutory = rows_of(english.text)[2]
     assert format_date("en", local.date()) in statutory  # e.g. 9 March 2004
     for words in ("Subsidy eligibility assessment", "By law", f"Case: {REF}", "Read",
                   "National Organization for Civil Registration", "Name, father"):  # fmt: skip
@@ -89,9 +92,11 @@ async def test_the_log_comes_a_page_at_a_time(gateway: RunningGateway) -> None:
         )
         tampered = await client.get(PATH, params={"after": "not-a-cursor"})
         assert tampered.status_code == 400 and "not valid" in tampered.text
-    shown = [re.search(r">(P\d\d)</bdi>", row).group(1)  # type: ignore[union-attr]
-             for page in (first.text, second.text) for row in rows_of(page)]  # fmt: skip
+    # The first row is the gateway's own death check at this login.
+    shown = [found for page in (first.text, second.text) for row in rows_of(page)
+             for found in re.findall(r">(P\d\d)</bdi>", row)]  # fmt: skip
     assert len(rows_of(first.text)) == 20 and shown == expected
+    assert "login-death-check" in rows_of(first.text)[0]
 
 
 async def test_a_parent_looks_up_their_minor_child(gateway: RunningGateway) -> None:

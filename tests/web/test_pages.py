@@ -33,12 +33,14 @@ from tests.web.support import (
 )
 from web.i18n import DATASETS as DATASET_NAMES
 from web.i18n import digits
+from web.security_headers import HTML_POLICY
 
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'self'; frame-ancestors 'none'",
+    "content-security-policy": HTML_POLICY,
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
 }
 
 
@@ -178,6 +180,7 @@ async def test_child_errors_are_shown_and_nothing_created(gateway: RunningGatewa
         p.national_id
         for p in gateway.world.people
         if p.national_id not in (child, record.father_id, record.mother_id)
+        and p.death_date is None  # the dead cannot log in
     )
     async with logged_in(gateway, stranger, **{"Accept-Language": "en"}) as client:
         page = await client.get(f"/consent/{request_id}")
@@ -199,9 +202,11 @@ async def test_child_errors_are_shown_and_nothing_created(gateway: RunningGatewa
 async def test_guardian_of_a_grown_child_refused_on_the_page(gateway: RunningGateway) -> None:
     from demo.world import age
 
-    known = {p.national_id for p in gateway.world.people}
+    living = {p.national_id for p in gateway.world.people if p.death_date is None}
     grown = next(
-        p for p in gateway.world.people if p.father_id in known and age(p.birth_date) >= 18
+        p
+        for p in gateway.world.people
+        if p.father_id in living and age(p.birth_date) >= 18 and p.death_date is None
     )
     assert grown.father_id is not None
     request_id, _ = await pending_request(gateway)
