@@ -13,7 +13,6 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.authorization_server import NO_STORE
 from auth.form import FormError, FormPayload, read_form
 from auth.rate_limits import RatePolicy
 
@@ -61,7 +60,7 @@ def too_many(retry_after: int) -> Response:
         "error": RATE_LIMITED_ERROR,
         "error_description": f"Too many requests; retry after {retry_after} s.",
     }
-    headers = {**NO_STORE, "Retry-After": str(retry_after)}
+    headers = {"Retry-After": str(retry_after)}
     return JSONResponse(body, status_code=429, headers=headers)
 
 
@@ -76,7 +75,7 @@ async def limited(
         payload = await read_form(request)
     except FormError as exc:
         body = {"error": "invalid_request", "error_description": exc.description}
-        return JSONResponse(body, status_code=400, headers=NO_STORE)
+        return JSONResponse(body, status_code=400)
     if policy is None:
         return await respond(payload)
     client_id = claimed_client(request, payload)
