@@ -22,7 +22,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
@@ -36,10 +35,12 @@ from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_healt
 from datasources.registry import Registry
 from resolvers.context import RequestContext
 from schema import build_schema
+from schema.limits import QueryLimits
 from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
+from web.graphql_http import GraphQLEdge
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -97,8 +98,9 @@ class Gateway:
         await self.engine.dispose()
 
 
-class GraphQLView(GraphQL):
-    """Strawberry's ASGI view, with the access token checked before any resolver runs."""
+class GraphQLView(GraphQLEdge):
+    """Strawberry's ASGI view with the edge's limits (web.graphql_http), and the access token
+    checked before any resolver runs."""
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
@@ -186,7 +188,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await maintenance
             await gateway.close()
 
-    graphql = GraphQLView(build_schema(), graphql_ide="graphiql")
+    graphql = GraphQLView(
+        build_schema(QueryLimits.from_settings(settings)),
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        graphql_ide="graphiql",
+    )
     routes = [
         Route("/graphql", graphql),
         Route("/healthz", healthz),

@@ -25,9 +25,16 @@ from store.registrations import (
 )
 
 
-async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuthClient, str | None]:
-    """Create the client; its secret is returned once and only its hash is kept."""
+async def register(
+    context: RequestContext, spec: dict[str, Any], *, cost_ceiling: int
+) -> tuple[OAuthClient, str | None]:
+    """Create the client; its secret is returned once and only its hash is kept. Its own query
+    cost budget, if it has one, is at most `cost_ceiling`."""
     principal = require_agency_admin(context)
+    budget = spec.get("query_cost_budget")
+    if budget is not None and not 1 <= budget <= cost_ceiling:
+        message = f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"
+        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
     card = spec["service_card"]
     client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
     try:
@@ -47,6 +54,7 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
                 require_par=spec.get("require_par", False),
                 require_dpop=spec.get("require_dpop", False),
             )
+            row.query_cost_budget = budget
             await _record(session, row, Action.REGISTERED, principal.client_id)
             return row, secret
     except ValueError as error:
@@ -103,6 +111,7 @@ async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor
                 "token_endpoint_auth_method": row.token_endpoint_auth_method,
                 "require_par": row.require_par,
                 "require_dpop": row.require_dpop,
+                "query_cost_budget": row.query_cost_budget,
                 "enabled": row.enabled,
             },
             changed_by=actor,

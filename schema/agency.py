@@ -116,6 +116,9 @@ class ServiceClient:
     require_dpop: bool
     enabled: bool
     created_at: datetime
+    query_cost_budget: int | None = strawberry.field(
+        description="The cost estimate its queries may reach; null: the gateway's default."
+    )
 
     @classmethod
     def of(cls, row: OAuthClient) -> ServiceClient:
@@ -131,6 +134,7 @@ class ServiceClient:
             require_dpop=row.require_dpop,
             enabled=row.enabled,
             created_at=row.created_at,
+            query_cost_budget=row.query_cost_budget,
         )
 
 
@@ -162,6 +166,11 @@ class ServiceClientInput:
     )
     require_par: bool = False
     require_dpop: bool = False
+    query_cost_budget: int | None = strawberry.field(
+        default=None,
+        description="The cost estimate the client's queries may reach, up to the gateway's "
+        "ceiling; the gateway's default if absent.",
+    )
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -175,6 +184,7 @@ class ServiceClientInput:
             "jwks": self.jwks,
             "require_par": self.require_par,
             "require_dpop": self.require_dpop,
+            "query_cost_budget": self.query_cost_budget,
         }
 
 

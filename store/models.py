@@ -115,6 +115,8 @@ class OAuthClient(Base):
     require_dpop: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The cost estimate its queries may reach; None: the gateway's default (docs/query-limits.md).
+    query_cost_budget: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class SigningKey(Base):
