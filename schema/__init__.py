@@ -31,7 +31,10 @@ class DarvazehSchema(strawberry.federation.Schema):
             extensions = error.extensions or {}
             if extensions.get("code"):
                 continue
-            if error.original_error is None and not error.path:
+            from_graphql = error.original_error is None or isinstance(
+                error.original_error, GraphQLError
+            )
+            if from_graphql and not error.path:
                 error.extensions = {**extensions, "code": ErrorCode.BAD_USER_INPUT.value}
                 continue
             error.extensions = {**extensions, "code": ErrorCode.INTERNAL_SERVER_ERROR.value}
