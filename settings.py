@@ -67,7 +67,7 @@ class Settings:
         default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_LENGTH", str(32 * 1024)))
     )
     max_query_tokens: int = field(
-        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_TOKENS", "2000"))
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_TOKENS", "1000"))
     )
     max_query_directives: int = field(
         default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_DIRECTIVES", "50"))

@@ -27,7 +27,7 @@ from graphql import (
 from strawberry.types import Info
 
 
-def core_info(info: Info) -> GraphQLResolveInfo:
+def core_info(info: Info) -> GraphQLResolveInfo[Any]:
     # Strawberry's Info wraps graphql-core's and has no public way to its field nodes and
     # fragments.
     return info._raw_info
@@ -44,8 +44,7 @@ class Selections:
 
     @classmethod
     def of(cls, info: Info) -> Selections:
-        raw = core_info(info)
-        return cls(raw.fragments, raw.variable_values)
+        return cls(core_info(info).fragments, info.variable_values)
 
     def children(
         self, selection_sets: Iterable[SelectionSetNode]
@@ -98,7 +97,7 @@ def included(node: SelectionNode, variables: Mapping[str, object]) -> bool:
 def _below_current_field(info: Info) -> tuple[Selections, list[SelectionSetNode]]:
     raw = core_info(info)
     sets = [node.selection_set for node in raw.field_nodes if node.selection_set is not None]
-    return Selections(raw.fragments, raw.variable_values), sets
+    return Selections.of(info), sets
 
 
 def asked_fields(info: Info) -> frozenset[str]:

@@ -6,6 +6,8 @@ A field costs its weight, plus what is selected below it, times how many items i
 - a citizen's record (`identity`, `birth`, ...) costs a source read, 10;
 - `__schema` and `__type` cost what answering the introspection takes, 100;
 - each mutation field costs 10 more than its selection;
+- validating the document costs 10 for each pair of fields with the same name in one selection
+  set, and each pair of fragments spread in one (validation compares them two by two);
 - a list field with a `first` argument returns that many items (the argument's default when it
   is not given); a list field with a list argument (`citizens(nationalIds:)`,
   `_entities(representations:)`) returns one item per entry; other fields return one.
@@ -53,6 +55,9 @@ OBJECT = 1
 SOURCE_READ = 10
 INTROSPECTION = 100
 MUTATION = 10
+# Two same-named fields in one selection set (or two fragments spread in one), which validation
+# compares: as much as a source read, so a document may repeat a field a few dozen times at most.
+OVERLAPPING_PAIR = 10
 SIZE_ARGUMENT = "first"
 
 
@@ -73,9 +78,14 @@ def operation_costs(
     measured: Measured,
     variables: Mapping[str, object] | None,
 ) -> tuple[int, ...]:
-    """The estimate for each operation of the document, in document order."""
+    """The estimate for each operation of the document, in document order: what running it
+    takes, and what validating the document takes."""
+    validating = OVERLAPPING_PAIR * measured.pairs
     return tuple(
-        _Estimate(schema, model, measured, operation, variables or {}).total()
+        min(
+            _Estimate(schema, model, measured, operation, variables or {}).total() + validating,
+            SATURATED,
+        )
         for operation in measured.operations
     )
 
@@ -179,9 +189,10 @@ class _Estimate:
             return SchemaMetaFieldDef
         if name == "__type":
             return TypeMetaFieldDef
+        found: GraphQLField | None = None
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return parent.fields.get(name)
-        return None
+            found = parent.fields.get(name)
+        return found
 
     def _mutation_root(self) -> GraphQLObjectType | None:
         return self.schema.mutation_type

@@ -15,13 +15,13 @@ ParserCache and ValidationCache:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
 from cachetools import LRUCache
-from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, Source, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, Source, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -32,26 +32,32 @@ from schema.limits import QueryLimits
 from schema.query_cost import CostModel, operation_costs, variables_signature
 from schema.query_shape import Measured, check_shapes, measure, select_operation
 
-CACHE_SIZE = 512
+# The documents a worker remembers, weighed by their length in characters: a parsed document
+# takes about 40 bytes per character, so this is some 40 MB at most (and 500 or more documents
+# of the sizes frontends send).
+CACHE_CHARACTERS = 1_000_000
+COSTS_PER_DOCUMENT = 16  # estimates kept per document, one per variables signature
 # Documents parsed and validated at once per worker; others wait their turn without blocking.
 THREADS = 2
 
 T = TypeVar("T")
+Rules = tuple[type[ASTValidationRule], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     """A refusal remembered for a document text; each request gets a fresh error from it."""
 
+    size: int
     message: str
     extensions: dict[str, Any]
     source: Source | None
-    positions: Sequence[int] | None
+    positions: Collection[int] | None
 
     @classmethod
-    def of(cls, error: GraphQLError, code: ErrorCode) -> Refused:
+    def of(cls, query: str, error: GraphQLError, code: ErrorCode) -> Refused:
         extensions = {"code": code.value, **(error.extensions or {})}
-        return cls(error.message, extensions, error.source, error.positions)
+        return cls(len(query), error.message, extensions, error.source, error.positions)
 
     def error(self) -> GraphQLError:
         return GraphQLError(
@@ -59,60 +65,76 @@ class Refused:
         )
 
 
+class Checked:
+    """A document within the text and shape limits, with its validation errors and cost
+    estimates once worked out (they leave the cache with it)."""
+
+    def __init__(self, measured: Measured, size: int) -> None:
+        self.measured = measured
+        self.size = size
+        self.errors: dict[Rules, list[GraphQLError]] = {}
+        self.costs: LRUCache[tuple[tuple[str, object], ...], tuple[int, ...]] = LRUCache(
+            COSTS_PER_DOCUMENT
+        )
+
+
 class QueryGate:
     def __init__(self, limits: QueryLimits, model: CostModel) -> None:
         self.limits = limits
         self.model = model
-        self._documents: LRUCache[str, Measured | Refused] = LRUCache(CACHE_SIZE)
-        self._errors: LRUCache[tuple[str, tuple[type[ASTValidationRule], ...]], list[GraphQLError]]
-        self._errors = LRUCache(CACHE_SIZE)
-        self._costs: LRUCache[tuple[str, tuple[tuple[str, object], ...]], tuple[int, ...]]
-        self._costs = LRUCache(CACHE_SIZE * 4)
+        self._documents: LRUCache[str, Checked | Refused] = LRUCache(
+            CACHE_CHARACTERS, getsizeof=lambda entry: entry.size
+        )
         self._threads = anyio.CapacityLimiter(THREADS)
 
-    async def measured(self, query: str) -> Measured:
+    async def checked(self, query: str) -> Checked:
         """The document of `query`, parsed and within the text and shape limits; raises the
         refusal (or the syntax error) otherwise."""
         found = self._documents.get(query)
         if found is None:
-            found = await self._in_thread(self._measure, query)
-            self._documents[query] = found
+            found = await self._in_thread(self._check, query)
+            if found.size <= CACHE_CHARACTERS:
+                self._documents[query] = found
         if isinstance(found, Refused):
             raise found.error()
         return found
 
-    def _measure(self, query: str) -> Measured | Refused:
+    def checked_document(self, document: DocumentNode) -> Checked:
+        """A document parsed elsewhere (not from a text here), measured all the same."""
+        measured = measure(document)
+        check_shapes(measured, self.limits)
+        return Checked(measured, size=0)
+
+    def _check(self, query: str) -> Checked | Refused:
         try:
             scan(query, self.limits)
             # The scan has counted the tokens already; the parser's own cap is the backstop.
             document = parse(query, max_tokens=self.limits.max_tokens)
         except GraphQLError as error:
             code = ErrorCode((error.extensions or {}).get("code", ErrorCode.GRAPHQL_PARSE_FAILED))
-            return Refused.of(error, code)
+            return Refused.of(query, error, code)
         measured = measure(document)
         try:
             check_shapes(measured, self.limits)
         except GraphQLError as error:
-            return Refused.of(error, ErrorCode((error.extensions or {})["code"]))
-        return measured
+            return Refused.of(query, error, ErrorCode((error.extensions or {})["code"]))
+        return Checked(measured, len(query))
 
     def check_cost(
         self,
         schema: GraphQLSchema,
-        query: str | None,
-        measured: Measured,
+        checked: Checked,
         variables: dict[str, Any] | None,
         budget: int,
     ) -> None:
         """Refuse the document when an operation's estimate passes `budget`. Every operation
         counts, not just the one run: validation works through all of them."""
-        key = None if query is None else (query, variables_signature(variables))
-        costs = None if key is None else self._costs.get(key)
+        signature = variables_signature(variables)
+        costs = checked.costs.get(signature)
         if costs is None:
-            costs = operation_costs(schema, self.model, measured, variables)
-            if key is not None:
-                self._costs[key] = costs
-        for operation, cost in zip(measured.operations, costs, strict=True):
+            costs = operation_costs(schema, self.model, checked.measured, variables)
+            checked.costs[signature] = costs
+        for operation, cost in zip(checked.measured.operations, costs, strict=True):
             if cost > budget:
                 named = f" {operation.name.value!r}" if operation.name else ""
                 raise GraphQLError(
@@ -126,27 +148,20 @@ class QueryGate:
                 )
 
     async def validation_errors(
-        self,
-        schema: GraphQLSchema,
-        query: str | None,
-        measured: Measured,
-        rules: tuple[type[ASTValidationRule], ...],
+        self, schema: GraphQLSchema, checked: Checked, rules: Rules
     ) -> list[GraphQLError]:
-        key = None if query is None else (query, rules)
-        found = None if key is None else self._errors.get(key)
+        found = checked.errors.get(rules)
         if found is None:
-            found = await self._in_thread(_validate, schema, measured, rules)
-            if key is not None:
-                self._errors[key] = found
+            found = checked.errors[rules] = await self._in_thread(
+                _validate, schema, checked.measured, rules
+            )
         return found
 
     async def _in_thread(self, function: Callable[..., T], *args: object) -> T:
         return await anyio.to_thread.run_sync(function, *args, limiter=self._threads)
 
 
-def _validate(
-    schema: GraphQLSchema, measured: Measured, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
+def _validate(schema: GraphQLSchema, measured: Measured, rules: Rules) -> list[GraphQLError]:
     errors = validate_document(schema, measured.document, rules)
     for error in errors:
         error.extensions = {
@@ -162,33 +177,29 @@ class QueryGuard(SchemaExtension):
     def __init__(self, gate: QueryGate) -> None:
         super().__init__()
         self.gate = gate
-        self.measured: Measured | None = None
+        self.checked: Checked | None = None
 
-    async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]  # strawberry types hooks as sync-or-async unions
+    async def on_parse(self) -> AsyncIterator[None]:
         execution = self.execution_context
-        query = execution.query
-        if execution.graphql_document is not None:
-            # Supplied by another extension, not parsed from text here: measured all the same.
-            measured = measure(execution.graphql_document)
-            check_shapes(measured, self.gate.limits)
-        elif query is not None:
-            measured = await self.gate.measured(query)
+        if execution.graphql_document is not None:  # supplied by another extension
+            checked = self.gate.checked_document(execution.graphql_document)
+        elif execution.query is not None:
+            checked = await self.gate.checked(execution.query)
         else:
             yield  # strawberry answers a request without a query itself
             return
-        select_operation(measured, execution.operation_name)
+        select_operation(checked.measured, execution.operation_name)
         budget = self.gate.limits.budget_for(_registered_budget(execution.context))
-        schema = execution.schema._schema
-        self.gate.check_cost(schema, query, measured, execution.variables, budget)
-        self.measured = measured
-        execution.graphql_document = measured.document
+        self.gate.check_cost(execution.schema._schema, checked, execution.variables, budget)
+        self.checked = checked
+        execution.graphql_document = checked.measured.document
         yield
 
-    async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]  # as on_parse
+    async def on_validate(self) -> AsyncIterator[None]:
         execution = self.execution_context
-        if self.measured is not None:
+        if self.checked is not None:
             execution.pre_execution_errors = await self.gate.validation_errors(
-                execution.schema._schema, execution.query, self.measured, execution.validation_rules
+                execution.schema._schema, self.checked, execution.validation_rules
             )
         yield
 

@@ -53,6 +53,8 @@ class Measured:
     # Every fragment after the fragments it spreads (fragments in a cycle: in some order).
     order: tuple[str, ...]
     shapes: tuple[Shape, ...]  # one per operation
+    # The pairs validation compares in the whole document (see `overlapping_pairs`).
+    pairs: int
 
 
 def measure(document: DocumentNode) -> Measured:
@@ -68,7 +70,38 @@ def measure(document: DocumentNode) -> Measured:
     for name in order:
         known[name] = shape_of(fragments[name].selection_set, known)
     shapes = tuple(shape_of(operation.selection_set, known) for operation in operations)
-    return Measured(document, operations, fragments, order, shapes)
+    return Measured(document, operations, fragments, order, shapes, overlapping_pairs(document))
+
+
+def overlapping_pairs(document: DocumentNode) -> int:
+    """How many pairs of selections validation compares to check that same-named fields can be
+    merged: in each selection set (inline fragments opened), every two fields with the same
+    response name, and every two fragments spread. That check is quadratic in them, so a
+    document repeating one field a few hundred times costs seconds to validate."""
+    pairs = 0
+    pending = [
+        node.selection_set
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while pending:
+        names: dict[str, int] = {}
+        spreads: set[str] = set()
+        level = [pending.pop()]
+        while level:
+            for selection in level.pop().selections:
+                if isinstance(selection, FieldNode):
+                    name = (selection.alias or selection.name).value
+                    names[name] = names.get(name, 0) + 1
+                    if selection.selection_set is not None:
+                        pending.append(selection.selection_set)
+                elif isinstance(selection, InlineFragmentNode):
+                    level.append(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    spreads.add(selection.name.value)
+        pairs += sum(count * (count - 1) // 2 for count in names.values())
+        pairs += len(spreads) * (len(spreads) - 1) // 2
+    return min(pairs, SATURATED)
 
 
 def check_shapes(measured: Measured, limits: QueryLimits) -> None:
@@ -170,6 +203,6 @@ def _spread_names(selection_set: SelectionSetNode) -> list[str]:
         for selection in pending.pop().selections:
             if isinstance(selection, FragmentSpreadNode):
                 names[selection.name.value] = None
-            elif selection.selection_set is not None:  # a field or an inline fragment
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
                 pending.append(selection.selection_set)
     return list(names)

@@ -24,6 +24,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -263,7 +264,7 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method == "GET":
-            params = dict(request.query_params)
+            params: dict[str, object] = dict(request.query_params)
             for name in ("variables", "extensions"):
                 value = params.get(name)
                 if isinstance(value, str) and value:
@@ -285,7 +286,7 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
                 ) from None
             raise EdgeRefusal(ErrorCode.BAD_REQUEST, error.reason) from None
 
-    async def get_sub_response(self, request: Request) -> Response:
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
         # Read back by create_response, which is not handed the request.
         sub_response.media_type = response_media_type(request.headers.get("accept"))

@@ -159,6 +159,20 @@ def test_skip_and_include_are_honoured_literally_and_through_variables(
     assert cost(schema, query, {}) == 1 + 10 + 10 + 10
 
 
+def test_validating_repeated_fields_is_part_of_the_cost(schema: DarvazehSchema) -> None:
+    """Validation compares same-named fields two by two: 245 copies of one field took most of a
+    second to validate. Each pair costs 10, so a few dozen copies are the most a query gets."""
+    repeated = f"{{ citizen(nationalId: {CITIZEN}) {{ {'identity { firstName } ' * 245} }} }}"
+    assert cost(schema, repeated) == 1 + 245 * 10 + 10 * (245 * 244 // 2) > LIMITS.cost_budget
+    # Two fragments spread side by side are compared too; a field repeated twice costs little.
+    spreads = " ".join(f"...F{n}" for n in range(3))
+    fragments = " ".join(f"fragment F{n} on Citizen {{ nationalId }}" for n in range(3))
+    query = (
+        f"{{ citizen(nationalId: {CITIZEN}) {{ {spreads} nationalId nationalId }} }} {fragments}"
+    )
+    assert cost(schema, query) == 1 + 10 * 3 + 10 * 1
+
+
 def test_fan_out_costs_double_per_level_without_being_expanded(schema: DarvazehSchema) -> None:
     assert cost(schema, fan_out(29)) > 2**29
 
