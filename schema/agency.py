@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from datasources.health_store import SourceHealthView
 from resolvers import data_sources, service_clients
+from resolvers.selection import asked_fields
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
 
@@ -213,12 +214,7 @@ class AgencyRegistrations:
 
 def _asks_health(info: Info) -> bool:
     """Health costs two store queries: read it only when the query selects it."""
-    return any(
-        selection.name == "health"
-        for field in info.selected_fields
-        for selection in field.selections
-        if hasattr(selection, "name")
-    )
+    return "health" in asked_fields(info)
 
 
 @strawberry.input(description="A data source: what it serves, how to reach it, how it maps.")

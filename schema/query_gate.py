@@ -28,7 +28,7 @@ from strawberry.schema.schema import validate_document
 from auth.principal import Principal
 from resolvers.errors import ErrorCode
 from schema.document_scan import scan
-from schema.limits import QueryLimits
+from schema.limits import QueryLimits, refusal
 from schema.query_cost import CostModel, operation_costs, variables_signature
 from schema.query_shape import Measured, check_shapes, measure, select_operation
 
@@ -137,15 +137,8 @@ class QueryGate:
         for operation, cost in zip(checked.measured.operations, costs, strict=True):
             if cost > budget:
                 named = f" {operation.name.value!r}" if operation.name else ""
-                raise GraphQLError(
-                    f"the query{named} is estimated to cost {cost}; this client's budget is "
-                    f"{budget}",
-                    extensions={
-                        "code": ErrorCode.QUERY_TOO_COMPLEX.value,
-                        "limit": budget,
-                        "found": cost,
-                    },
-                )
+                message = f"the query{named} is estimated to cost {cost}; the budget is {budget}"
+                raise refusal(ErrorCode.QUERY_TOO_COMPLEX, message, limit=budget, found=cost)
 
     async def validation_errors(
         self, schema: GraphQLSchema, checked: Checked, rules: Rules

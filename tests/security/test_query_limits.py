@@ -125,7 +125,7 @@ async def test_a_fan_out_within_the_depth_limit_is_refused_on_its_cost(
     assert watch.elapsed < FAST
     error = refused(response, "QUERY_TOO_COMPLEX", limit=10_000)
     assert error["extensions"]["found"] > 10_000
-    assert "budget is 10000" in error["message"]
+    assert "the budget is 10000" in error["message"]
 
 
 async def test_a_fan_out_within_every_limit_runs_and_reads_through_its_fragments(
