@@ -259,3 +259,26 @@ def test_the_scan_counts_what_graphql_reads() -> None:
 
 def _limits_as_dict() -> dict[str, int]:
     return {name: getattr(LIMITS, name) for name in LIMITS.__dataclass_fields__}
+
+
+def test_the_resolvers_selection_walk_honours_skip_include_and_fragments() -> None:
+    document = parse(
+        """query($s: Boolean!) { citizen(nationalId: "1") {
+          identity @skip(if: $s) { firstName }
+          ...Address @include(if: false)
+          ... on Citizen { birth { date } }
+          ...Tax ...Tax
+        } }
+        fragment Address on Citizen { address { city } }
+        fragment Tax on Citizen { taxStatus { cleared } taxStatus { lastFilingYear } }"""
+    )
+    fragments = {d.name.value: d for d in document.definitions if hasattr(d, "type_condition")}
+    root = document.definitions[0].selection_set.selections[0].selection_set  # type: ignore[attr-defined]
+    for skip, expected in (
+        (True, {"birth", "taxStatus"}),
+        (False, {"identity", "birth", "taxStatus"}),
+    ):
+        selections = Selections(fragments, {"s": skip})
+        below = selections.children([root])
+        assert set(below) == expected
+        assert set(selections.children(below["taxStatus"])) == {"cleared", "lastFilingYear"}
