@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -24,9 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
 
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
@@ -43,16 +40,18 @@ from datasources.policy import policy_for
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, masked
+from resolvers.errors import ErrorCode
 from resolvers.rate_limits import SubjectGate
 from resolvers.system_reads import CivilDeathCheck
 from schema import build_schema
+from schema.limits import QueryLimits
 from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
+from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.security_headers import SecurityHeaders
 
@@ -145,20 +144,12 @@ class Gateway:
         await self.engine.dispose()
 
 
-# The HTTP status of each refusal the view answers before running anything.
-# PERSISTED_QUERY_NOT_FOUND stays 200: Apollo's clients then resend the document (on a 400
-# they would stop trying).
-REFUSAL_STATUS = {
-    ErrorCode.RATE_LIMITED: 429,
-    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 200,
-    ErrorCode.PERSISTED_QUERY_REQUIRED: 400,
-    ErrorCode.BAD_REQUEST: 400,
-}
 RATE_REFUSAL = "darvazeh_rate_refusal"  # request.state: the edge's rate-limit verdict
 
 
-class GraphQLView(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view, with the access token checked before any resolver runs."""
+class GraphQLView(GraphQLEdge):
+    """Strawberry's ASGI view with the edge's limits (web.graphql_http), and the access token
+    checked before any resolver runs."""
 
     async def execute_operation(
         self,
@@ -174,26 +165,18 @@ class GraphQLView(GraphQL[RequestContext, None]):
         gateway: Gateway = request.app.state.gateway
         refusal: Refusal | None = getattr(request.state, RATE_REFUSAL, None)
         if refusal is not None:
-            sub_response.headers["Retry-After"] = str(refusal.retry_after)
-            message = f"too many requests; retry after {refusal.retry_after} s"
-            return self._refused(gateway, sub_response, ErrorCode.RATE_LIMITED, message)
+            raise EdgeRefusal(
+                ErrorCode.RATE_LIMITED,
+                f"too many requests; retry after {refusal.retry_after} s",
+                headers={"Retry-After": str(refusal.retry_after)},
+            )
         for item in request_data if isinstance(request_data, list) else [request_data]:
             try:
                 item.query = await gateway.persisted.document(item, context.principal)
             except DocumentRefused as refused:
-                return self._refused(gateway, sub_response, refused.code, refused.message)
+                raise EdgeRefusal(refused.code, refused.message) from None
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
-        )
-
-    @staticmethod
-    def _refused(
-        gateway: Gateway, sub_response: Response, code: ErrorCode, message: str
-    ) -> ExecutionResult:
-        sub_response.status_code = REFUSAL_STATUS[code]
-        error = GraphQLError(message, extensions={"code": code.value})
-        return ExecutionResult(
-            data=None, errors=[masked(error) if gateway.settings.production else error]
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -304,9 +287,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await gateway.close()
 
     schema = build_schema(
-        introspection=settings.introspection_enabled, mask_errors=settings.production
+        QueryLimits.from_settings(settings),
+        introspection=settings.introspection_enabled,
+        mask_errors=settings.production,
     )
-    graphql = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
+    graphql = GraphQLView(
+        schema,
+        max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        mask_errors=settings.production,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+    )
     routes = [
         Route("/graphql", graphql),
         Route("/healthz", healthz),

@@ -110,6 +110,41 @@ class Settings:
     health_flush_interval: float = field(
         default_factory=lambda: float(_env("GATEWAY_HEALTH_FLUSH_INTERVAL", "5.0"))
     )
+    # What one GraphQL request may ask, checked before anything runs (docs/query-limits.md).
+    # Bytes of a request body (or of a GET request's query string); beyond it: 413.
+    max_body_bytes: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_BODY_BYTES", str(256 * 1024)))
+    )
+    # How deeply the request's JSON (variables included) may nest arrays and objects.
+    max_json_depth: int = field(default_factory=lambda: int(_env("GATEWAY_MAX_JSON_DEPTH", "32")))
+    # Characters and lexical tokens of the GraphQL document; then directives and operations in it.
+    max_query_length: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_LENGTH", str(32 * 1024)))
+    )
+    max_query_tokens: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_TOKENS", "1000"))
+    )
+    max_query_directives: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_DIRECTIVES", "50"))
+    )
+    max_query_operations: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_OPERATIONS", "10"))
+    )
+    # Fields nested in fields (the introspection query GraphiQL sends is 15 deep), aliases and
+    # root fields, each counted through fragments.
+    max_query_depth: int = field(default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_DEPTH", "15")))
+    max_query_aliases: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_QUERY_ALIASES", "30"))
+    )
+    max_root_fields: int = field(default_factory=lambda: int(_env("GATEWAY_MAX_ROOT_FIELDS", "10")))
+    # The cost estimate a client's query may reach, unless its registration sets another budget;
+    # a registration may set at most the ceiling.
+    query_cost_budget: int = field(
+        default_factory=lambda: int(_env("GATEWAY_QUERY_COST_BUDGET", "10000"))
+    )
+    query_cost_ceiling: int = field(
+        default_factory=lambda: int(_env("GATEWAY_QUERY_COST_CEILING", "100000"))
+    )
     # development or production: production answers only safelisted documents, turns
     # introspection and GraphiQL off (unless switched on below) and masks errors to their codes.
     environment: str = field(default_factory=lambda: _env("GATEWAY_ENV", DEVELOPMENT).lower())

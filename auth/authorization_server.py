@@ -65,7 +65,7 @@ from auth.paths import TOKEN_PATH, endpoint_url
 from auth.pkce import S256CodeChallenge
 from auth.principal import Basis
 from auth.revocation import Revocation
-from auth.tokens import TokenError, issue_access_token, verify_access_token
+from auth.tokens import QUERY_BUDGET_CLAIM, TokenError, issue_access_token, verify_access_token
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from settings import Settings
 from store.db import transaction
@@ -351,6 +351,8 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             claims["cnf"] = {"jkt": proof.jkt}
         if client.row.service_card_id:
             claims["service_card"] = client.row.service_card_id
+        if client.row.query_cost_budget is not None:
+            claims[QUERY_BUDGET_CLAIM] = client.row.query_cost_budget
         if basis is Basis.STATUTE and client.card is not None and client.card.statute:
             # The law it reads under, carried so every audit record can name it.
             claims["statute"] = client.card.statute

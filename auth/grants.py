@@ -25,7 +25,7 @@ from auth.client_auth import TOKEN_AUTH_METHODS
 from auth.consents import ACTIVE, status_of
 from auth.oauth_call import current_call, current_session, secret_hash
 from auth.principal import Basis
-from auth.tokens import issue_access_token
+from auth.tokens import QUERY_BUDGET_CLAIM, issue_access_token
 from store.citizen_models import Consent
 from store.db import aware
 from store.oauth_models import AuthorizationCode, Grant, RefreshToken
@@ -117,6 +117,8 @@ def _issue(
         "consent_id": consent.id,
         "grant": grant.id,
     }
+    if client.row.query_cost_budget is not None:
+        claims[QUERY_BUDGET_CLAIM] = client.row.query_cost_budget
     if jkt:
         claims["cnf"] = {"jkt": jkt}
     key = current_call().key

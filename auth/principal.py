@@ -43,3 +43,6 @@ class Principal:
     # Consent tokens: the consent's state as read from the store for this request (ACTIVE,
     # REVOKED, EXPIRED). None means unchecked, and an unchecked consent reads nothing.
     consent_status: str | None = None
+    # The query cost budget the client's registration sets (the `query_budget` claim); None: the
+    # gateway's default.
+    query_budget: int | None = None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth.dpop import ALGS_PARAMETER, DpopError, single_proof, verify_dpop_proof
 from auth.keys import KeyRing
 from auth.principal import Basis, Principal
-from auth.tokens import TokenError, verify_access_token
+from auth.tokens import QUERY_BUDGET_CLAIM, TokenError, verify_access_token
 
 Scheme = Literal["Bearer", "DPoP"]
 _SCHEMES: dict[str, Scheme] = {"bearer": "Bearer", "dpop": "DPoP"}
@@ -152,8 +152,13 @@ def _principal(claims: dict[str, Any], case_reference: str | None, jkt: str | No
         grant_id=_optional_str(claims.get("grant")),
         subject=_optional_str(claims.get("subject")),
         dpop_jkt=jkt,
+        query_budget=_optional_positive_int(claims.get(QUERY_BUDGET_CLAIM)),
     )
 
 
 def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _optional_positive_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

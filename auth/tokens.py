@@ -24,6 +24,8 @@ _RESERVED = frozenset({*REQUIRED_CLAIMS, "nbf"})
 # RS256 are refused before any key is looked at.
 _REGISTRY = jws.JWSRegistry(algorithms=[ALGORITHM])
 _MAX_TOKEN_LENGTH = 8192
+# The client's own query cost budget, when its registration sets one.
+QUERY_BUDGET_CLAIM = "query_budget"
 
 
 class TokenError(Exception):

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     # The HTTP edge refuses these before a document is parsed, validated or run.
     BAD_REQUEST = "BAD_REQUEST"  # a body that is not a GraphQL request (bad JSON, not an object)
     BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # a mutation sent with GET; a method but GET or POST
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE"  # too many tokens
@@ -57,6 +58,7 @@ PUBLIC_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.REGISTRATION_REFUSED: "Registration refused.",
     ErrorCode.BAD_REQUEST: "Bad request.",
     ErrorCode.BODY_TOO_LARGE: "Request body too large.",
+    ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document could not be parsed.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document is not valid.",
     ErrorCode.QUERY_TOO_LARGE: "The document is too large.",

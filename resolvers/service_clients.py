@@ -25,9 +25,16 @@ from store.registrations import (
 )
 
 
-async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuthClient, str | None]:
-    """Create the client; its secret is returned once and only its hash is kept."""
+async def register(
+    context: RequestContext, spec: dict[str, Any], *, cost_ceiling: int
+) -> tuple[OAuthClient, str | None]:
+    """Create the client; its secret is returned once and only its hash is kept. Its own query
+    cost budget, if it has one, is at most `cost_ceiling`."""
     principal = require_agency_admin(context)
+    budget = spec.get("query_cost_budget")
+    if budget is not None and not 1 <= budget <= cost_ceiling:
+        message = f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"
+        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
     card = spec["service_card"]
     client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
     graphql_limit, oauth_limit = spec.get("graphql_rate_limit"), spec.get("oauth_rate_limit")
@@ -54,6 +61,7 @@ async def register(context: RequestContext, spec: dict[str, Any]) -> tuple[OAuth
                 graphql_rate_limit=graphql_limit,
                 oauth_rate_limit=oauth_limit,
             )
+            row.query_cost_budget = budget
             await _record(session, row, Action.REGISTERED, principal.client_id)
             return row, secret
     except ValueError as error:
@@ -111,6 +119,7 @@ async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor
                 "require_dpop": row.require_dpop,
                 "graphql_rate_limit": row.graphql_rate_limit,
                 "oauth_rate_limit": row.oauth_rate_limit,
+                "query_cost_budget": row.query_cost_budget,
                 "enabled": row.enabled,
             },
             changed_by=actor,

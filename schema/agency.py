@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from datasources.health_store import SourceHealthView
 from resolvers import data_sources, persisted_queries, service_clients
+from resolvers.selection import asked_fields
 from schema.safelists import PersistedQueryDocument, SafelistChange
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
@@ -138,6 +139,9 @@ class ServiceClient:
     oauth_rate_limit: int | None = strawberry.field(
         description="Requests per window at each of /oauth/token and /oauth/par; null: default."
     )
+    query_cost_budget: int | None = strawberry.field(
+        description="The cost estimate its queries may reach; null: the gateway's default."
+    )
 
     @classmethod
     def of(cls, row: OAuthClient) -> ServiceClient:
@@ -155,6 +159,7 @@ class ServiceClient:
             created_at=row.created_at,
             graphql_rate_limit=row.graphql_rate_limit,
             oauth_rate_limit=row.oauth_rate_limit,
+            query_cost_budget=row.query_cost_budget,
         )
 
 
@@ -196,6 +201,11 @@ class ServiceClientInput:
         description="Requests per window at each of /oauth/token and /oauth/par, up to the "
         "gateway's ceiling; the default if absent.",
     )
+    query_cost_budget: int | None = strawberry.field(
+        default=None,
+        description="The cost estimate the client's queries may reach, up to the gateway's "
+        "ceiling; the gateway's default if absent.",
+    )
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -211,6 +221,7 @@ class ServiceClientInput:
             "require_dpop": self.require_dpop,
             "graphql_rate_limit": self.graphql_rate_limit,
             "oauth_rate_limit": self.oauth_rate_limit,
+            "query_cost_budget": self.query_cost_budget,
         }
 
 
@@ -252,12 +263,7 @@ class AgencyRegistrations:
 
 def _asks_health(info: Info) -> bool:
     """Health costs two store queries: read it only when the query selects it."""
-    return any(
-        selection.name == "health"
-        for field in info.selected_fields
-        for selection in field.selections
-        if hasattr(selection, "name")
-    )
+    return "health" in asked_fields(info)
 
 
 @strawberry.input(description="A data source: what it serves, how to reach it, how it maps.")

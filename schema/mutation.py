@@ -20,6 +20,7 @@ from schema.agency import (
 from schema.cards import ServiceCardInput
 from schema.catalogue import CatalogueCard
 from schema.consents import Consent
+from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
 from store.registrations import Action
 
@@ -100,7 +101,10 @@ class Mutation:
     async def register_service_client(
         self, info: Info, input: ServiceClientInput
     ) -> RegisteredServiceClient:
-        row, secret = await service_clients.register(info.context, input.spec())
+        ceiling = limits_of(info).cost_ceiling
+        row, secret = await service_clients.register(
+            info.context, input.spec(), cost_ceiling=ceiling
+        )
         return RegisteredServiceClient(client=ServiceClient.of(row), client_secret=secret)
 
     @strawberry.mutation(

@@ -117,6 +117,8 @@ class OAuthClient(Base):
     # None: the deployment's defaults (settings.RateLimits).
     graphql_rate_limit: Mapped[int | None] = mapped_column(Integer, default=None)
     oauth_rate_limit: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The cost estimate its queries may reach; None: the gateway's default (docs/query-limits.md).
+    query_cost_budget: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class SigningKey(Base):

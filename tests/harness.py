@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ from store.migrate import upgrade_async
 
 BASE_URL = "http://127.0.0.1:8000"
 CASE = "TEST-CASE-1"
+ROOT = Path(__file__).resolve().parent.parent
 # Tests send many requests quickly from one address about the same citizens: limits that never
 # refuse them, unless a test passes its own (tests/security/test_rate_limits.py).
 GENEROUS = 1_000_000
@@ -68,6 +72,46 @@ async def serve(app: Any, port: int | None = None, *, lifespan: str = "on") -> A
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def server_process(var_dir: Path, store_url: str, **environment: str) -> AsyncIterator[str]:
+    """`uvicorn server:app` as its own process on a gateway's store (`environment` sets any other
+    GATEWAY_* variable); its base URL once /healthz answers."""
+    port = free_port()
+    env = os.environ | {
+        "GATEWAY_DATABASE_URL": store_url,
+        "DARVAZEH_VAR_DIR": str(var_dir),  # the same sealing key as every other worker
+        "GATEWAY_PUBLIC_URL": BASE_URL,  # one issuer and audience for the whole deployment
+        **environment,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning",
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.returncode is not None:
+                    raise RuntimeError(f"server exited with {process.returncode}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{url}/healthz")).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("server did not start within 30 s")
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
 
 
 @dataclass

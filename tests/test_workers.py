@@ -4,10 +4,7 @@ real uvicorn processes sharing a PostgreSQL store, no restart."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
-import os
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -18,51 +15,10 @@ import pytest
 
 from demo import mappings
 from tests.conftest import fresh_database
-from tests.harness import BASE_URL, CASE, RunningGateway, free_port, running_gateway
+from tests.harness import CASE, RunningGateway, running_gateway, server_process
 
-ROOT = Path(__file__).resolve().parent.parent
 RELOAD_INTERVAL = 1.0
 PROPAGATION_LIMIT = 10.0  # seconds; a change normally lands within one reload interval
-
-
-@contextlib.asynccontextmanager
-async def server_process(var_dir: Path, store_url: str, allowlist: str) -> AsyncIterator[str]:
-    """`uvicorn server:app` as its own process on the shared store; its base URL."""
-    port = free_port()
-    env = os.environ | {
-        "GATEWAY_SOURCE_ALLOWLIST": allowlist,  # the deployment's one connection policy
-        "GATEWAY_DATABASE_URL": store_url,
-        "DARVAZEH_VAR_DIR": str(var_dir),  # the same sealing key as every other worker
-        "GATEWAY_PUBLIC_URL": BASE_URL,  # one issuer and audience for the whole deployment
-        "GATEWAY_RELOAD_INTERVAL": str(RELOAD_INTERVAL),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning",
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.returncode is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{url}/healthz")).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise TimeoutError("server did not start within 30 s")
-                await asyncio.sleep(0.1)
-        yield url
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +47,7 @@ async def test_a_change_on_one_worker_reaches_the_other(shared_store: RunningGat
     var_dir = Path(gateway.gateway.settings.var_dir)
     store_url = gateway.gateway.settings.store_url
     allowlist = gateway.gateway.settings.source_allowlist
+    reload = str(RELOAD_INTERVAL)
     admin = {"Authorization": f"Bearer {await gateway.token('agency_admin')}"}
     reader = {
         "Authorization": f"Bearer {await gateway.token()}",
@@ -101,8 +58,12 @@ async def test_a_change_on_one_worker_reaches_the_other(shared_store: RunningGat
     death = "query($id: String!) { citizen(nationalId: $id) { death { date } } }"
 
     async with (
-        server_process(var_dir, store_url, allowlist) as one,
-        server_process(var_dir, store_url, allowlist) as two,
+        server_process(
+            var_dir, store_url, GATEWAY_RELOAD_INTERVAL=reload, GATEWAY_SOURCE_ALLOWLIST=allowlist
+        ) as one,
+        server_process(
+            var_dir, store_url, GATEWAY_RELOAD_INTERVAL=reload, GATEWAY_SOURCE_ALLOWLIST=allowlist
+        ) as two,
         httpx.AsyncClient(timeout=10) as http,
     ):
 

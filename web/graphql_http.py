@@ -1,0 +1,348 @@
+"""GraphQL over HTTP at the edge: what a request may be before it reaches the schema, and the HTTP
+status and media type of every answer (docs/query-limits.md).
+
+- The body is capped: refused on its Content-Length, and counted while it streams in when there
+  is none, so a huge body is never read (413, BODY_TOO_LARGE). A GET request's query string is
+  held to the same cap.
+- The body must be UTF-8 JSON, one object, nested no deeper than the JSON depth limit; anything
+  else is 400, BAD_REQUEST, never a 500. No batches.
+- Mutations are refused over GET (405, METHOD_NOT_ALLOWED, `Allow: POST`).
+- `Accept: application/graphql-response+json` is answered in that media type, otherwise
+  `application/json`. A request error (nothing was run, so there is no `data`) takes its status
+  from its error code, in `REFUSED` whatever the media type, in `REQUEST_ERRORS` only with
+  application/graphql-response+json: the GraphQL-over-HTTP spec keeps application/json at 200 for
+  a well-formed request, for the clients that read only a 200's body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from resolvers.context import RequestContext
+from resolvers.errors import PUBLIC_MESSAGES, ErrorCode
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+# Refused before the request was a GraphQL request, or by the gateway's limits.
+REFUSED: dict[str, int] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.QUERY_TOO_LARGE: 400,
+    ErrorCode.TOO_MANY_DIRECTIVES: 400,
+    ErrorCode.TOO_MANY_OPERATIONS: 400,
+    ErrorCode.QUERY_TOO_DEEP: 400,
+    ErrorCode.TOO_MANY_ALIASES: 400,
+    ErrorCode.TOO_MANY_ROOT_FIELDS: 400,
+    ErrorCode.QUERY_TOO_COMPLEX: 400,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PERSISTED_QUERY_REQUIRED: 400,
+    # 200: Apollo's clients then resend the document (on a 400 they would stop trying).
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 200,
+}
+# A well-formed request that could not run; any other code of such a request is a 400.
+REQUEST_ERRORS: dict[str, int] = {
+    ErrorCode.GRAPHQL_PARSE_FAILED: 400,
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: 400,
+    ErrorCode.BAD_USER_INPUT: 400,
+    ErrorCode.INTERNAL_SERVER_ERROR: 500,
+}
+
+
+class EdgeRefusal(Exception):
+    """A request refused at the edge, before the schema saw it."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **details: object,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.details = details
+
+    def body(self, *, masked: bool = False) -> dict[str, object]:
+        """The answer's body; `masked` (production) keeps only the code and its public message."""
+        if masked:
+            error = {"message": PUBLIC_MESSAGES[self.code], "extensions": {"code": self.code.value}}
+            return {"errors": [error]}
+        extensions = {"code": self.code.value, **self.details}
+        return {"errors": [{"message": self.message, "extensions": extensions}]}
+
+
+def request_error_status(errors: list[Any], media_type: str) -> int:
+    """The HTTP status of an answer with no `data`, from its errors' codes."""
+    codes = [
+        error.get("extensions", {}).get("code") if isinstance(error, dict) else None
+        for error in errors
+    ]
+    for code in codes:
+        if code in REFUSED:
+            return REFUSED[code]
+    if media_type != GRAPHQL_RESPONSE:
+        return 200
+    return max((REQUEST_ERRORS.get(code or "", 400) for code in codes), default=400)
+
+
+def response_media_type(accept: str | None) -> str:
+    """application/graphql-response+json when the client accepts it at least as readily as
+    application/json; application/json otherwise (with no Accept, with `*/*`, with neither)."""
+    wanted = {GRAPHQL_RESPONSE: 0.0, JSON: 0.0}
+    for part in (accept or "").split(","):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        media = media.lower()
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media in {JSON, "application/*", "*/*"}:
+            wanted[JSON] = max(wanted[JSON], quality)
+        elif media == GRAPHQL_RESPONSE:
+            wanted[GRAPHQL_RESPONSE] = max(wanted[GRAPHQL_RESPONSE], quality)
+    graphql = wanted[GRAPHQL_RESPONSE]
+    return GRAPHQL_RESPONSE if graphql > 0 and graphql >= wanted[JSON] else JSON
+
+
+def refusal_response(refusal: EdgeRefusal, media_type: str, *, masked: bool = False) -> Response:
+    status = REFUSED.get(refusal.code, 400)
+    return JSONResponse(
+        refusal.body(masked=masked),
+        status_code=status,
+        media_type=media_type,
+        headers=refusal.headers,
+    )
+
+
+def capped_receive(receive: Receive, limit: int) -> Receive:
+    """`receive`, refusing the body once more than `limit` bytes of it came in."""
+    received = 0
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise body_too_large(limit, received, more=True)
+        return message
+
+    return counting
+
+
+def body_too_large(limit: int, found: int, *, more: bool = False) -> EdgeRefusal:
+    size = f"more than {limit}" if more else str(found)
+    return EdgeRefusal(
+        ErrorCode.BODY_TOO_LARGE,
+        f"the request is {size} bytes; the limit is {limit}",
+        limit=limit,
+        found=found,
+    )
+
+
+def decode_json(raw: bytes | str, max_depth: int, what: str) -> object:
+    """`raw` as JSON, UTF-8 and nested at most `max_depth` deep, or a BAD_REQUEST refusal."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise EdgeRefusal(ErrorCode.BAD_REQUEST, f"{what} is not valid UTF-8") from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise EdgeRefusal(
+            ErrorCode.BAD_REQUEST, f"{what} nests JSON deeper than {max_depth}"
+        ) from None
+    except ValueError as error:
+        raise EdgeRefusal(ErrorCode.BAD_REQUEST, f"{what} is not JSON: {error}") from None
+    if not _nested_within(value, max_depth):
+        raise EdgeRefusal(ErrorCode.BAD_REQUEST, f"{what} nests JSON deeper than {max_depth}")
+    return value
+
+
+def _nested_within(value: object, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict):
+            children: list[object] = list(current.values())
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > limit:
+            return False
+        pending.extend((child, depth + 1) for child in children)
+    return True
+
+
+def graphql_request(data: object) -> GraphQLRequestData:
+    """The GraphQL request in a decoded body (or GET parameters), checked member by member."""
+    if isinstance(data, list):
+        raise EdgeRefusal(ErrorCode.BAD_REQUEST, "batches are not accepted: one request each")
+    if not isinstance(data, dict):
+        raise EdgeRefusal(
+            ErrorCode.BAD_REQUEST,
+            "the body must be a JSON object: {query, variables, operationName, extensions}",
+        )
+    expected = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+    for name, kind in expected.items():
+        if data.get(name) is not None and not isinstance(data[name], kind):
+            noun = "a string" if kind is str else "an object"
+            raise EdgeRefusal(ErrorCode.BAD_REQUEST, f"{name} must be {noun} when given")
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+    )
+
+
+def _never_ran(result: ExecutionResult) -> bool:
+    """Refused before execution (parse, validation, limits), or by graphql-core at its start
+    (variables that do not fit their types: pathless errors the schema codes BAD_USER_INPUT)."""
+    if isinstance(result, PreExecutionError):
+        return True
+    errors = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(
+            not error.path
+            and (error.extensions or {}).get("code") == ErrorCode.BAD_USER_INPUT.value
+            for error in errors
+        )
+    )
+
+
+class GraphQLEdge(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI view with the edge's limits, errors and statuses."""
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        max_body_bytes: int,
+        max_json_depth: int,
+        mask_errors: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(schema, **options)
+        self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
+        self.mask_errors = mask_errors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=capped_receive(receive, self.max_body_bytes))
+        media_type = response_media_type(request.headers.get("accept"))
+        try:
+            self._check_size(request)
+            response = await self.run(request)
+        except EdgeRefusal as refusal:
+            response = refusal_response(refusal, media_type, masked=self.mask_errors)
+        except HTTPException as error:
+            response = self._http_error(error, media_type)
+        await response(scope, receive, send)
+
+    def _check_size(self, request: Request) -> None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise body_too_large(self.max_body_bytes, int(declared))
+        query_string = len(request.scope.get("query_string", b""))
+        if query_string > self.max_body_bytes:
+            raise body_too_large(self.max_body_bytes, query_string)
+
+    def _http_error(self, error: HTTPException, media_type: str) -> Response:
+        """Strawberry's own refusals, answered as GraphQL errors where they are the client's."""
+        if error.status_code == 405:
+            refusal = EdgeRefusal(
+                ErrorCode.METHOD_NOT_ALLOWED, error.reason, headers={"Allow": "GET, POST"}
+            )
+            return refusal_response(refusal, media_type, masked=self.mask_errors)
+        if error.status_code == 400:
+            refusal = EdgeRefusal(ErrorCode.BAD_REQUEST, error.reason)
+            return refusal_response(refusal, media_type, masked=self.mask_errors)
+        return PlainTextResponse(error.reason, status_code=error.status_code)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        if request.method == "GET":
+            params: dict[str, object] = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                value = params.get(name)
+                if isinstance(value, str) and value:
+                    params[name] = decode_json(value, self.max_json_depth, f"the {name} parameter")
+            return graphql_request(params)
+        content_type, _ = parse_content_type(request.content_type or "")
+        if content_type != JSON:
+            raise EdgeRefusal(ErrorCode.BAD_REQUEST, f"send the request as {JSON}")
+        body = await request.get_body()
+        return graphql_request(decode_json(body, self.max_json_depth, "the body"))
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise EdgeRefusal(
+                    ErrorCode.METHOD_NOT_ALLOWED,
+                    f"{error.reason}: send them with POST",
+                    headers={"Allow": "POST"},
+                ) from None
+            raise EdgeRefusal(ErrorCode.BAD_REQUEST, error.reason) from None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Read back by create_response, which is not handed the request.
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        if _never_ran(result):
+            # A request error has no data entry at all.
+            processed.pop("data", None)
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.media_type or JSON
+        response.headers["content-type"] = media_type
+        request_error = isinstance(response_data, dict) and "data" not in response_data
+        if request_error and not sub_response.status_code:
+            errors = (
+                list(response_data.get("errors") or []) if isinstance(response_data, dict) else []
+            )
+            response.status_code = request_error_status(errors, media_type)
+        return response
