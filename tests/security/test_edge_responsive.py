@@ -133,6 +133,13 @@ async def test_healthz_answers_while_heavy_queries_are_refused_or_running(
     slow = {name: seconds for name, (_, seconds) in outcomes.items() if seconds > ANSWERED_WITHIN}
     assert not slow, slow
     # Within 100 ms; on a machine so busy that /healthz is slower than that with nothing else
-    # sent, no slower than it is then by more than 100 ms.
-    allowed = HEALTHZ_WITHIN + max(0.0, quiet[-1] - HEALTHZ_WITHIN)
-    assert attacked[-1] < allowed, (attacked[-5:], quiet[-5:])
+    # sent, no slower than it is then by more than 100 ms. A blocked event loop delays every
+    # probe sent while it is blocked, so the 90th percentile shows it; a single late probe is the
+    # shared machine's scheduler, not the gateway.
+    allowed = HEALTHZ_WITHIN + max(0.0, _p90(quiet) - HEALTHZ_WITHIN)
+    assert _p90(attacked) < allowed, (attacked[-5:], quiet[-5:])
+    assert attacked[-1] < 10 * HEALTHZ_WITHIN, attacked[-5:]
+
+
+def _p90(sorted_seconds: list[float]) -> float:
+    return sorted_seconds[int(len(sorted_seconds) * 0.9)]
