@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -34,19 +35,21 @@ from auth.resource import AuthenticationError
 from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.registry import Registry
+from observability import logs, tracing
+from observability.request import current, new_request_id, note_client
 from resolvers.context import RequestContext
 from schema import build_schema
 from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
+from web import telemetry
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
 PROBE_INTERVAL_SECONDS = 30.0
 
 logger = logging.getLogger("darvazeh")
-REQUEST_ID_HEADER = "Darvazeh-Request-Id"
 WEB = Path(__file__).resolve().parent / "web"
 GRAPHIQL_HTML = (WEB / "templates" / "graphiql.html").read_text()
 
@@ -111,6 +114,9 @@ class GraphQLView(GraphQL):
             principal = await request_principal(request, gateway)
         except AuthenticationError as error:
             refusal = error
+        if principal is not None:
+            note_client(principal.client_id)
+        info = current()
         context = RequestContext(
             registry=gateway.registry,
             audit_writer=gateway.audit_writer,
@@ -120,9 +126,10 @@ class GraphQLView(GraphQL):
             auth_challenge=refusal.www_authenticate if refusal else None,
             request=request,
             response=response,
+            # The id every audit record and log line of this request carries; the edge sends
+            # it back as Darvazeh-Request-Id for the caller to quote.
+            request_id=info.request_id if info is not None else new_request_id(),
         )
-        # The id every audit record of this request carries, for the caller to quote.
-        response.headers[REQUEST_ID_HEADER] = context.request_id
         return context
 
 
@@ -171,9 +178,14 @@ async def _maintain(registry: Registry, reload_interval: float, flush_interval: 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
 
+    # From here on every log line, uvicorn's included, is in the configured format.
+    logs.configure(settings.log_format, settings.log_level)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await telemetry.start(settings, [route.path for route in routes])
         gateway = await Gateway.start(settings)
+        tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
         maintenance = asyncio.create_task(
             _maintain(gateway.registry, settings.reload_interval, settings.health_flush_interval)
@@ -185,17 +197,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
             await gateway.close()
+            await telemetry.stop()
 
     graphql = GraphQLView(build_schema(), graphql_ide="graphiql")
     routes = [
         Route("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        telemetry.metrics_route(settings.metrics_allow),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *auth_routes(),
         *page_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(telemetry.ObserveRequests)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 app = create_app()
@@ -203,5 +218,6 @@ app = create_app()
 if __name__ == "__main__":
     import uvicorn
 
-    current = get_settings()
-    uvicorn.run(app, host=current.host, port=current.port)
+    chosen = get_settings()
+    # log_config=None: uvicorn's lines go through the handler create_app installed.
+    uvicorn.run(app, host=chosen.host, port=chosen.port, log_config=None)

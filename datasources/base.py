@@ -42,6 +42,10 @@ class SourceError(Exception):
         self.reason = message
 
 
+class SourceTimeout(SourceError):
+    """The source did not answer within its timeout."""
+
+
 class MappingError(ValueError):
     """A mapping that cannot work; `problems` names every fault found, not just the first."""
 

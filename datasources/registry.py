@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import Adapter, MappingError, RecordOrError, SourceError
+from datasources.base import Adapter, MappingError, RecordOrError, SourceError, SourceTimeout
 from datasources.connections import (
     KINDS,
     RegistrationError,
@@ -106,14 +106,14 @@ class Registry:
         """
         if not ids:
             return {}
-        with self.monitor(source).watch():
+        with self.monitor(source).watch(len(ids)):
             source.calls += 1
             try:
                 async with asyncio.timeout(source.timeout):
                     return await source.adapter.fetch(ids)
             except TimeoutError:
                 reason = f"did not answer within {source.timeout:g}s"
-                raise SourceError(source.id, reason) from None
+                raise SourceTimeout(source.id, reason) from None
 
     # -- loading and registering ----------------------------------------------------------------
 
@@ -336,7 +336,7 @@ class Registry:
     # -- health ---------------------------------------------------------------------------------
 
     def monitor(self, source: Source) -> SourceMonitor:
-        return self._monitors.of(source, source.id)
+        return self._monitors.of(source, source.id, source.record_type, source.kind)
 
     def health_reports(self) -> list[HealthReport]:
         return [self.monitor(source).report() for source in self.sources()]

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from strawberry.types import Info
 
+from observability import tracing
 from resolvers.audit_trail import asked_datasets, log_read
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -15,6 +16,8 @@ from resolvers.selection import asked_fields
 from schema.standard import Provenance, RecordStatus
 
 R = TypeVar("R")
+# The span of a nested record's access decision: one citizen, one record type.
+_ONE_RECORD: dict[str, int] = {"darvazeh.access.citizens": 1, "darvazeh.access.records": 1}
 
 
 def denied_datasets(context: RequestContext, subject: str, record_cls: type) -> frozenset:
@@ -52,8 +55,9 @@ def resolve_record(info: Info, citizen: Any, record_cls: type[R]) -> R | Awaitab
 async def load_record(
     context: RequestContext, subject: str, record_cls: type[R], asked: frozenset[str]
 ) -> R:
-    log_read(context, subject, record_cls, asked)
-    refusal = nothing_readable(context, subject, record_cls, asked)
+    with tracing.span("access.decide", _ONE_RECORD):
+        log_read(context, subject, record_cls, asked)
+        refusal = nothing_readable(context, subject, record_cls, asked)
     if refusal is not None:
         raise refusal  # nothing asked of the record may be read: no source is called
     try:

@@ -23,6 +23,7 @@ def build_schema() -> DarvazehSchema:
     # Imported here, not at the top: importing a leaf such as schema.datasets must not pull in
     # every resolver (auth imports the datasets, and the resolvers import auth).
     from resolvers.audit_flush import AuditFlush
+    from resolvers.observe import ObserveOperation
     from schema.mutation import Mutation
     from schema.query import Query
 
@@ -36,5 +37,6 @@ def build_schema() -> DarvazehSchema:
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             AuditFlush,
+            ObserveOperation,
         ],
     )
