@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import sys
 import time
@@ -14,10 +15,13 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.harness import BASE_URL, free_port
+from tests.harness import BASE_URL, RunningGateway, free_port
+from web import telemetry
 
 ROOT = Path(__file__).resolve().parents[2]
-ONE_CITIZEN = "query OneCitizen($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
+ONE_CITIZEN = (
+    "query OneCitizen($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
+)
 ALL_RECORDS = """query AllRecords($id: String!) { citizen(nationalId: $id) {
   identity { firstName } birth { date } death { date } address { city }
   insurance { status } schoolEnrollment { grade } taxStatus { cleared } } }"""
@@ -47,6 +51,22 @@ async def scrape(http: httpx.AsyncClient, url: str = "/metrics") -> Samples:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return parse(response.text)
+
+
+@contextlib.asynccontextmanager
+async def own_metrics(
+    gateway: RunningGateway, directory: Path, **changes: object
+) -> AsyncIterator[Path]:
+    """The in-process gateway's metrics in `directory` of their own (first-come operation
+    names start afresh), with these settings changed; then back where they were."""
+    settings = gateway.gateway.settings
+    paths = [route.path for route in gateway.app.routes]  # type: ignore[attr-defined]
+    changed = dataclasses.replace(settings, metrics_dir_setting=str(directory), **changes)
+    await telemetry.start(changed, paths)
+    try:
+        yield directory
+    finally:
+        await telemetry.start(settings, paths)
 
 
 @dataclass
@@ -83,8 +103,8 @@ async def server_process(
             deadline = time.monotonic() + 30
             while True:
                 if process.returncode is not None:
-                    tail = output.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"server exited with {process.returncode}:\n{tail}")
+                    tail = running.log_lines()[-20:]
+                    raise RuntimeError(f"server exited with {process.returncode}: {tail}")
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(f"{running.url}/healthz")).status_code == 200:
                         break

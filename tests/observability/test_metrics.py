@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from datasources.base import SourceError, SourceTimeout
 from datasources.health import CircuitOpenError, HealthPolicy, SourceMonitor
 from observability import metrics
-from tests.harness import RunningGateway
+from tests.harness import BASE_URL, RunningGateway
 from tests.observability.support import ALL_RECORDS, ONE_CITIZEN, scrape, series, value
 
 SOURCES = {
@@ -157,3 +158,13 @@ async def test_source_failures_timeouts_and_the_open_circuit(
     # The refused call never went out, so it has no latency.
     assert value(samples, "darvazeh_source_call_duration_seconds_count", source="flaky-source") == 2
     assert value(samples, "darvazeh_source_breaker_state", source="flaky-source") == 2.0
+
+
+async def test_metrics_are_refused_to_an_address_outside_the_allowed_networks(
+    gateway: RunningGateway,
+) -> None:
+    transport = httpx.ASGITransport(app=gateway.app, client=("198.51.100.20", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as outsider:
+        refused = await outsider.get("/metrics")
+    assert refused.status_code == 403
+    assert (await gateway.http.get("/metrics")).status_code == 200  # from 127.0.0.1
