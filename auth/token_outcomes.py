@@ -39,7 +39,7 @@ def _outcome(response: Response) -> str:
     if response.status_code == 200:
         return ISSUED
     try:
-        error = json.loads(response.body).get("error")
+        error = json.loads(bytes(response.body)).get("error")
     except (ValueError, AttributeError):
         return OTHER
     return error if isinstance(error, str) and error in ERRORS else OTHER

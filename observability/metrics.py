@@ -213,7 +213,7 @@ def configure(
             # prometheus_client's multiprocess values find their directory in this variable
             # when they open their files; the library offers no other way to say it.
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
-            values.ValueClass = values.MultiProcessValue()
+            values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]  # untyped upstream
             state = _state_for(
                 directory,
                 operations=operations,
@@ -235,7 +235,7 @@ def render() -> tuple[bytes, str]:
     if state.directory is None:
         return generate_latest(state.instruments.registry), CONTENT_TYPE_LATEST
     registry = CollectorRegistry(auto_describe=False)
-    MultiProcessCollector(registry, path=str(state.directory))
+    MultiProcessCollector(registry, path=str(state.directory))  # type: ignore[no-untyped-call]  # untyped upstream
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

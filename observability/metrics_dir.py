@@ -54,7 +54,7 @@ def _tidy(directory: Path) -> None:
                 path.unlink(missing_ok=True)
         return
     for pid in dead:
-        mark_process_dead(pid, str(directory))
+        mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]  # untyped upstream
 
 
 def _alive(pid: int) -> bool:

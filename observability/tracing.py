@@ -11,7 +11,7 @@ token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -38,7 +38,6 @@ __all__ = [
     "exporter_for",
     "instrument_engine",
     "mark_error",
-    "set_attributes",
     "shutdown",
     "span",
 ]
@@ -119,7 +118,7 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
 def span(
     name: str,
-    attributes: dict[str, AttributeValue] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
     kind: SpanKind = SpanKind.INTERNAL,
 ) -> AbstractContextManager[Span | None]:
     """A span around the block, current inside it; with tracing off, nothing at all."""
@@ -131,7 +130,7 @@ def span(
 
 @contextmanager
 def _started(
-    tracer: Tracer, name: str, attributes: dict[str, AttributeValue] | None, kind: SpanKind
+    tracer: Tracer, name: str, attributes: Mapping[str, AttributeValue] | None, kind: SpanKind
 ) -> Iterator[Span]:
     # Exceptions are marked by type only: their messages may quote what a caller sent.
     with tracer.start_as_current_span(
@@ -151,8 +150,3 @@ def _started(
 def mark_error(current: Span | None, description: str) -> None:
     if current is not None:
         current.set_status(Status(StatusCode.ERROR, description))
-
-
-def set_attributes(current: Span | None, **attributes: AttributeValue) -> None:
-    if current is not None:
-        current.set_attributes(attributes)
