@@ -30,6 +30,10 @@ TEXT_FORMAT = (
 )
 REQUEST_FIELDS = ("request_id", "client_id", "operation")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
+# They log every outgoing HTTP request at INFO (httpx: each call to an agency). Those calls are
+# in the metrics and traces already, and a line each costs more than the metrics do; they speak
+# at DEBUG only.
+CHATTY_LOGGERS = ("httpx", "httpcore")
 ACCESS_LOGGER = "uvicorn.access"
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -127,6 +131,9 @@ def configure(log_format: str, level: str = "INFO", stream: TextIO | None = None
     root.addHandler(handler)
     root.setLevel(level.upper())
     _handler = handler
+    chatty_level = logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty_level)
     # uvicorn configures its loggers before it imports the app: hand their lines to ours,
     # keeping the levels it set (--log-level) and its access log off if it was switched off.
     for name in UVICORN_LOGGERS:

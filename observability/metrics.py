@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prometheus_client import (
@@ -55,6 +55,11 @@ SOURCE_OUTCOMES = ("ok", "error", "timeout", "circuit_open")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 AUDIT_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 AUDIT_BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+# Label combinations whose children are remembered (labels() costs a lock and a tuple per call);
+# past this many, children are looked up each time.
+MAX_REMEMBERED = 10_000
+
+Pair = tuple[Counter, Histogram]
 
 
 class Instruments:
@@ -158,6 +163,9 @@ class _State:
     limits: BoundedLabels
     grant_types: BoundedLabels
     token_outcomes: BoundedLabels
+    http_children: dict[tuple[str, int], Pair] = field(default_factory=dict)
+    operation_children: dict[tuple[str, str], Pair] = field(default_factory=dict)
+    source_children: dict[tuple[str, str], Pair] = field(default_factory=dict)
 
 
 def _state_for(
@@ -244,27 +252,62 @@ def operation_label(name: str | None) -> str:
     return _state.operations(name) if name else "anonymous"
 
 
+def _remember(children: dict[tuple[str, int], Pair] | dict[tuple[str, str], Pair]) -> bool:
+    return len(children) < MAX_REMEMBERED
+
+
 def record_http_request(route: str, status: int, seconds: float) -> None:
     state = _state
-    label = state.routes(route)
-    state.instruments.http_requests.labels(label, str(status)).inc()
-    state.instruments.http_duration.labels(label).observe(seconds)
+    key = (route, status)
+    pair = state.http_children.get(key)
+    if pair is None:
+        label = state.routes(route)
+        instruments = state.instruments
+        pair = (
+            instruments.http_requests.labels(label, str(status)),
+            instruments.http_duration.labels(label),
+        )
+        if _remember(state.http_children):
+            state.http_children[key] = pair
+    pair[0].inc()
+    pair[1].observe(seconds)
 
 
 def record_operation(operation: str, outcome: str, seconds: float) -> None:
     """`operation` must come from `operation_label` (or be a fixed word such as `unknown`)."""
     state = _state
-    state.instruments.operations.labels(operation, state.outcomes(outcome)).inc()
-    state.instruments.operation_duration.labels(operation).observe(seconds)
+    key = (operation, outcome)
+    pair = state.operation_children.get(key)
+    if pair is None:
+        instruments = state.instruments
+        pair = (
+            instruments.operations.labels(operation, state.outcomes(outcome)),
+            instruments.operation_duration.labels(operation),
+        )
+        if _remember(state.operation_children):
+            state.operation_children[key] = pair
+    pair[0].inc()
+    pair[1].observe(seconds)
 
 
 def record_source_call(source: str, outcome: str, seconds: float | None) -> None:
-    """One call to a source; `seconds` is None when no call went out (circuit open)."""
+    """One call to a source (`outcome` one of SOURCE_OUTCOMES); `seconds` is None when no call
+    went out (circuit open)."""
     state = _state
-    label = state.sources(source)
-    state.instruments.source_calls.labels(label, outcome).inc()
+    key = (source, outcome)
+    pair = state.source_children.get(key)
+    if pair is None:
+        label = state.sources(source)
+        instruments = state.instruments
+        pair = (
+            instruments.source_calls.labels(label, outcome),
+            instruments.source_duration.labels(label),
+        )
+        if _remember(state.source_children):
+            state.source_children[key] = pair
+    pair[0].inc()
     if seconds is not None:
-        state.instruments.source_duration.labels(label).observe(seconds)
+        pair[1].observe(seconds)
 
 
 def set_breaker_state(source: str, breaker: str) -> None:
