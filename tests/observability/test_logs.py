@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from observability import logs
+from observability.request import RequestInfo, serving
 from tests.harness import CASE, RunningGateway
 from tests.observability.support import ALL_RECORDS, ONE_CITIZEN, server_process
 
@@ -137,3 +139,24 @@ async def test_a_real_server_logs_json_with_its_access_log(
     assert "127.0.0.1" not in line["message"]  # nor the peer's address
     started = [line for line in lines if line["logger"] == "uvicorn.error"]
     assert any("Application startup complete" in line["message"] for line in started)
+
+
+def test_text_lines_carry_the_request_fields_and_are_redacted(gateway: RunningGateway) -> None:
+    stream = io.StringIO()
+    logs.configure("text", "INFO", stream)
+    try:
+        info = RequestInfo(client_id="school-portal", operation="OneCitizen")
+        with serving(info):
+            logging.getLogger("darvazeh.test").warning("no record for 0012345678")
+        logging.getLogger("darvazeh.test").warning("outside any request")
+    finally:
+        settings = gateway.gateway.settings
+        logs.configure(settings.log_format, settings.log_level)
+    inside, outside = stream.getvalue().splitlines()
+    assert f"[{info.request_id} school-portal OneCitizen] no record for [digits]" in inside
+    assert "[- - -] outside any request" in outside
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown log format 'xml'"):
+        logs.configure("xml")
