@@ -38,6 +38,8 @@ from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.policy import policy_for
 from datasources.registry import Registry
+from observability import logs, tracing
+from observability.request import current, new_request_id, note_client
 from ratelimit import Refusal
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode
@@ -51,6 +53,7 @@ from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
+from web import telemetry
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.security_headers import SecurityHeaders
@@ -61,7 +64,6 @@ PROBE_INTERVAL_SECONDS = 30.0
 PURGE_COUNTERS_SECONDS = 60.0  # ended rate-limit windows are deleted from the store this often
 
 logger = logging.getLogger("darvazeh")
-REQUEST_ID_HEADER = "Darvazeh-Request-Id"
 WEB = Path(__file__).resolve().parent / "web"
 GRAPHIQL_HTML = (WEB / "templates" / "graphiql.html").read_text()
 
@@ -192,6 +194,9 @@ class GraphQLView(GraphQLEdge):
             refusal = error
         except InvalidCaseReference as error:
             bad_reference = str(error)
+        if principal is not None:
+            note_client(principal.client_id)
+        info = current()
         # Counted before the body is parsed: a client over its limit costs no parsing.
         address = request.client.host if request.client else "unknown"
         verdict = await gateway.rates.graphql_request(principal, address)
@@ -209,9 +214,10 @@ class GraphQLView(GraphQLEdge):
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
+            # The id every audit record and log line of this request carries; the edge sends
+            # it back as Darvazeh-Request-Id for the caller to quote.
+            request_id=info.request_id if info is not None else new_request_id(),
         )
-        # The id every audit record of this request carries, for the caller to quote.
-        response.headers[REQUEST_ID_HEADER] = context.request_id
         return context
 
 
@@ -266,9 +272,14 @@ async def _maintain(
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
 
+    # From here on every log line, uvicorn's included, is in the configured format.
+    logs.configure(settings.log_format, settings.log_level)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await telemetry.start(settings, [route.path for route in routes])
         gateway = await Gateway.start(settings)
+        tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
         maintenance = asyncio.create_task(
             _maintain(
@@ -285,6 +296,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
             await gateway.close()
+            await telemetry.stop()
 
     schema = build_schema(
         QueryLimits.from_settings(settings),
@@ -302,12 +314,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        telemetry.metrics_route(settings.metrics_allow),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *auth_routes(),
         *page_routes(),
     ]
-    # One place adds the security headers to every response (web/security_headers.py).
-    middleware = [Middleware(SecurityHeaders, https=settings.https)]
+    # Outermost, the security headers (web/security_headers.py): every response gets them, the
+    # other layers' refusals included. Then the request's id, metrics and span, around the rest.
+    middleware = [
+        Middleware(SecurityHeaders, https=settings.https),
+        Middleware(telemetry.ObserveRequests),
+    ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
@@ -316,5 +333,6 @@ app = create_app()
 if __name__ == "__main__":
     import uvicorn
 
-    current = get_settings()
-    uvicorn.run(app, host=current.host, port=current.port)
+    chosen = get_settings()
+    # log_config=None: uvicorn's lines go through the handler create_app installed.
+    uvicorn.run(app, host=chosen.host, port=chosen.port, log_config=None)

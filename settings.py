@@ -72,6 +72,11 @@ class RateLimits:
                 raise ValueError(f"rate limit {name} must be at least 1")
 
 
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated setting; blanks are dropped."""
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     var_dir: Path = field(default_factory=lambda: Path(_env("DARVAZEH_VAR_DIR", str(ROOT / "var"))))
@@ -226,6 +231,41 @@ class Settings:
     def https(self) -> bool:
         """Served over https (the public URL says so): secure cookies and HSTS."""
         return self.base_url.startswith("https://")
+
+    # Operations (docs/operations.md). Prometheus multiprocess files shared by this host's
+    # workers; default var/metrics.
+    metrics_dir_setting: str = field(default_factory=lambda: _env("GATEWAY_METRICS_DIR", ""))
+    # Who may scrape /metrics: networks checked against the connecting peer's address.
+    metrics_allow: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("GATEWAY_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+    )
+    # Operation names that always get their own series; up to metrics_max_operations others
+    # (validated ones, first come first served per worker) do too, the rest count as `other`.
+    metrics_operations: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("GATEWAY_METRICS_OPERATIONS", "")
+    )
+    metrics_max_operations: int = field(
+        default_factory=lambda: int(_env("GATEWAY_METRICS_MAX_OPERATIONS", "50"))
+    )
+    # Traces: none (off), console, or otlp (OTLP over HTTP/protobuf to otel_endpoint).
+    otel_exporter: str = field(default_factory=lambda: _env("GATEWAY_OTEL_EXPORTER", "none"))
+    otel_endpoint: str = field(
+        default_factory=lambda: _env("GATEWAY_OTEL_ENDPOINT", "http://127.0.0.1:4318/v1/traces")
+    )
+    otel_service_name: str = field(
+        default_factory=lambda: _env("GATEWAY_OTEL_SERVICE_NAME", "darvazeh")
+    )
+    otel_sample_ratio: float = field(
+        default_factory=lambda: float(_env("GATEWAY_OTEL_SAMPLE_RATIO", "1.0"))
+    )
+    # json in service; `make demo` sets text for people reading a terminal.
+    log_format: str = field(default_factory=lambda: _env("GATEWAY_LOG_FORMAT", "json").lower())
+    log_level: str = field(default_factory=lambda: _env("GATEWAY_LOG_LEVEL", "INFO").upper())
+
+    @property
+    def metrics_dir(self) -> Path:
+        chosen = self.metrics_dir_setting
+        return Path(chosen) if chosen else self.var_dir / "metrics"
 
     @property
     def store_url(self) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from audit.chain import GENESIS_HASH, ChainConflict, Head, link
 from audit.entry import AuditEntry
 from audit.sqlite_appender import SqliteAppender
+from observability import metrics
 from store.audit_models import AuditChain, AuditRecord
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ _HASH_INLINE = 100  # records hashed on the loop; a bigger batch is hashed in a 
 class _Waiter:
     entries: Sequence[AuditEntry]
     done: asyncio.Future[None]
+    queued_at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(slots=True)
@@ -117,13 +120,18 @@ class AuditWriter:
                     await self._wakeup.wait()
                     continue
                 batch = self._take()
+                entries = [entry for waiter in batch for entry in waiter.entries]
                 try:
-                    await self._commit([entry for waiter in batch for entry in waiter.entries])
+                    await self._commit(entries)
                 except Exception as error:
                     self.stats.failures += 1
+                    metrics.record_audit_failure()
                     log.exception("audit commit failed; %d requests fail", len(batch))
                     _settle(batch, error)
                 else:
+                    # The lag is what the longest-waiting request of the batch waited.
+                    lag = time.perf_counter() - batch[0].queued_at
+                    metrics.record_audit_commit(len(entries), lag)
                     _settle(batch, None)
         finally:
             # Only reached early if this task itself is cancelled: nobody may wait forever.

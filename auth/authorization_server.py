@@ -65,6 +65,7 @@ from auth.paths import TOKEN_PATH, endpoint_url
 from auth.pkce import S256CodeChallenge
 from auth.principal import Basis
 from auth.revocation import Revocation
+from auth.token_outcomes import observed
 from auth.tokens import QUERY_BUDGET_CLAIM, TokenError, issue_access_token, verify_access_token
 from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from settings import Settings
@@ -154,7 +155,11 @@ class DarvazehAuthorizationServer(AuthorizationServer):
             try:
                 payload = await read_form(request)
             except FormError as exc:
-                return self._error(InvalidRequestError(exc.description))
+                return observed(None, (), self._error(InvalidRequestError(exc.description)))
+        response = await self._token_response(request, payload)
+        return observed(payload.data.get("grant_type"), self.grant_types_supported, response)
+
+    async def _token_response(self, request: Request, payload: FormPayload) -> Response:
         # DPoP needs the store (its jti) and is async: verified before Authlib runs.
         try:
             proof = await self.dpop_proof(request, TOKEN_PATH)

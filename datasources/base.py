@@ -79,6 +79,10 @@ class RegistrationError(ValueError):
     """A registration the gateway refuses before touching the source (bad kind, agency, ...)."""
 
 
+class SourceTimeout(SourceError):
+    """The source did not answer within its timeout."""
+
+
 class MappingError(ValueError):
     """A mapping that cannot work; `problems` names every fault found, not just the first."""
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from datasources.base import Fault, SourceError
+from observability import metrics, tracing
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ class CircuitBreaker:
             return False
         if self._cooled_down() and not self._trial:
             self._trial = True
+            metrics.set_breaker_state(self._source_id, HALF_OPEN)
             return True
         remaining = max(0.0, self._opened_at + self._policy.cooldown - self._clock())
         retry_at = datetime.now(UTC) + timedelta(seconds=remaining)
@@ -225,6 +227,7 @@ class CircuitBreaker:
     def _trip(self, reason: str) -> None:
         if not self._open:
             logger.warning("data source %s: circuit opened: %s", self._source_id, reason)
+        metrics.set_breaker_state(self._source_id, OPEN)
         self._open = True
         self._opened_at = self._clock()
         self._reason = reason
@@ -232,54 +235,77 @@ class CircuitBreaker:
     def _close(self) -> None:
         if self._open:
             logger.info("data source %s: circuit closed, the source answers again", self._source_id)
+        metrics.set_breaker_state(self._source_id, CLOSED)
         self._open = False
         self._consecutive = 0
         self._closed_at = self._clock()
 
 
 class SourceMonitor:
-    """The stats and breaker of one live source in this worker."""
+    """The stats and breaker of one live source in this worker, and what operators see of its
+    calls (metrics and a span per call)."""
 
-    def __init__(self, source_id: str, policy: HealthPolicy) -> None:
+    def __init__(
+        self, source_id: str, policy: HealthPolicy, *, record_type: str = "", kind: str = ""
+    ) -> None:
         self.source_id = source_id
         self.stats = SourceStats(policy.window, policy.max_samples, policy.clock)
         self.breaker = CircuitBreaker(source_id, self.stats, policy)
+        self._span_attributes: dict[str, str | int] = {
+            "darvazeh.source.id": source_id,
+            "darvazeh.source.record_type": record_type,
+            "darvazeh.source.kind": kind,
+        }
+        metrics.set_breaker_state(source_id, CLOSED)
 
     @contextmanager
-    def watch(self) -> Iterator[None]:
-        """Around one call: refuses it while the circuit is open, records how it went.
+    def watch(self, batch_size: int | None = None) -> Iterator[None]:
+        """Around one call (for `batch_size` citizens): refuses it while the circuit is open,
+        records how it went.
 
         SourceErrors (timeouts are turned into one) and unexpected adapter errors are failures;
         a citizen's RecordError is a returned value, so it never gets here.
         """
-        trial = self.breaker.admit()
-        started = time.perf_counter()  # latency is real time, whatever clock the breaker keeps
-        try:
-            yield
-        except SourceError as error:
-            # What the agency may see of it is kept for /readyz and its health view; the
-            # breaker's reason, for the log, keeps every detail.
-            self.stats.record(False, self._elapsed_ms(started), error.for_agency)
-            self.breaker.failed(error.reason, trial)
-            raise
-        except Exception as error:
-            self._failed(started, type(error).__name__, trial)
-            raise
-        except BaseException:  # cancelled: the source was not at fault
-            self.breaker.release(trial)
-            raise
-        self.stats.record(True, self._elapsed_ms(started))
-        self.breaker.succeeded(trial)
+        with tracing.span("source.fetch", self._span_attributes) as span:
+            if span is not None and batch_size is not None:
+                span.set_attribute("darvazeh.source.batch_size", batch_size)
+            try:
+                trial = self.breaker.admit()
+            except CircuitOpenError:
+                metrics.record_source_call(self.source_id, "circuit_open", None)
+                raise
+            started = time.perf_counter()  # latency is real time, whatever the breaker's clock
+            try:
+                yield
+            except SourceError as error:
+                # What the agency may see of it is kept for /readyz and its health view; the
+                # breaker's reason, for the log, keeps every detail.
+                outcome = "timeout" if error.fault is Fault.TIMEOUT else "error"
+                self._failed(started, error.for_agency, error.reason, trial, outcome)
+                raise
+            except Exception as error:
+                name = type(error).__name__
+                self._failed(started, name, name, trial, "error")
+                raise
+            except BaseException:  # cancelled: the source was not at fault
+                self.breaker.release(trial)
+                raise
+            seconds = time.perf_counter() - started
+            self.stats.record(True, seconds * 1000)
+            metrics.record_source_call(self.source_id, "ok", seconds)
+            self.breaker.succeeded(trial)
 
-    def _failed(self, started: float, reason: str, trial: bool) -> None:
-        self.stats.record(False, self._elapsed_ms(started), reason)
+    def _failed(self, started: float, shown: str, reason: str, trial: bool, outcome: str) -> None:
+        seconds = time.perf_counter() - started
+        self.stats.record(False, seconds * 1000, shown)
+        metrics.record_source_call(self.source_id, outcome, seconds)
         self.breaker.failed(reason, trial)
 
-    def _elapsed_ms(self, started: float) -> float:
-        return (time.perf_counter() - started) * 1000
-
     def report(self) -> HealthReport:
-        return HealthReport(self.source_id, self.breaker.state, self.stats.snapshot())
+        state = self.breaker.state
+        # Open turns half-open by the clock alone: the gauge catches up on every flush.
+        metrics.set_breaker_state(self.source_id, state)
+        return HealthReport(self.source_id, state, self.stats.snapshot())
 
 
 class SourceMonitors:
@@ -292,10 +318,14 @@ class SourceMonitors:
             weakref.WeakKeyDictionary()
         )
 
-    def of(self, source: object, source_id: str) -> SourceMonitor:
+    def of(
+        self, source: object, source_id: str, record_type: str = "", kind: str = ""
+    ) -> SourceMonitor:
         monitor = self._by_source.get(source)
         if monitor is None:
-            monitor = self._by_source[source] = SourceMonitor(source_id, self._policy)
+            monitor = self._by_source[source] = SourceMonitor(
+                source_id, self._policy, record_type=record_type, kind=kind
+            )
         return monitor
 
 

@@ -121,7 +121,7 @@ class Registry:
         """
         if not ids:
             return {}
-        with self.monitor(source).watch():
+        with self.monitor(source).watch(len(ids)):
             source.calls += 1
             try:
                 async with asyncio.timeout(source.timeout):
@@ -336,7 +336,7 @@ class Registry:
     # -- health ---------------------------------------------------------------------------------
 
     def monitor(self, source: Source) -> SourceMonitor:
-        return self._monitors.of(source, source.id)
+        return self._monitors.of(source, source.id, source.record_type, source.kind)
 
     def health_reports(self) -> list[HealthReport]:
         return [self.monitor(source).report() for source in self.sources()]

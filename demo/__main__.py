@@ -134,6 +134,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000, help="citizens to generate")
     parser.add_argument("--reseed", action="store_true", help="generate and register anew")
     args = parser.parse_args()
+    # A person reads the demo's terminal: text log lines, unless asked otherwise.
+    os.environ.setdefault("GATEWAY_LOG_FORMAT", "text")
     settings = demo_settings(get_settings())
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     seeded = (settings.var_dir / "demo.json").exists() and not args.reseed

@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from observability import tracing
 from resolvers.audit_trail import log_read
 from resolvers.context import RequestContext
 from resolvers.records import build_record, denied_datasets, nothing_readable, unavailable
@@ -38,15 +39,23 @@ async def prefetch(
                 citizen.prefetched.update(dict.fromkeys((cls for cls, _ in records), error))
         citizens = [citizen for citizen in citizens if citizen.national_id not in refused]
     readable: dict[type, list[Any]] = {}
-    for record_cls, asked in records:
-        readable[record_cls] = []
-        for citizen in citizens:
-            log_read(context, citizen.national_id, record_cls, asked)
-            refusal = nothing_readable(context, citizen.national_id, record_cls, asked)
-            if refusal is None:
-                readable[record_cls].append(citizen)
-            else:
-                citizen.prefetched[record_cls] = refusal
+    attributes = {
+        "darvazeh.access.citizens": len(citizens),
+        "darvazeh.access.records": len(records),
+    }
+    with tracing.span("access.decide", attributes) as span:
+        for record_cls, asked in records:
+            readable[record_cls] = []
+            for citizen in citizens:
+                log_read(context, citizen.national_id, record_cls, asked)
+                refusal = nothing_readable(context, citizen.national_id, record_cls, asked)
+                if refusal is None:
+                    readable[record_cls].append(citizen)
+                else:
+                    citizen.prefetched[record_cls] = refusal
+        if span is not None:
+            granted = sum(len(wanted) for wanted in readable.values())
+            span.set_attribute("darvazeh.access.refused", len(citizens) * len(records) - granted)
     context.commit_audit_so_far()
 
     async def one_type(record_cls: type, asked: frozenset[str]) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from strawberry.types import Info
 
 from datasources.base import SourceError
+from observability import tracing
 from resolvers.audit_trail import asked_datasets, log_read
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, field_error
@@ -18,6 +19,8 @@ from schema.standard import Provenance, RecordStatus
 
 R = TypeVar("R")
 logger = logging.getLogger(__name__)
+# The span of a nested record's access decision: one citizen, one record type.
+_ONE_RECORD: dict[str, int] = {"darvazeh.access.citizens": 1, "darvazeh.access.records": 1}
 
 
 def denied_datasets(context: RequestContext, subject: str, record_cls: type) -> frozenset:
@@ -65,8 +68,9 @@ async def load_record(
 ) -> R:
     if refusal := (await context.refused_subjects([subject])).get(subject):
         raise refusal  # over the per-citizen limit: nothing is decided, read or logged
-    log_read(context, subject, record_cls, asked)
-    refusal = nothing_readable(context, subject, record_cls, asked)
+    with tracing.span("access.decide", _ONE_RECORD):
+        log_read(context, subject, record_cls, asked)
+        refusal = nothing_readable(context, subject, record_cls, asked)
     if refusal is not None:
         raise refusal  # nothing asked of the record may be read: no source is called
     try:

@@ -87,6 +87,7 @@ def build_schema(
     # Imported here, not at the top: importing a leaf such as schema.datasets must not pull in
     # every resolver (auth imports the datasets, and the resolvers import auth).
     from resolvers.audit_flush import AuditFlush
+    from resolvers.observe import ObserveOperation
     from schema.citizen import RECORD_FIELDS
     from schema.mutation import Mutation
     from schema.production import DisableIntrospection, MaskedErrors
@@ -104,7 +105,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
-        extensions=[lambda: QueryGuard(gate), AuditFlush, *production],
+        extensions=[lambda: QueryGuard(gate), AuditFlush, ObserveOperation, *production],
     )
     schema.query_limits = limits
     return schema

@@ -107,3 +107,13 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     """The embedded default: SQLite store and agencies, education over HTTP."""
     async with running_gateway(Path(tmp_path_factory.mktemp("gateway"))) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+async def shared_store(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RunningGateway]:
+    """A gateway on a PostgreSQL store, for tests that start more gateway processes on it."""
+    store = await fresh_database(postgres_url, "darvazeh_shared_store_test")
+    async with running_gateway(Path(tmp_path_factory.mktemp("shared")), store_url=store) as running:
+        yield running

@@ -33,6 +33,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from observability.request import note_outcome
 from resolvers.context import RequestContext
 from resolvers.errors import PUBLIC_MESSAGES, ErrorCode
 
@@ -265,6 +266,7 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
             self._check_size(request)
             response = await self.run(request)
         except EdgeRefusal as refusal:
+            note_outcome(refusal.code.value)
             response = refusal_response(refusal, media_type, masked=self.mask_errors)
         except HTTPException as error:
             response = self._http_error(error, media_type)

@@ -1,0 +1,162 @@
+"""Log lines: JSON with the request's id, client and operation; never a token or a national
+code, neither in the gateway's own lines nor in uvicorn's access log."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from observability import logs
+from observability.request import RequestInfo, serving
+from tests.harness import CASE, RunningGateway
+from tests.observability.support import ALL_RECORDS, ONE_CITIZEN, server_process
+
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+SECRET = "Xq3_vR9-kLm2Np8sTt4wYz6aBc1dEf5gHi7jKl0"  # the shape of secrets.token_urlsafe(32)
+
+
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ("citizen 0012345678 not found", "0012345678"),
+        ("nationalId:0012345678,", "0012345678"),
+        ("tax row 12345678 (leading zeros lost)", "12345678"),
+        ("code ۰۰۱۲۳۴۵۶۷۸ in Persian digits", "۰۰۱۲۳۴۵۶۷۸"),
+        ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+        ("DPoP eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "eyJhbGciOiJFUzI1NiJ9"),
+        ("token=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", "c2lnbmF0dXJl"),
+        (f"refresh token {SECRET}", SECRET),
+    ],
+)
+def test_redaction_removes_credentials_and_national_codes(text: str, leaked: str) -> None:
+    assert leaked not in logs.redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "request 3f2a9c0b7d1e4f5a8b6c2d0e9f1a3b5c took 12.5 ms",
+        "2026-11-29T14:37:18.123+00:00 port 8000 pid 41234",
+        "data source 'civil-identity': did not answer within 3s",
+    ],
+)
+def test_redaction_leaves_ordinary_text_alone(text: str) -> None:
+    assert logs.redact(text) == text
+
+
+@pytest.fixture
+def captured(gateway: RunningGateway) -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    logs.configure("json", "INFO", stream)
+    try:
+        yield stream
+    finally:
+        settings = gateway.gateway.settings
+        logs.configure(settings.log_format, settings.log_level)
+
+
+async def test_log_lines_carry_the_request_and_never_its_secrets(
+    gateway: RunningGateway, captured: io.StringIO
+) -> None:
+    citizen = gateway.citizens["parent"]
+    token = await gateway.token()
+    # A document that fails validation is logged with its source text, literal code and all.
+    literal = f'query Leaky {{ citizen(nationalId: "{citizen}") {{ nope }} }}'
+    response = await gateway.post(literal, token=token)
+    assert response.json()["errors"]
+    # Every agency, the education ministry's HTTP service among them.
+    read = await gateway.post(ALL_RECORDS, {"id": citizen}, token=token)
+    assert read.status_code == 200 and "errors" not in read.json()
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+
+    text = captured.getvalue()
+    assert citizen not in text
+    assert citizen.translate(PERSIAN) not in text
+    assert token not in text and token.split(".")[1] not in text
+    request_id = response.headers["Darvazeh-Request-Id"]
+    ours = [line for line in lines if line.get("request_id") == request_id]
+    assert ours, lines
+    for line in ours:
+        assert {"time", "level", "logger", "message"} <= line.keys()
+        assert line["client_id"] == gateway.clients["statutory_all_datasets"]["client_id"]
+    assert any("[digits]" in line["message"] for line in ours)
+    # No line per outgoing call (httpx logs each at INFO): the metrics and traces have them.
+    assert not [line for line in lines if line["logger"].startswith(("httpx", "httpcore"))]
+
+
+async def test_a_real_server_logs_json_with_its_access_log(
+    shared_store: RunningGateway, tmp_path: Path
+) -> None:
+    gateway = shared_store
+    settings = gateway.gateway.settings
+    citizen = gateway.citizens["parent"]
+    token = await gateway.token()
+    env = {"GATEWAY_LOG_FORMAT": "json", "GATEWAY_METRICS_DIR": str(tmp_path / "metrics")}
+    output = tmp_path / "server.log"
+    headers = {"Authorization": f"Bearer {token}", "Darvazeh-Case-Reference": CASE}
+    async with (
+        server_process(
+            Path(settings.var_dir), settings.store_url, env, output, "--log-level", "info"
+        ) as server,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        # GET puts the variables, and so the national code, in the URL.
+        query = urlencode({"query": ONE_CITIZEN, "variables": json.dumps({"id": citizen})})
+        read = await http.get(f"{server.url}/graphql?{query}", headers=headers)
+        assert read.status_code == 200 and "errors" not in read.json(), read.text
+        literal = f'query Leaky {{ citizen(nationalId: "{citizen}") {{ nope }} }}'
+        refused = await http.post(f"{server.url}/graphql", json={"query": literal}, headers=headers)
+        assert refused.json()["errors"]
+        issued = await http.post(
+            f"{server.url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(
+                gateway.clients["statutory"]["client_id"],
+                gateway.clients["statutory"]["client_secret"],
+            ),
+        )
+        new_token = issued.json()["access_token"]
+    text = output.read_text()
+    assert citizen not in text
+    for secret in (token, new_token, gateway.clients["statutory"]["client_secret"]):
+        assert secret not in text
+    lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
+    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    request_id = read.headers["Darvazeh-Request-Id"]
+    reads = [line for line in access if line.get("request_id") == request_id]
+    assert len(reads) == 1, access
+    (line,) = reads
+    assert line["method"] == "GET" and line["path"] == "/graphql" and line["status"] == 200
+    assert line["client_id"] == gateway.clients["statutory_all_datasets"]["client_id"]
+    assert line["operation"] == "OneCitizen"
+    assert "127.0.0.1" not in line["message"]  # nor the peer's address
+    started = [line for line in lines if line["logger"] == "uvicorn.error"]
+    assert any("Application startup complete" in line["message"] for line in started)
+
+
+def test_text_lines_carry_the_request_fields_and_are_redacted(gateway: RunningGateway) -> None:
+    stream = io.StringIO()
+    logs.configure("text", "INFO", stream)
+    try:
+        info = RequestInfo(client_id="school-portal", operation="OneCitizen")
+        with serving(info):
+            logging.getLogger("darvazeh.test").warning("no record for 0012345678")
+        logging.getLogger("darvazeh.test").warning("outside any request")
+    finally:
+        settings = gateway.gateway.settings
+        logs.configure(settings.log_format, settings.log_level)
+    inside, outside = stream.getvalue().splitlines()
+    assert f"[{info.request_id} school-portal OneCitizen] no record for [digits]" in inside
+    assert "[- - -] outside any request" in outside
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown log format 'xml'"):
+        logs.configure("xml")
