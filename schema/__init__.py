@@ -3,13 +3,61 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLUnionType
 from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.types import ExecutionContext
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
+
+from resolvers.errors import ErrorCode, field_error
 
 
 class DarvazehSchema(strawberry.federation.Schema):
+    # Strawberry builds `_entities` from this signature: the types must stay FederationAny.
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Federation `_entities`, each representation checked before Strawberry resolves it:
+        one that is not an object naming an entity type is that item's BAD_USER_INPUT, and only
+        the entity's key fields reach its `resolve_reference` (a key such as `cls` or `info`
+        would collide with its parameters)."""
+        keys = self._entity_keys()
+        results: list[FederationAny] = []
+        for representation in representations:
+            item = representation if isinstance(representation, dict) else {}
+            type_name = item.get("__typename")
+            if not isinstance(type_name, str) or type_name not in keys:
+                # An error in the list nulls that item alone.
+                refusal = field_error(
+                    ErrorCode.BAD_USER_INPUT,
+                    "a representation must be an object whose __typename is one of: "
+                    + ", ".join(sorted(keys)),
+                )
+                results.append(FederationAny(refusal))
+                continue
+            fields = {name: item[name] for name in keys[type_name] if name in item}
+            checked = FederationAny({"__typename": type_name, **fields})
+            results.extend(super().entities_resolver(info, [checked]))
+        return results
+
+    def _entity_keys(self) -> dict[str, frozenset[str]]:
+        """Each entity type's key fields (`@key(fields: "nationalId")`), by type name."""
+        union = self._schema.type_map.get("_Entity")
+        if not isinstance(union, GraphQLUnionType):
+            return {}
+        keys: dict[str, frozenset[str]] = {}
+        for member in union.types:
+            definition = self.schema_converter.type_map[member.name].definition
+            directives = getattr(definition, "directives", None) or []
+            keys[member.name] = frozenset(
+                name
+                for directive in directives
+                if isinstance(directive, Key)
+                for name in directive.fields.split()
+            )
+        return keys
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
