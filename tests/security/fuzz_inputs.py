@@ -136,7 +136,7 @@ def value_node(value: JsonValue) -> graphql.ValueNode:
     if isinstance(value, list):
         return nodes.List([value_node(item) for item in value])
     # Keys become GraphQL names; two keys that become the same name keep the first.
-    fields = {}
+    fields: dict[str, JsonValue] = {}
     for key, item in value.items():
         fields.setdefault(_name(key), item)
     return nodes.Object(
@@ -181,7 +181,8 @@ def scalar_strategies(
     representation, well-formed or not. Dates are valid ISO strings unless `malformed_dates`
     (then the document no longer validates)."""
     codes = national_codes(known_codes)
-    text = st.one_of(codes, st.text(max_size=60), st.sampled_from(["", "null", "0", "-1"]))
+    real = st.sampled_from(list(known_codes)) if known_codes else valid_codes
+    text = st.one_of(real, codes, st.text(max_size=60), st.sampled_from(["", "null", "0", "-1"]))
     days = st.dates().map(lambda day: day.isoformat())
     # RFC 3339 offsets are whole minutes (a zone's historical LMT offset has seconds).
     offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(

@@ -7,87 +7,24 @@ acceptable, e.g. `typ: application/at+jwt`)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
 from auth.tokens import REQUIRED_CLAIMS
-
-
-@dataclass(frozen=True)
-class TokenCase:
-    what: str  # the family and mutation, for the report
-    authorization: str  # the Authorization header's value
-    must_refuse: bool = True
-    dpop: str | None = None  # a DPoP header, when the case sends one
-
-    def headers(self) -> dict[str, str]:
-        headers = {"Authorization": self.authorization}
-        if self.dpop is not None:
-            headers["DPoP"] = self.dpop
-        return headers
-
-
-@dataclass(frozen=True)
-class Signer:
-    """The gateway's signing key and what its tokens claim (from a real statutory token)."""
-
-    key: ECKey
-    kid: str
-    claims: dict[str, Any]
-    header: dict[str, Any] = field(default_factory=dict)
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def es256(signing_input: bytes, key: ECKey) -> bytes:
-    """A JWS ES256 signature (r || s, 32 bytes each)."""
-    der = key.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256()))  # type: ignore[union-attr]  # a private ECKey
-    r, s = decode_dss_signature(der)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def compact(header: bytes, payload: bytes, key: ECKey | None) -> str:
-    signing_input = f"{b64(header)}.{b64(payload)}".encode()
-    signature = es256(signing_input, key) if key is not None else b""
-    return f"{signing_input.decode()}.{b64(signature)}"
-
-
-def claims_of(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(header, claims) of a compact JWS, unverified."""
-    header, payload, _ = token.split(".")
-    return tuple(  # type: ignore[return-value]  # two JSON objects
-        json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-        for part in (header, payload)
-    )
-
-
-_OTHER_KEY = ECKey.generate_key("P-256", private=True)
-_json_junk = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-_b64_text = st.text(
-    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=80
+from tests.security.fuzz_jws import (
+    OTHER_KEY,
+    Signer,
+    TokenCase,
+    b64,
+    b64_text,
+    compact,
+    json_bytes,
+    json_junk,
 )
 
 
@@ -97,7 +34,7 @@ def _garbage(draw: st.DrawFn) -> TokenCase:
     if how == 0:
         token = draw(st.text(min_size=1, max_size=200).filter(lambda t: t.strip() == t and t))
     elif how == 1:
-        token = ".".join(draw(st.lists(_b64_text, min_size=1, max_size=6)))
+        token = ".".join(draw(st.lists(b64_text, min_size=1, max_size=6)))
     elif how == 2:
         token = b64(draw(st.binary(min_size=1, max_size=300)))
     elif how == 3:  # huge: past the verifier's length bound, or just under it
@@ -126,14 +63,14 @@ def _garbage(draw: st.DrawFn) -> TokenCase:
 @st.composite
 def _bad_segments(draw: st.DrawFn, signer: Signer) -> TokenCase:
     """Header or payload that is not a JSON object: random bytes, invalid UTF-8, arrays, junk."""
-    good_header = _json({"typ": "at+jwt", "alg": "ES256", "kid": signer.kid})
-    good_payload = _json(signer.claims)
+    good_header = json_bytes({"typ": "at+jwt", "alg": "ES256", "kid": signer.kid})
+    good_payload = json_bytes(signer.claims)
     junk = st.one_of(
         st.binary(max_size=60),
         st.sampled_from(
             [b"\xff\xfe", b"\xc3\x28", b"{", b"[1,2]", b"null", b"1e999", b'"x"', b"{}"]
         ),
-        _json_junk.map(_json),
+        json_junk.map(json_bytes),
         st.just(b'{"alg":"ES256","alg":"none","typ":"at+jwt"}'),
         st.just(b"[" * 5000 + b"]" * 5000),
     )
@@ -147,7 +84,9 @@ def _bad_segments(draw: st.DrawFn, signer: Signer) -> TokenCase:
 
 @st.composite
 def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
-    payload = _json(signer.claims)
+    payload = json_bytes(signer.claims)
+    header: dict[str, Any]
+    alg: Any
     how = draw(
         st.sampled_from(
             ["none", "hs256-public-key", "relabelled", "no-alg", "alg-type", "embedded-jwk", "jku"]
@@ -160,19 +99,19 @@ def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
             "kid": signer.kid,
         }
         signature = draw(st.sampled_from([b"", b"x"]))
-        token = f"{b64(_json(header))}.{b64(payload)}.{b64(signature)}"
+        token = f"{b64(json_bytes(header))}.{b64(payload)}.{b64(signature)}"
     elif how == "hs256-public-key":
         header = {"typ": "at+jwt", "alg": "HS256", "kid": signer.kid}
         public = draw(
             st.sampled_from(
                 [
                     signer.key.as_pem(private=False),
-                    _json(signer.key.as_dict(private=False)),
+                    json_bytes(signer.key.as_dict(private=False)),
                     signer.key.as_der(private=False),
                 ]
             )
         )
-        signing_input = f"{b64(_json(header))}.{b64(payload)}".encode()
+        signing_input = f"{b64(json_bytes(header))}.{b64(payload)}".encode()
         mac = hmac.new(public, signing_input, hashlib.sha256).digest()
         token = f"{signing_input.decode()}.{b64(mac)}"
     elif how == "relabelled":  # a real ES256 signature under another alg's name
@@ -182,23 +121,23 @@ def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
             )
         )
         token = compact(
-            _json({"typ": "at+jwt", "alg": alg, "kid": signer.kid}), payload, signer.key
+            json_bytes({"typ": "at+jwt", "alg": alg, "kid": signer.kid}), payload, signer.key
         )
     elif how == "no-alg":
-        token = compact(_json({"typ": "at+jwt", "kid": signer.kid}), payload, signer.key)
+        token = compact(json_bytes({"typ": "at+jwt", "kid": signer.kid}), payload, signer.key)
     elif how == "alg-type":
         alg = draw(st.sampled_from([["ES256"], 256, None, {"alg": "ES256"}, True]))
         token = compact(
-            _json({"typ": "at+jwt", "alg": alg, "kid": signer.kid}), payload, signer.key
+            json_bytes({"typ": "at+jwt", "alg": alg, "kid": signer.kid}), payload, signer.key
         )
     elif how == "embedded-jwk":  # the attacker's own key in the header, signed with it
         header = {
             "typ": "at+jwt",
             "alg": "ES256",
             "kid": signer.kid,
-            "jwk": _OTHER_KEY.as_dict(private=False),
+            "jwk": OTHER_KEY.as_dict(private=False),
         }
-        token = compact(_json(header), payload, _OTHER_KEY)
+        token = compact(json_bytes(header), payload, OTHER_KEY)
     else:  # a key URL: never fetched (the network rule holds for the gateway too)
         header = {
             "typ": "at+jwt",
@@ -206,7 +145,7 @@ def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
             "kid": "attacker",
             "jku": "http://127.0.0.1:9/jwks",
         }
-        token = compact(_json(header), payload, _OTHER_KEY)
+        token = compact(json_bytes(header), payload, OTHER_KEY)
     return TokenCase(f"algorithm trick: {how}", f"Bearer {token}")
 
 
@@ -219,14 +158,14 @@ def _wrong_key(draw: st.DrawFn, signer: Signer) -> TokenCase:
                 ["", "../../etc/passwd", "' OR 1=1 --", "x" * 5000, "\x00", "kid\u200f"]
             ),
             st.text(max_size=40),
-            _json_junk.filter(lambda value: not isinstance(value, str)),
+            json_junk.filter(lambda value: not isinstance(value, str)),
         )
     )
     header: dict[str, Any] = {"typ": "at+jwt", "alg": "ES256"}
     if draw(st.booleans()) or kid != signer.kid:
         header["kid"] = kid
-    key = _OTHER_KEY if kid == signer.kid or draw(st.booleans()) else signer.key
-    token = compact(_json(header), _json(signer.claims), key)
+    key = OTHER_KEY if kid == signer.kid or draw(st.booleans()) else signer.key
+    token = compact(json_bytes(header), json_bytes(signer.claims), key)
     if kid != signer.kid and key is signer.key:
         what = f"our key under another kid {str(kid)[:30]!r}"
     else:
@@ -236,7 +175,7 @@ def _wrong_key(draw: st.DrawFn, signer: Signer) -> TokenCase:
 
 def _claim_values() -> st.SearchStrategy[Any]:
     return st.one_of(
-        _json_junk,
+        json_junk,
         st.sampled_from([None, True, False, "", "0", -1, 0, 2**63, 2**70, -(2**70), 1e308, [], {}]),
     )
 
@@ -245,7 +184,7 @@ def _claim_values() -> st.SearchStrategy[Any]:
 def _bad_claims(draw: st.DrawFn, signer: Signer) -> TokenCase:
     """Properly signed with the gateway's own key, claims broken one way or another."""
     claims = dict(signer.claims)
-    header = {"typ": "at+jwt", "alg": "ES256", "kid": signer.kid}
+    header: dict[str, Any] = {"typ": "at+jwt", "alg": "ES256", "kid": signer.kid}
     now = int(time.time())
     how = draw(
         st.sampled_from(
@@ -304,7 +243,7 @@ def _bad_claims(draw: st.DrawFn, signer: Signer) -> TokenCase:
     elif how == "agency":
         claims["agency"] = draw(_claim_values().filter(lambda value: not isinstance(value, str)))
     elif how == "bound-as-bearer":  # RFC 9449 §7.2: a bound token is worthless as a bearer token
-        claims["cnf"] = {"jkt": _OTHER_KEY.thumbprint()}
+        claims["cnf"] = {"jkt": OTHER_KEY.thumbprint()}
     elif how == "cnf":
         claims["cnf"] = draw(
             st.one_of(
@@ -338,10 +277,10 @@ def _bad_claims(draw: st.DrawFn, signer: Signer) -> TokenCase:
     elif how == "crit":
         header["crit"] = draw(st.sampled_from([["exp"], ["b64"], [], "exp"]))
     if how == "payload-not-object":
-        payload = _json(draw(_json_junk.filter(lambda value: not isinstance(value, dict))))
+        payload = json_bytes(draw(json_junk.filter(lambda value: not isinstance(value, dict))))
     else:
-        payload = _json(claims)
-    token = compact(_json(header), payload, signer.key)
+        payload = json_bytes(claims)
+    token = compact(json_bytes(header), payload, signer.key)
     return TokenCase(f"signed by the gateway, {how}", f"Bearer {token}", must_refuse=must_refuse)
 
 
@@ -372,17 +311,19 @@ def _schemes(draw: st.DrawFn, valid_token: str) -> TokenCase:
 
 @st.composite
 def _dpop_proofs(draw: st.DrawFn, signer: Signer, url: str) -> TokenCase:
-    """A DPoP-bound token (bound to _OTHER_KEY) with a missing, malformed or wrong proof."""
-    claims = {**signer.claims, "cnf": {"jkt": _OTHER_KEY.thumbprint()}}
+    """A DPoP-bound token (bound to OTHER_KEY) with a missing, malformed or wrong proof."""
+    claims = {**signer.claims, "cnf": {"jkt": OTHER_KEY.thumbprint()}}
     token = compact(
-        _json({"typ": "at+jwt", "alg": "ES256", "kid": signer.kid}), _json(claims), signer.key
+        json_bytes({"typ": "at+jwt", "alg": "ES256", "kid": signer.kid}),
+        json_bytes(claims),
+        signer.key,
     )
     ath = b64(hashlib.sha256(token.encode()).digest())
     proof_claims: dict[str, Any] = {
         "htm": "POST",
         "htu": url,
         "iat": int(time.time()),
-        "jti": draw(_b64_text.filter(bool)),
+        "jti": draw(b64_text.filter(bool)),
         "ath": ath,
     }
     how = draw(
@@ -400,15 +341,15 @@ def _dpop_proofs(draw: st.DrawFn, signer: Signer, url: str) -> TokenCase:
             ]
         )
     )
-    jwk = _OTHER_KEY.as_dict(private=False)
+    jwk = OTHER_KEY.as_dict(private=False)
     header: dict[str, Any] = {"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}
-    key: ECKey | None = _OTHER_KEY
+    key: ECKey | None = OTHER_KEY
     proof: str | None
     if how == "none":
         proof = None
     elif how == "garbage":
         proof = draw(
-            st.one_of(st.text(max_size=100), _b64_text.map(lambda text: f"{text}.{text}.{text}"))
+            st.one_of(st.text(max_size=100), b64_text.map(lambda text: f"{text}.{text}.{text}"))
         )
     else:
         if how == "wrong-key":
@@ -428,7 +369,7 @@ def _dpop_proofs(draw: st.DrawFn, signer: Signer, url: str) -> TokenCase:
             del header["jwk"]
         elif how == "hs256":
             header["alg"] = "HS256"
-        proof = compact(_json(header), _json(proof_claims), key)
+        proof = compact(json_bytes(header), json_bytes(proof_claims), key)
     return TokenCase(f"DPoP-bound token, proof {how}", f"DPoP {token}", dpop=proof)
 
 

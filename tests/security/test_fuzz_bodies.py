@@ -11,16 +11,18 @@ from hypothesis import given
 
 from tests.harness import CASE
 from tests.security.fuzz_bodies import BodyCase, malformed_requests
-from tests.security.fuzzing import (
+from tests.security.fuzz_verdicts import (
     NOT_A_GRAPHQL_RESPONSE,
     SERVER_ERROR,
     UNCODED_ERROR,
-    Exchange,
-    FuzzGateway,
     FuzzLedger,
     KnownFault,
     KnownFaults,
     Problem,
+)
+from tests.security.fuzzing import (
+    Exchange,
+    FuzzGateway,
     examples,
     fuzz_gateway,
     fuzz_settings,

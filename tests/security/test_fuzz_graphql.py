@@ -8,18 +8,21 @@ from collections.abc import Iterator
 import graphql
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, queries
 
 from schema import build_schema
 from tests.security.fuzz_inputs import scalar_strategies
-from tests.security.fuzzing import (
+from tests.security.fuzz_verdicts import (
     UNCODED_ERROR,
-    Exchange,
-    FuzzGateway,
     FuzzLedger,
     KnownFault,
     KnownFaults,
     Problem,
+)
+from tests.security.fuzzing import (
+    Exchange,
+    FuzzGateway,
     examples,
     fuzz_gateway,
     fuzz_settings,
@@ -52,7 +55,7 @@ UNCODED_VALIDATION = KnownFault(
 
 
 def _run(
-    fuzz: FuzzGateway, documents: object, count: int, label: str, role: str | None,
+    fuzz: FuzzGateway, documents: st.SearchStrategy[str], count: int, label: str, role: str | None,
     known: tuple[KnownFault, ...] = (),
 ) -> None:  # fmt: skip
     ledger = FuzzLedger(known)

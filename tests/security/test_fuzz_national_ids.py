@@ -18,14 +18,16 @@ from sqlalchemy import select
 
 from store.audit_models import AuditRecord
 from tests.security.fuzz_inputs import canonical, national_codes
-from tests.security.fuzzing import (
+from tests.security.fuzz_verdicts import (
     WRONG_ANSWER,
-    Exchange,
-    FuzzGateway,
     FuzzLedger,
     KnownFault,
     KnownFaults,
     Problem,
+)
+from tests.security.fuzzing import (
+    Exchange,
+    FuzzGateway,
     examples,
     fuzz_gateway,
     fuzz_settings,

@@ -10,14 +10,17 @@ import pytest
 from hypothesis import event, given
 
 from tests.harness import CASE
-from tests.security.fuzz_tokens import Signer, TokenCase, claims_of, malformed_tokens
-from tests.security.fuzzing import (
+from tests.security.fuzz_jws import Signer, TokenCase, claims_of
+from tests.security.fuzz_tokens import malformed_tokens
+from tests.security.fuzz_verdicts import (
     WRONG_ANSWER,
-    Exchange,
-    FuzzGateway,
     FuzzLedger,
     Problem,
     error_codes,
+)
+from tests.security.fuzzing import (
+    Exchange,
+    FuzzGateway,
     examples,
     fuzz_gateway,
     fuzz_settings,
