@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -40,6 +41,7 @@ from schema.records import record_specs
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
+from web.admission import AdmissionLimit
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -195,7 +197,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *auth_routes(),
         *page_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(AdmissionLimit, limit=settings.max_concurrent_requests)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 app = create_app()
