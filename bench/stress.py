@@ -47,6 +47,11 @@ WARMUP_SECONDS = 5.0
 SAMPLE_EVERY = 0.5  # seconds between RSS samples
 BREAKER_COOLDOWN = 10.0  # the stress gateway's GATEWAY_BREAKER_COOLDOWN
 RECOVERY_SLACK = 3.0  # a trial call needs a request to carry it, under load
+# uvicorn's keep-alive (5 s by default) must outlast the clients' idle connections (httpx's
+# keep-alive expiry is 5 s too): at equal timeouts a request sent on a connection the server is
+# closing fails with a reset (a handful in 2,000 answers). Behind a load balancer, likewise: its
+# idle timeout below the gateway's keep-alive.
+KEEP_ALIVE_SECONDS = 75
 KILL_CLIENTS, KILL_SECONDS, KILL_AFTER = 200, 20.0, 6.0
 OUTAGE_CLIENTS, OUTAGE_BEFORE, OUTAGE_DOWN, OUTAGE_AFTER = 20, 6.0, 15.0, 20.0
 
@@ -64,6 +69,10 @@ def parse() -> argparse.Namespace:
     if not 100 <= args.count <= 100_000:
         parser.error("--count must be 100..100000")
     return args
+
+
+def gateway_command(port: int) -> list[str]:
+    return [*uvicorn_command("server:app", port), "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
 
 
 def gateway_env(settings: Settings) -> dict[str, str]:
@@ -136,7 +145,9 @@ def load(*args: Any) -> Iterator[Load]:
         run.stop()
 
 
-def soak(gateway: Server, token: str, world: BenchWorld, args: argparse.Namespace) -> dict:
+def soak(
+    gateway: Server, token: str, world: BenchWorld, args: argparse.Namespace
+) -> dict[str, Any]:
     logs = args.var_dir / "logs"
     clients, seconds = args.clients, args.seconds
     print(f"(1) soak: warm-up {WARMUP_SECONDS:g} s, then {clients} clients for {seconds:g} s")
@@ -194,7 +205,7 @@ def kill_and_restart(
         os.killpg(gateway.process.pid, signal.SIGKILL)
         gateway.process.wait(timeout=10)
         restarted = stack.enter_context(
-            running("gateway-restarted", uvicorn_command("server:app", settings.port),
+            running("gateway-restarted", gateway_command(settings.port),
                     settings.port, gateway_env(settings), logs)
         )  # fmt: skip
         back_at = time.time()
@@ -236,7 +247,7 @@ def stress(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         )  # fmt: skip
         clients = asyncio.run(_seed(settings, education.url))
         gateway = stack.enter_context(
-            running("gateway", uvicorn_command("server:app", gateway_port), gateway_port,
+            running("gateway", gateway_command(gateway_port), gateway_port,
                     gateway_env(settings), logs)
         )  # fmt: skip
         token = checks.token(gateway.url, clients[ROLE])  # lives 300 s: enough for the run
@@ -252,7 +263,8 @@ def stress(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             "soak_seconds": args.seconds,
             "warmup_seconds": WARMUP_SECONDS,
             "query": "one citizen, all seven records (bench.load.SINGLE_QUERY), statutory token",
-            "servers": "gateway: uvicorn server:app, one worker; education: demo.education; "
+            "servers": "gateway: uvicorn server:app, one worker, "
+            f"keep-alive {KEEP_ALIVE_SECONDS} s; education: demo.education; "
             "civil, social, tax: SQLite; the load generator its own process; loopback HTTP",
             "breaker_cooldown_s": BREAKER_COOLDOWN,
             "kill": {"clients": KILL_CLIENTS, "seconds": KILL_SECONDS, "after_s": KILL_AFTER},

@@ -29,7 +29,7 @@ def failed(answer: Answer) -> bool:
 
 
 def started(answer: Answer) -> float:
-    return float(answer["t"]) - answer["ms"] / 1000
+    return float(answer["t"]) - float(answer["ms"]) / 1000
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -88,7 +88,11 @@ def answered_ids(answers: Iterable[Answer]) -> list[str]:
 
 
 def kill(
-    answers: Sequence[Answer], killed_at: float, back_at: float, audited: set[str], verify: dict
+    answers: Sequence[Answer],
+    killed_at: float,
+    back_at: float,
+    audited: set[str],
+    verify: dict[str, Any],
 ) -> dict[str, Any]:
     answered = answered_ids(answers)
     missing = [request_id for request_id in answered if request_id not in audited]
