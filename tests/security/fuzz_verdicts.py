@@ -85,6 +85,12 @@ def graphql_problems(exchange: Exchange) -> list[Problem]:
     return found
 
 
+def _has_data(exchange: Exchange) -> bool:
+    body = exchange.json()
+    data = body.get("data") if isinstance(body, dict) else None
+    return isinstance(data, dict) and any(value is not None for value in data.values())
+
+
 def error_codes(exchange: Exchange) -> list[str]:
     body = exchange.json()
     errors = body.get("errors") if isinstance(body, dict) else None
@@ -127,11 +133,13 @@ class FuzzLedger:
     sent: int = 0
     seen: dict[str, _Seen] = field(default_factory=dict)
     statuses: Counter[int] = field(default_factory=Counter)
+    read: int = 0  # answers with some data in them
 
     def check(self, exchange: Exchange, extra: Sequence[Problem] = ()) -> None:
         """Fail on any problem no known fault claims; record the claimed ones."""
         self.sent += 1
         self.statuses[exchange.status] += 1
+        self.read += _has_data(exchange)
         unclaimed = []
         for problem in [*problems(exchange), *extra]:
             fault = next((f for f in self.known if f.matches(exchange, problem)), None)
@@ -146,16 +154,20 @@ class FuzzLedger:
             listed = "\n".join(f"  - {problem}" for problem in unclaimed)
             raise AssertionError(f"{len(unclaimed)} problem(s):\n{listed}\n{exchange.describe()}")
 
-    def finish(self, minimum: int, *, turned_away: float = 1.0) -> None:
+    def finish(self, minimum: int, *, turned_away: float = 1.0, reading: float = 0.0) -> None:
         """After the run: enough requests went out, at most the `turned_away` share of them were
-        stopped at the door (401, 429: a fuzz run that only meets an expired token or a rate
-        limit tests nothing), and no known fault showed (else raise KnownFaults naming each,
-        with the smallest request that showed it)."""
+        stopped at the door (401, 429) and at least the `reading` share got some data back (a
+        fuzz run that only meets an expired token, a rate limit or a refused case reference
+        tests nothing), and no known fault showed (else raise KnownFaults naming each, with the
+        smallest request that showed it)."""
         assert self.sent >= minimum, f"only {self.sent} requests sent, expected {minimum}"
         door = self.statuses[401] + self.statuses[429]
         assert door <= turned_away * self.sent, (
             f"{door} of {self.sent} requests were turned away (401/429): {dict(self.statuses)}; "
             "the fuzz gateway's token or rate limits need a look"
+        )
+        assert self.read >= reading * self.sent, (
+            f"only {self.read} of {self.sent} answers had any data: the fuzz reached no resolver"
         )
         if not self.seen:
             return
