@@ -82,9 +82,13 @@ def soak(answers: Sequence[Answer], seconds: float, rss: dict[str, Any]) -> dict
     }
 
 
-def answered_ids(answers: Iterable[Answer]) -> list[str]:
+def answered(answers: Iterable[Answer]) -> list[Answer]:
     """Requests the client got a reading answer for: each must have left audit records."""
-    return [a["id"] for a in answers if a["status"] == 200 and a["read"] and a["id"]]
+    return [a for a in answers if a["status"] == 200 and a["read"]]
+
+
+def answered_ids(answers: Iterable[Answer]) -> list[str]:
+    return [a["id"] for a in answered(answers) if a["id"]]
 
 
 def kill(
@@ -94,18 +98,21 @@ def kill(
     audited: set[str],
     verify: dict[str, Any],
 ) -> dict[str, Any]:
-    answered = answered_ids(answers)
-    missing = [request_id for request_id in answered if request_id not in audited]
+    read = answered(answers)
+    ids = answered_ids(read)
+    missing = [request_id for request_id in ids if request_id not in audited]
     return {
-        "answered": len(answered),
-        "answered_before_kill": sum(1 for a in answers if a["t"] < killed_at and a["read"]),
-        "answered_after_restart": sum(1 for a in answers if a["t"] >= back_at and a["read"]),
+        "answered": len(read),
+        "answered_without_request_id": len(read) - len(ids),
+        # By when the request was sent: the killed process answered those sent before the kill.
+        "answered_before_kill": sum(1 for a in read if started(a) < killed_at),
+        "answered_after_restart": sum(1 for a in read if started(a) >= killed_at),
         "no_answer": sum(1 for a in answers if a["status"] == 0),
         "restart_seconds": round(back_at - killed_at, 2),
         "answered_without_audit_records": len(missing),
         "missing_examples": missing[:5],
         "audit_verify": verify,
-        "ok": bool(answered) and not missing and verify["exit_code"] == 0,
+        "ok": bool(read) and len(ids) == len(read) and not missing and verify["exit_code"] == 0,
     }
 
 
@@ -179,10 +186,16 @@ def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
         ),
         (
             "SIGKILL mid-load, restart",
-            f"{kill_['answered']:,} answered ({kill_['answered_before_kill']:,} before the kill, "
-            f"{kill_['answered_after_restart']:,} after), back in {kill_['restart_seconds']} s; "
-            f"{kill_['answered_without_audit_records']} without audit records",
-            _mark(kill_["answered_without_audit_records"] == 0 and kill_["answered"] > 0),
+            f"{kill_['answered']:,} answered ({kill_['answered_before_kill']:,} sent before "
+            f"the kill, {kill_['answered_after_restart']:,} after), back in "
+            f"{kill_['restart_seconds']} s; "
+            f"{kill_['answered_without_audit_records']} without audit records, "
+            f"{kill_['answered_without_request_id']} without a request id",
+            _mark(
+                kill_["answered"] > 0
+                and kill_["answered_without_audit_records"] == 0
+                and kill_["answered_without_request_id"] == 0
+            ),
         ),
         (
             "make audit-verify after the kill",

@@ -34,6 +34,8 @@ def test_an_answer_without_audit_records_fails_the_kill() -> None:
     lost = stress_report.kill(answers, 1.5, 2.5, {"r1"}, verify)
     assert not lost["ok"] and lost["missing_examples"] == ["r2"]
     assert not stress_report.kill(answers, 1.5, 2.5, {"r1", "r2"}, verify | {"exit_code": 1})["ok"]
+    anonymous = [*answers, _answer(4, id="")]  # an answer without Darvazeh-Request-Id
+    assert not stress_report.kill(anonymous, 1.5, 2.5, {"r1", "r2"}, verify)["ok"]
 
 
 def test_outage_verdict() -> None:
