@@ -14,7 +14,7 @@ FEDERATION := tests/federation
 NODE_DEPS := $(FEDERATION)/node_modules/.package-lock.json
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: demo test bench lint format schema audit-verify install node-deps clean
+.PHONY: demo test bench stress lint format schema audit-verify install node-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: $(INSTALLED) node-deps
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+# Load and faults (docs/stress.md): 200 clients for 60 s, SIGKILL mid-load, an agency away.
+stress: $(INSTALLED)
+	$(BIN)/python -m bench.stress
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -54,6 +54,7 @@ from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
 from web import telemetry
+from web.admission import AdmissionLimit
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.security_headers import SecurityHeaders
@@ -320,10 +321,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *page_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
-    # other layers' refusals included. Then the request's id, metrics and span, around the rest.
+    # other layers' refusals included. Then the request's id, metrics and span, around the rest;
+    # innermost, the queue that keeps a worker's GraphQL requests within what it can serve.
     middleware = [
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(telemetry.ObserveRequests),
+        Middleware(AdmissionLimit, limit=settings.max_concurrent_requests),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

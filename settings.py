@@ -111,6 +111,10 @@ class Settings:
     breaker_cooldown: float = field(
         default_factory=lambda: float(_env("GATEWAY_BREAKER_COOLDOWN", "30.0"))
     )
+    # GraphQL requests one worker runs at once; the rest queue (web/admission.py). 0: no bound.
+    max_concurrent_requests: int = field(
+        default_factory=lambda: int(_env("GATEWAY_MAX_CONCURRENT_REQUESTS", "32"))
+    )
     # How often each worker writes its view of source health to the store for the others.
     health_flush_interval: float = field(
         default_factory=lambda: float(_env("GATEWAY_HEALTH_FLUSH_INTERVAL", "5.0"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLUnionType
 from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
@@ -20,6 +20,50 @@ from schema.query_gate import QueryGate, QueryGuard
 class DarvazehSchema(strawberry.federation.Schema):
     # What a request may ask (set by build_schema; the query gate enforces it).
     query_limits: QueryLimits
+
+    # Strawberry builds `_entities` from this signature: the types must stay FederationAny.
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Federation `_entities`, each representation checked before Strawberry resolves it:
+        one that is not an object naming an entity type is that item's BAD_USER_INPUT, and only
+        the entity's key fields reach its `resolve_reference` (a key such as `cls` or `info`
+        would collide with its parameters)."""
+        keys = self._entity_keys()
+        results: list[FederationAny] = []
+        for representation in representations:
+            item = representation if isinstance(representation, dict) else {}
+            type_name = item.get("__typename")
+            if not isinstance(type_name, str) or type_name not in keys:
+                # An error in the list nulls that item alone.
+                refusal = field_error(
+                    ErrorCode.BAD_USER_INPUT,
+                    "a representation must be an object whose __typename is one of: "
+                    + ", ".join(sorted(keys)),
+                )
+                results.append(FederationAny(refusal))
+                continue
+            fields = {name: item[name] for name in keys[type_name] if name in item}
+            checked = FederationAny({"__typename": type_name, **fields})
+            results.extend(super().entities_resolver(info, [checked]))
+        return results
+
+    def _entity_keys(self) -> dict[str, frozenset[str]]:
+        """Each entity type's key fields (`@key(fields: "nationalId")`), by type name."""
+        union = self._schema.type_map.get("_Entity")
+        if not isinstance(union, GraphQLUnionType):
+            return {}
+        keys: dict[str, frozenset[str]] = {}
+        for member in union.types:
+            definition = self.schema_converter.type_map[member.name].definition
+            directives = getattr(definition, "directives", None) or []
+            keys[member.name] = frozenset(
+                name
+                for directive in directives
+                if isinstance(directive, Key)
+                for name in directive.fields.split()
+            )
+        return keys
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -40,43 +84,6 @@ class DarvazehSchema(strawberry.federation.Schema):
                 continue
             error.extensions = {**extensions, "code": ErrorCode.INTERNAL_SERVER_ERROR.value}
             StrawberryLogger.error(error, execution_context)
-
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
-    ) -> list[FederationAny]:
-        """Federation's `_entities`, each representation checked first: one that is not an
-        object naming an entity type nulls only its own entity, with BAD_USER_INPUT (strawberry
-        would fail the whole field with a bare KeyError)."""
-        entity = self._schema.get_type("_Entity")
-        entities = set()
-        if isinstance(entity, GraphQLUnionType):
-            entities = {member.name for member in entity.types}
-        answers: list[object] = [None] * len(representations)
-        positions: list[int] = []
-        valid: list[FederationAny] = []
-        for index, representation in enumerate(representations):
-            checked = _checked_representation(representation, entities)
-            if isinstance(checked, str):
-                answers[index] = field_error(ErrorCode.BAD_USER_INPUT, checked, index=index)
-            else:
-                positions.append(index)
-                valid.append(FederationAny(checked))
-        for index, answer in zip(positions, super().entities_resolver(info, valid), strict=True):
-            answers[index] = answer
-        return [FederationAny(answer) for answer in answers]
-
-
-def _checked_representation(representation: object, entities: set[str]) -> dict[str, object] | str:
-    """A copy of the representation (strawberry pops `__typename` off it), or what is wrong
-    with it."""
-    if not isinstance(representation, Mapping):
-        return "a representation must be an object with __typename and the entity's key"
-    typename = representation.get("__typename")
-    if not isinstance(typename, str):
-        return "a representation needs __typename naming an entity type"
-    if typename not in entities:
-        return f"{typename!r} is not an entity type here (entities: {', '.join(sorted(entities))})"
-    return dict(representation)
 
 
 def build_schema(
