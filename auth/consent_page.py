@@ -26,7 +26,7 @@ from auth.consents import (
 )
 from schema.datasets import Dataset
 from schema.national_id import InvalidNationalId
-from schema.national_id import parse as parse_national_id
+from schema.national_id import parse_typed as parse_national_id
 from store.citizen_models import BrowserSession, Consent
 from store.db import aware, transaction
 from store.models import Agency, OAuthClient, ServiceCard

@@ -55,14 +55,22 @@ def is_latin_digits(value: str) -> bool:
 
 
 def parse(value: object) -> str:
-    """The canonical code from what a person typed or a client sent: surrounding blanks and
-    direction marks dropped, Persian and Arabic-Indic digits read as 0-9. Raises
-    InvalidNationalId for anything else, naming the fault."""
+    """The canonical code from what a client sent: Persian and Arabic-Indic digits read as 0-9.
+    Raises InvalidNationalId for anything else (blanks and direction marks included), naming
+    the fault."""
     if not isinstance(value, str):
         raise InvalidNationalId(str(value), "it must be a string of 10 digits")
     if len(value) > MAX_INPUT_LENGTH:
         raise InvalidNationalId(value, "it must be exactly 10 digits")
-    return validate(latin_digits(value.strip(_EDGE_MARKS)))
+    return validate(latin_digits(value))
+
+
+def parse_typed(value: str) -> str:
+    """`parse` for what a person typed into a form: the blanks and direction marks that copying
+    from right-to-left text leaves around a code are dropped first."""
+    if len(value) > MAX_INPUT_LENGTH:
+        raise InvalidNationalId(value, "it must be exactly 10 digits")
+    return parse(value.strip(_EDGE_MARKS))
 
 
 def is_valid(value: object) -> bool:

@@ -27,6 +27,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -271,6 +272,15 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
         except HTTPException as error:
             response = self._http_error(error, media_type)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Only a browser asking for a page gets GraphiQL; any other GET without a query (curl's
+        `*/*` included) is a GraphQL request missing its query."""
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and "text/html" in request.headers.get("accept", "")
+        )
 
     def _check_size(self, request: Request) -> None:
         declared = request.headers.get("content-length", "")

@@ -67,25 +67,31 @@ async def test_log_lines_carry_the_request_and_never_its_secrets(
 ) -> None:
     citizen = gateway.citizens["parent"]
     token = await gateway.token()
-    # A document that fails validation is logged with its source text, literal code and all.
+    # A document that fails validation names the literal code in its error; the error is the
+    # caller's, so nothing of it is logged.
     literal = f'query Leaky {{ citizen(nationalId: "{citizen}") {{ nope }} }}'
     response = await gateway.post(literal, token=token)
     assert response.json()["errors"]
     # Every agency, the education ministry's HTTP service among them.
     read = await gateway.post(ALL_RECORDS, {"id": citizen}, token=token)
     assert read.status_code == 200 and "errors" not in read.json()
+    # A line logged while a request is served carries the request's fields, and whatever it
+    # quotes is redacted.
+    client_id = gateway.clients["statutory_all_datasets"]["client_id"]
+    request_id = read.headers["Darvazeh-Request-Id"]
+    with serving(RequestInfo(request_id=request_id, client_id=client_id)):
+        logging.getLogger("darvazeh.test").warning("no record for %s in %s", citizen, token)
     lines = [json.loads(line) for line in captured.getvalue().splitlines()]
 
     text = captured.getvalue()
     assert citizen not in text
     assert citizen.translate(PERSIAN) not in text
     assert token not in text and token.split(".")[1] not in text
-    request_id = response.headers["Darvazeh-Request-Id"]
     ours = [line for line in lines if line.get("request_id") == request_id]
     assert ours, lines
     for line in ours:
         assert {"time", "level", "logger", "message"} <= line.keys()
-        assert line["client_id"] == gateway.clients["statutory_all_datasets"]["client_id"]
+        assert line["client_id"] == client_id
     assert any("[digits]" in line["message"] for line in ours)
     # No line per outgoing call (httpx logs each at INFO): the metrics and traces have them.
     assert not [line for line in lines if line["logger"].startswith(("httpx", "httpcore"))]

@@ -51,7 +51,9 @@ def problems(exchange: Exchange) -> list[Problem]:
         found.append(Problem(SERVER_ERROR, f"HTTP {exchange.status}"))
     if match := TRACEBACK.search(exchange.text):
         found.append(Problem(TRACEBACK_SHOWN, match.group(0)))
-    if exchange.path.split("?")[0] == GRAPHQL_PATH and exchange.status < 500:
+    # A HEAD answer has no body (RFC 9110 §9.3.2): its status is all there is to judge.
+    graphql_body = exchange.method != "HEAD"
+    if exchange.path.split("?")[0] == GRAPHQL_PATH and exchange.status < 500 and graphql_body:
         found += graphql_problems(exchange)
     return found
 

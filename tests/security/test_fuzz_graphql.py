@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, mutations, queries
 
 from schema import build_schema
+from schema.limits import QueryLimits
+from settings import Settings
 from tests.security.fuzz_inputs import scalar_strategies
 from tests.security.fuzz_verdicts import (
     UNCODED_ERROR,
@@ -28,7 +30,7 @@ from tests.security.fuzzing import (
 )
 
 STATUTORY = "statutory_all_datasets"
-SCHEMA: graphql.GraphQLSchema = build_schema()._schema
+SCHEMA: graphql.GraphQLSchema = build_schema(QueryLimits.from_settings(Settings()))._schema
 
 
 @pytest.fixture(scope="module")
