@@ -42,13 +42,13 @@ from observability import logs, tracing
 from observability.request import current, new_request_id, note_client
 from ratelimit import Refusal
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode
 from resolvers.rate_limits import SubjectGate
 from resolvers.system_reads import CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
 from settings import Settings, get_settings
+from standard.errors import ErrorCode
 from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage

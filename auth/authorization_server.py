@@ -67,8 +67,8 @@ from auth.principal import Basis
 from auth.revocation import Revocation
 from auth.token_outcomes import observed
 from auth.tokens import QUERY_BUDGET_CLAIM, TokenError, issue_access_token, verify_access_token
-from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from settings import Settings
+from standard.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from store.db import transaction
 from store.models import OAuthClient, ServiceCard
 

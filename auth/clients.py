@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.authorization_request import secure_redirect_uri
 from auth.client_auth import PRIVATE_KEY_JWT, TOKEN_AUTH_METHODS
 from auth.principal import Basis
-from schema.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
+from standard.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
 from store.models import Agency, OAuthClient, ServiceCard
 from store.registrations import not_owned
 

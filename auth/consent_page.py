@@ -24,9 +24,9 @@ from auth.consents import (
     create_consent,
     national_date,
 )
-from schema.datasets import Dataset
-from schema.national_id import InvalidNationalId
-from schema.national_id import parse_typed as parse_national_id
+from standard.datasets import Dataset
+from standard.national_id import InvalidNationalId
+from standard.national_id import parse_typed as parse_national_id
 from store.citizen_models import BrowserSession, Consent
 from store.db import aware, transaction
 from store.models import Agency, OAuthClient, ServiceCard

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from datasources.base import MappedRecord, SourceError
 from datasources.registry import Registry
-from schema.datasets import RecordType
-from schema.national_id import InvalidNationalId
-from schema.national_id import validate as validate_national_id
+from standard.datasets import RecordType
+from standard.national_id import InvalidNationalId
+from standard.national_id import validate as validate_national_id
 from store.audit_models import AuditRecord
 from store.citizen_models import Consent
 from store.db import aware

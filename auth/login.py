@@ -31,8 +31,8 @@ from auth.citizen_end import (
 )
 from auth.devices import trusted_device
 from auth.throttle import Keys, Throttle
-from schema.national_id import InvalidNationalId
-from schema.national_id import parse_typed as parse_national_id
+from standard.national_id import InvalidNationalId
+from standard.national_id import parse_typed as parse_national_id
 from store.citizen_models import CitizenAccount
 from store.db import transaction
 

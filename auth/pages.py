@@ -37,7 +37,7 @@ from auth.login import (
     attempt_login,
 )
 from auth.throttle import Throttle
-from schema import national_id
+from standard import national_id
 from store.citizen_models import BrowserSession
 from store.db import transaction
 from store.models import Agency

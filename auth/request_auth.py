@@ -12,7 +12,7 @@ from auth.consent_check import consent_in_force
 from auth.principal import CASE_REFERENCE_HEADER, Basis, Principal
 from auth.resource import AuthenticationError, authenticate
 from auth.sessions import SESSION_COOKIE, csrf_valid, current_session
-from schema.datasets import DATA_SCOPES
+from standard.datasets import DATA_SCOPES
 
 # A cookie-authenticated POST must prove it came from our own pages (`GET /me/session` gives
 # the token); a cross-site form cannot set this header.

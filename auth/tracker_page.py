@@ -17,7 +17,7 @@ from auth.consents import NATIONAL_TZ, GuardianshipError
 from auth.pages import login_url
 from resolvers.tracker import subject_for
 from resolvers.tracker_store import AccessPage, BadCursor, access_page, decode_cursor
-from schema.national_id import InvalidNationalId
+from standard.national_id import InvalidNationalId
 from store.audit_models import AuditRecord
 from store.db import aware
 from web.i18n import choose, digits

@@ -23,7 +23,7 @@ from datasources.health import ProbeResult
 from datasources.mapping import Mapping
 from datasources.policy import SourcePolicy
 from datasources.registration_store import check_agency, check_registration
-from datasources.spec import RecordSpec
+from standard.records import RecordSpec
 from store.models import DataSource
 from store.secrets import SecretBox
 

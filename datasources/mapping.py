@@ -26,8 +26,8 @@ from datasources import transforms as t
 from datasources.base import MappedRecord, MappingError, RecordError
 from datasources.graphql_mapping import TOP_LEVEL as GRAPHQL_TOP_LEVEL
 from datasources.graphql_mapping import GraphqlCall, parse_call
-from datasources.spec import FieldSpec, RecordSpec, ValueKind
-from schema.national_id import is_latin_digits
+from standard.national_id import is_latin_digits
+from standard.records import FieldSpec, RecordSpec, ValueKind
 
 __all__ = ["Key", "Mapping", "MappingError", "Rule"]
 

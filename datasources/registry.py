@@ -51,7 +51,7 @@ from datasources.registration_store import (
     write_disabled,
     write_registration,
 )
-from datasources.spec import RecordSpec
+from standard.records import RecordSpec
 from store.db import transaction
 from store.models import DataSource
 from store.registrations import Action

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from datasources import solar_hijri
-from datasources.spec import FieldSpec, ValueKind
-from schema import national_id as national_codes
+from standard import national_id as national_codes
+from standard.records import FieldSpec, ValueKind
 
 Convert = Callable[[Any], Any]
 
@@ -142,7 +142,7 @@ def iso_datetime(value: Any) -> datetime:
 
 def national_id(value: Any) -> str:
     """The canonical code: zero-padded when a numeric column lost its leading zeros, Persian and
-    Arabic-Indic digits read as 0-9 (schema.national_id.from_agency); other scripts' digits are
+    Arabic-Indic digits read as 0-9 (standard.national_id.from_agency); other scripts' digits are
     refused like any other character."""
     if isinstance(value, bool):
         raise ValueError("not a national code")

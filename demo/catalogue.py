@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schema.datasets import AGENCY_ADMIN_SCOPE, Dataset
 from services.life_events import LifeEvent
+from standard.datasets import AGENCY_ADMIN_SCOPE, Dataset
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("civil-registry", "سازمان ثبت احوال کشور", "National Organization for Civil Registration"),

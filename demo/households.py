@@ -31,7 +31,7 @@ from demo.names import (
     PLACES,
     schools_for,
 )
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
 
 _DIGITIZED = datetime(2009, 3, 21, tzinfo=UTC)  # older paper records carry their digitization date
 _CHILDREN_FROM = date(2004, 1, 1)  # older children have left home and are not linked

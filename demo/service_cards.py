@@ -15,8 +15,8 @@ from itertools import islice, zip_longest
 from typing import NamedTuple
 
 from demo.catalogue import CARDS, Card
-from schema.datasets import PlannedDataset
 from services.life_events import LifeEvent
+from standard.datasets import PlannedDataset
 
 ID, B, F, A = "civil.identity", "civil.birth", "civil.family", "civil.address"
 S, E, T = "social.coverage", "education.enrollment", "tax.status"

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auth.principal import CASE_REFERENCE_HEADER, Basis, Principal
-from resolvers.errors import ErrorCode, field_error
-from schema.datasets import Dataset
+from resolvers.errors import field_error
+from standard.datasets import Dataset
+from standard.errors import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ from graphql import GraphQLError
 
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
+from standard.errors import ErrorCode
 from store.models import Agency as AgencyRow
 from store.registrations import id_taken, not_owned
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from resolvers.errors import ErrorCode
+from standard.errors import ErrorCode
 
 logger = logging.getLogger("darvazeh.audit")
 

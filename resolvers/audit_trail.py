@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from audit.entry import AuditEntry
 from auth.principal import Basis
-from schema.datasets import Dataset
+from standard.datasets import Dataset
 
 if TYPE_CHECKING:
     from resolvers.context import RequestContext

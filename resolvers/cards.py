@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from resolvers.agency import not_yours, require_agency_admin, require_own_agency, taken
 from resolvers.catalogue import card_from_row
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from services import card_registration as registration
 from services.cards import CardDraft, CardInvalid
 from services.coverage import missing_for
+from standard.errors import ErrorCode
 from store.db import transaction
 from store.models import Agency, RegistrationVersion, ServiceCard
 

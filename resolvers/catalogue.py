@@ -11,7 +11,7 @@ import binascii
 from typing import Any
 
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from services.catalogue import (
     MAX_PAGE,
     Card,
@@ -23,6 +23,7 @@ from services.catalogue import (
 )
 from services.coverage import Missing
 from services.life_events import LifeEvent
+from standard.errors import ErrorCode
 from store.models import ServiceCard
 
 DEFAULT_FIRST = 20

@@ -15,7 +15,8 @@ from auth.consents import (
 )
 from auth.principal import Basis, Principal
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
+from standard.errors import ErrorCode
 from store.citizen_models import Consent as ConsentRow
 from store.db import transaction
 from store.models import ServiceCard as CardRow

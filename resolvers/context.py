@@ -15,10 +15,11 @@ from auth.rate_limits import ClientRateCeilings
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.access import Decision, decide
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
-from schema.datasets import Dataset
+from standard.datasets import Dataset
+from standard.errors import ErrorCode
 from store.persisted_queries import SafelistBounds
 
 

@@ -19,7 +19,8 @@ from datasources.health_store import SourceHealthView, source_health
 from datasources.registration_store import ReplacementRequired
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
+from standard.errors import ErrorCode
 from store.models import DataSource, RegistrationVersion
 from store.registrations import Action, RegistrationKind, version, versions
 

@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
-from schema.datasets import Dataset
+from standard.datasets import Dataset
 
 
 class AccessGuard(FieldExtension):

@@ -14,7 +14,7 @@ from strawberry.types.execution import PreExecutionError
 
 from observability import metrics
 from observability.request import current, note_outcome
-from resolvers.errors import ErrorCode
+from standard.errors import ErrorCode
 
 # What strawberry raises for a request that names no runnable operation (no query, an unknown
 # operationName, a mutation over GET): the request is at fault, not the gateway.

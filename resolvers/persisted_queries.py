@@ -13,7 +13,8 @@ from auth.clients import ROLE_SERVICE
 from auth.principal import Principal
 from resolvers.agency import require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
+from standard.errors import ErrorCode
 from store.db import transaction
 from store.limit_models import PersistedQuery
 from store.models import OAuthClient, RegistrationVersion

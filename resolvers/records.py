@@ -12,10 +12,11 @@ from datasources.base import SourceError
 from observability import tracing
 from resolvers.audit_trail import asked_datasets, log_read
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from resolvers.loaders import Fetched, NoSource
 from resolvers.selection import asked_fields
 from schema.standard import Provenance, RecordStatus
+from standard.errors import ErrorCode
 
 R = TypeVar("R")
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.clients import ROLE_SERVICE, create_client
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
+from standard.errors import ErrorCode
 from store.db import transaction
 from store.models import OAuthClient
 from store.registrations import (

@@ -29,9 +29,9 @@ from datasources.registry import Registry
 from resolvers.audit_trail import entries
 from resolvers.context import RequestContext
 from resolvers.records import load_record
-from schema.datasets import Dataset
 from schema.records import Death
 from schema.standard import RecordStatus
+from standard.datasets import Dataset
 
 SYSTEM_CLIENT = "darvazeh-gateway"
 SYSTEM_AGENCY = "darvazeh"

@@ -16,7 +16,7 @@ from auth.principal import Basis, Principal
 from datasources.registry import Registry
 from resolvers.consents import service_card
 from resolvers.context import RequestContext
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from resolvers.tracker_store import (
     MAX_FIRST,
     AccessPage,
@@ -27,8 +27,9 @@ from resolvers.tracker_store import (
     encode_cursor,
     utc,
 )
-from schema.national_id import InvalidNationalId
-from schema.national_id import parse as parse_national_id
+from standard.errors import ErrorCode
+from standard.national_id import InvalidNationalId
+from standard.national_id import parse as parse_national_id
 from store.audit_models import AuditRecord
 
 

@@ -11,10 +11,11 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from schema.limits import QueryLimits
 from schema.query_cost import CostModel
 from schema.query_gate import QueryGate, QueryGuard
+from standard.errors import ErrorCode
 
 
 class DarvazehSchema(strawberry.federation.Schema):

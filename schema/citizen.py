@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.consents import list_consents
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from resolvers.records import resolve_record
 from resolvers.tracker import list_data_accesses
 from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
@@ -25,6 +25,7 @@ from schema.records import (
     TaxStatus,
 )
 from schema.tracker import DataAccessConnection
+from standard.errors import ErrorCode
 
 Since = Annotated[
     datetime | None, strawberry.argument(name="from", description="From this instant on.")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from graphql.language import Lexer, Source, TokenKind
 
-from resolvers.errors import ErrorCode
 from schema.limits import QueryLimits, over_limit
+from standard.errors import ErrorCode
 
 _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
 _CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})

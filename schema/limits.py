@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from settings import Settings
+from standard.errors import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)

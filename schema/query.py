@@ -10,17 +10,18 @@ from strawberry.types import Info
 from resolvers.agency import own_agency
 from resolvers.cards import card_history
 from resolvers.catalogue import load_catalogue
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
 from resolvers.tracker import list_agency_accesses
 from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
-from schema import national_id
 from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
 from schema.tracker import Agency, DataAccessConnection
+from standard import national_id
+from standard.errors import ErrorCode
 
 MAX_CITIZENS = 100
 

@@ -26,11 +26,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from auth.principal import Principal
-from resolvers.errors import ErrorCode
 from schema.document_scan import scan
 from schema.limits import QueryLimits, refusal
 from schema.query_cost import CostModel, operation_costs, variables_signature
 from schema.query_shape import Measured, check_shapes, measure, select_operation
+from standard.errors import ErrorCode
 
 # The documents a worker remembers, weighed by their length in characters: a parsed document
 # takes about 40 bytes per character, so this is some 40 MB at most (and 500 or more documents

@@ -25,8 +25,9 @@ from graphql import (
     SelectionSetNode,
 )
 
-from resolvers.errors import ErrorCode, field_error
+from resolvers.errors import field_error
 from schema.limits import QueryLimits, over_limit
+from standard.errors import ErrorCode
 
 # Counts stop growing here: past any limit, and small enough to stay cheap to add.
 SATURATED = 1 << 48

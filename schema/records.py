@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from datasources.spec import RecordSpec
+import standard.records as standard_records
 from resolvers.guard import AccessGuard
-from schema.datasets import Dataset, RecordType
 from schema.standard import DATASET, Provenance, record, scoped
+from standard.datasets import Dataset, RecordType
+from standard.records import RecordSpec
 
 if TYPE_CHECKING:
     from schema.citizen import Citizen
@@ -27,33 +27,11 @@ ENROLLMENT = Dataset.EDUCATION_ENROLLMENT
 TAX = Dataset.TAX_STATUS
 
 
-@strawberry.enum
-class Gender(Enum):
-    MALE = "MALE"
-    FEMALE = "FEMALE"
-
-
-@strawberry.enum
-class InsuranceStatus(Enum):
-    ACTIVE = "ACTIVE"
-    SUSPENDED = "SUSPENDED"
-    EXPIRED = "EXPIRED"
-
-
-@strawberry.enum
-class InsuranceType(Enum):
-    SALARIED = "SALARIED"
-    SELF_EMPLOYED = "SELF_EMPLOYED"
-    VOLUNTARY = "VOLUNTARY"
-    DEPENDANT = "DEPENDANT"
-    PENSIONER = "PENSIONER"
-
-
-@strawberry.enum
-class EnrollmentStatus(Enum):
-    ENROLLED = "ENROLLED"
-    GRADUATED = "GRADUATED"
-    WITHDRAWN = "WITHDRAWN"
+# The standard's enumerations, as GraphQL enums (the values are defined once, in standard/).
+Gender = strawberry.enum(standard_records.Gender)
+InsuranceStatus = strawberry.enum(standard_records.InsuranceStatus)
+InsuranceType = strawberry.enum(standard_records.InsuranceType)
+EnrollmentStatus = strawberry.enum(standard_records.EnrollmentStatus)
 
 
 @record(RecordType.IDENTITY, description="Civil registry: who the citizen is.")

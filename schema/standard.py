@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
-from datasources.spec import FieldSpec, RecordSpec, ValueKind
+import standard.records as standard_records
 from resolvers.guard import AccessGuard
-from schema.datasets import Dataset, RecordType
+from standard.datasets import Dataset, RecordType
+from standard.records import FieldSpec, RecordSpec, ValueKind
 
 DATASET = "darvazeh.dataset"
 REQUIRED = "darvazeh.required"
@@ -35,10 +36,10 @@ def scoped(dataset: Dataset, *, required: bool = False, description: str | None 
     )
 
 
-@strawberry.enum(description="Whether the owning agency holds a record for this citizen.")
-class RecordStatus(Enum):
-    AVAILABLE = "AVAILABLE"
-    NO_RECORD = "NO_RECORD"
+RecordStatus = strawberry.enum(
+    standard_records.RecordStatus,
+    description="Whether the owning agency holds a record for this citizen.",
+)
 
 
 @strawberry.type(description="Where a record came from and how fresh it is.")

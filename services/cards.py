@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from schema.datasets import Dataset, PlannedDataset
 from services.life_events import LifeEvent, life_event
+from standard.datasets import Dataset, PlannedDataset
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64  # store.models.ServiceCard.id

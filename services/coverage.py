@@ -4,7 +4,7 @@ registered source.
 A standard dataset is served by every record type with fields in it (as `schema/records.py`
 declares them: `civil.identity` by identity and death records, `civil.family` by birth records,
 ...). The dataset is connected when each of those record types has an enabled data source whose
-health is HEALTHY or DEGRADED. A planned dataset (`schema.datasets.PlannedDataset`) is never
+health is HEALTHY or DEGRADED. A planned dataset (`standard.datasets.PlannedDataset`) is never
 connected: the standard does not define it yet.
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources import health_store
-from schema.datasets import PlannedDataset
 from schema.records import RECORDS
+from standard.datasets import PlannedDataset
 from store.models import DataSource
 
 

@@ -36,7 +36,7 @@ from strawberry.types.execution import PreExecutionError
 
 from observability.request import note_outcome
 from resolvers.context import RequestContext
-from resolvers.errors import PUBLIC_MESSAGES, ErrorCode
+from standard.errors import PUBLIC_MESSAGES, ErrorCode
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

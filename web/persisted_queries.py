@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from strawberry.http import GraphQLRequestData
 
 from auth.principal import Basis, Principal
-from resolvers.errors import ErrorCode
+from standard.errors import ErrorCode
 from store.persisted_queries import SafelistCache, document_hash, is_hash
 
 EXTENSION = "persistedQuery"

@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from auth import token_outcomes
 from observability import metrics, tracing
 from observability.request import RequestInfo, serving
-from resolvers.errors import ErrorCode
 from settings import Settings
+from standard.errors import ErrorCode
 
 __all__ = [
     "METRICS_PATH",

@@ -133,7 +133,7 @@ async def test_majority_begins_on_the_18th_birthday(gateway: RunningGateway) -> 
 
 
 async def test_child_without_birth_record_refused(gateway: RunningGateway) -> None:
-    from schema.national_id import with_check_digit
+    from standard.national_id import with_check_digit
 
     known = {p.national_id for p in gateway.world.people}
     nobody = next(

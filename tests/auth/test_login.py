@@ -17,7 +17,7 @@ from auth.login import (
 from auth.pages import safe_next
 from auth.sessions import SESSION_COOKIE
 from auth.throttle import AddressRule, Throttle
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
 from tests.harness import RunningGateway
 from tests.web.support import PASSWORD, browser, csrf_of, ensure_account, login
 

@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from datasources.policy import SourcePolicy
 from datasources.registry import Registry
-from datasources.spec import FieldSpec, RecordSpec, ValueKind
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
+from standard.records import FieldSpec, RecordSpec, ValueKind
 from store.db import create_engine, sessionmaker, transaction
 from store.models import Agency, Base
 from store.secrets import SecretBox

@@ -10,7 +10,7 @@ import pytest
 from datasources import transforms as t
 from datasources.base import MappingError, RecordError
 from datasources.mapping import Mapping
-from datasources.spec import FieldSpec, ValueKind
+from standard.records import FieldSpec, ValueKind
 from tests.datasources.conftest import (
     BIRTH,
     IDENTITY,

@@ -13,7 +13,7 @@ from demo.world import (
     interesting_citizens,
     iter_world,
 )
-from schema.national_id import validate
+from standard.national_id import validate
 
 
 def test_same_seed_same_world(world: World) -> None:

@@ -6,8 +6,8 @@ import pytest
 
 from auth.principal import Basis, Principal
 from resolvers.access import decide
-from resolvers.errors import ErrorCode
-from schema.datasets import Dataset
+from standard.datasets import Dataset
+from standard.errors import ErrorCode
 
 SUBJECT = "0499370899"
 CHILD = "0084575948"

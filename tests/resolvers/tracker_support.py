@@ -17,7 +17,7 @@ from audit.entry import AuditEntry
 from audit.writer import AuditWriter
 from auth.consents import add_years, national_date
 from demo.world import World
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
 
 STATUTE = "Targeted Subsidies Act, article 7"
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from schema.national_id import InvalidNationalId, check_digit, is_valid, validate, with_check_digit
+from standard.national_id import (
+    InvalidNationalId,
+    check_digit,
+    is_valid,
+    validate,
+    with_check_digit,
+)
 
 
 @pytest.mark.parametrize("first_nine", ["049937089", "008457594", "111111112", "999999998"])

@@ -7,10 +7,10 @@ from pathlib import Path
 from graphql import build_ast_schema, parse
 
 from schema import build_schema
-from schema.datasets import Dataset
 from schema.limits import QueryLimits
 from schema.records import RECORDS
 from settings import Settings
+from standard.datasets import Dataset
 
 SDL_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 

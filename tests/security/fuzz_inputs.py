@@ -12,7 +12,7 @@ import graphql
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 
-from schema.national_id import is_valid, with_check_digit
+from standard.national_id import is_valid, with_check_digit
 
 # The standard reads these two as Latin digits (DESIGN.md); every other script is refused.
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from resolvers.errors import ErrorCode
+from standard.errors import ErrorCode
 from tests.security.fuzzing import GRAPHQL_PATH, REQUEST_TIMEOUT, Exchange
 
 # What the issue forbids in any answer: a Python traceback, or a frame of one.

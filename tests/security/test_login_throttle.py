@@ -23,7 +23,7 @@ import pytest
 from auth.devices import DEVICE_COOKIE
 from auth.login import PasswordAuthenticator
 from auth.throttle import ACCOUNT, Keys, Throttle
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from tests.conftest import fresh_database

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from datasources import transforms
 from datasources.mapping import Mapping
-from schema.national_id import InvalidNationalId, parse, parse_typed
 from schema.records import record_specs
+from standard.national_id import InvalidNationalId, parse, parse_typed
 from store.audit_models import AuditRecord
 from store.citizen_models import BrowserSession
 from tests.harness import RunningGateway

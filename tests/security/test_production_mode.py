@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from graphql import GraphQLError
 
-from resolvers.errors import PUBLIC_MESSAGES, ErrorCode, masked
+from resolvers.errors import masked
 from settings import Settings
+from standard.errors import PUBLIC_MESSAGES, ErrorCode
 from store.persisted_queries import count_for
 from tests.datasources.test_cli import Cli
 from tests.harness import GENEROUS_LIMITS, RunningGateway, serve

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from schema.datasets import Dataset, PlannedDataset
 from services.cards import CardDraft, CardInvalid, LegalBasis, Problem, check, problems
 from services.life_events import LifeEvent, life_event
+from standard.datasets import Dataset, PlannedDataset
 from tests.services.conftest import draft
 
 AGENCIES = {"civil", "tax"}

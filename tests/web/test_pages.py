@@ -12,7 +12,7 @@ import pytest
 
 from auth.consents import create_consent, national_date
 from datasources import solar_hijri
-from schema.national_id import with_check_digit
+from standard.national_id import with_check_digit
 from store.citizen_models import Consent
 from store.db import transaction
 from tests.harness import RunningGateway

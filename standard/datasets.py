@@ -1,7 +1,7 @@
 """Dataset scopes and record types of the data standard (v1).
 
 A dataset is both an OAuth scope and the unit a citizen consents to. Which field belongs to which
-dataset is declared on the field itself, in `schema/records.py`.
+dataset is declared on the field itself, in `schema/records.py` (the standard's GraphQL face).
 """
 
 from __future__ import annotations
