@@ -26,9 +26,7 @@ class Cli:
     gateway: RunningGateway
     files: Path
 
-    async def __call__(
-        self, *args: str, role: str | None = "agency_admin"
-    ) -> tuple[int, Any, str]:
+    async def __call__(self, *args: str, role: str | None = "agency_admin") -> tuple[int, Any, str]:
         """Run the CLI with `role`'s credentials in the environment (None: no credentials)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DARVAZEH_CLIENT_")}
         env["DARVAZEH_GATEWAY"] = self.url
