@@ -74,6 +74,23 @@ async def serve(app: Any, port: int | None = None, *, lifespan: str = "on") -> A
         await task
 
 
+async def wait_for_health(
+    url: str, process: asyncio.subprocess.Process, within: float = 30.0
+) -> None:
+    """Until the server `process` started answers `url`/healthz with 200; fails if it exits."""
+    async with httpx.AsyncClient() as client:
+        deadline = time.monotonic() + within
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"server exited with {process.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"server did not start within {within:g} s")
+            await asyncio.sleep(0.1)
+
+
 @contextlib.asynccontextmanager
 async def server_process(var_dir: Path, store_url: str, **environment: str) -> AsyncIterator[str]:
     """`uvicorn server:app` as its own process on a gateway's store (`environment` sets any other
@@ -92,17 +109,7 @@ async def server_process(var_dir: Path, store_url: str, **environment: str) -> A
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.returncode is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{url}/healthz")).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise TimeoutError("server did not start within 30 s")
-                await asyncio.sleep(0.1)
+        await wait_for_health(url, process)
         yield url
     finally:
         if process.returncode is None:
