@@ -131,7 +131,8 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # role -> (token, when to fetch another): a session's gateway outlives its tokens' 300 s.
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -141,7 +142,8 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
+        token, renew_at = self._tokens.get(role, ("", 0.0))
+        if time.monotonic() >= renew_at:
             client = self.clients[role]
             response = await self.http.post(
                 "/oauth/token",
@@ -149,8 +151,11 @@ class RunningGateway:
                 auth=(client["client_id"], client["client_secret"]),
             )
             response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+            issued = response.json()
+            token = issued["access_token"]
+            # Renewed well before it expires, so no request of a slow run carries a stale one.
+            self._tokens[role] = (token, time.monotonic() + issued["expires_in"] / 2)
+        return token
 
     async def post(
         self,

@@ -11,7 +11,7 @@ import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +53,18 @@ class Demo:
     url: str
     env: dict[str, str]
     facts: dict[str, Any]
-    _tokens: dict[str, str] = field(default_factory=dict)
 
     async def token(self, role: str) -> str:
-        if role not in self._tokens:
-            client = self.facts["clients"][role]
-            async with httpx.AsyncClient(base_url=self.url) as http:
-                answer = await http.post(
-                    "/oauth/token",
-                    data={"grant_type": "client_credentials"},
-                    auth=(client["client_id"], client["client_secret"]),
-                )
-            answer.raise_for_status()
-            self._tokens[role] = answer.json()["access_token"]
-        return self._tokens[role]
+        """A fresh token of the demo client `role` (a block at a time: none outlives its TTL)."""
+        client = self.facts["clients"][role]
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            answer = await http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(client["client_id"], client["client_secret"]),
+            )
+        answer.raise_for_status()
+        return str(answer.json()["access_token"])
 
 
 def checkout(workspace: Path) -> None:
