@@ -1,4 +1,4 @@
-"""The bench's outputs: a table on stdout, bench/results.json and the README's Speed section."""
+"""The bench's outputs: a table on stdout, bench/results.json and the figures in bench/README.md."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from typing import Any
 from settings import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
-README = ROOT / "README.md"
-SPEED = "## Speed"
+README = ROOT / "bench" / "README.md"
+# The figures' part of bench/README.md, between these lines; the rest of the page is prose.
+FIGURES_BEGIN = "<!-- figures: written by `make bench` (bench/report.py) -->"
+FIGURES_END = "<!-- end of figures -->"
 
 
 def machine() -> dict[str, Any]:
@@ -195,16 +197,17 @@ def write_results(summary: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
 
 
-def update_readme(summary: dict[str, Any], command: str) -> None:
-    """Replace everything after the `## Speed` heading (the README's last section)."""
-    text = README.read_text()
-    head, found, _ = text.partition(f"\n{SPEED}\n")
-    if not found:
-        print("README.md has no Speed section; left unchanged", file=sys.stderr)
+def update_readme(summary: dict[str, Any], command: str, readme: Path = README) -> None:
+    """Replace the figures between the markers of bench/README.md; the prose stays."""
+    text = readme.read_text(encoding="utf-8")
+    head, begun, rest = text.partition(FIGURES_BEGIN + "\n")
+    _, ended, tail = rest.partition(FIGURES_END)
+    if not begun or not ended:
+        print(f"{readme.name} has no figures markers; left unchanged", file=sys.stderr)
         return
     setup = summary.get("setup")
     m = summary.get("machine") or machine()
-    heading = f"`{command}` (measured {m['date'][:10]}, {m['cpu_count']} CPUs, Python {m['python']}"
+    heading = f"`{command}`, measured {m['date'][:10]} ({m['cpu_count']} CPUs, Python {m['python']}"
     if setup:
         heading += (
             f"; {setup['citizens']:,} citizens; uvicorn, one worker each; "
@@ -212,7 +215,6 @@ def update_readme(summary: dict[str, Any], command: str) -> None:
             f"{setup['duration_s']:g} s"
         )
     lines = [
-        "",
         heading + "):",
         "",
         "| measure | figure |",
@@ -221,33 +223,19 @@ def update_readme(summary: dict[str, Any], command: str) -> None:
             f"| {name} | {value} {unit} |".replace("  ", " ")
             for name, value, unit in table(summary)
         ),
-        "",
-        "*bare* is `bench/bare.py`: hand-written Starlette over the same agency databases and "
-        "education service, no GraphQL, no auth. Details in `bench/results.json`.",
-        "",
-        "Where the 100-citizen time goes: the sources are called once each (7 calls), and the",
-        "root field prefetches every requested record, so no field awaits. What remains is",
-        "graphql-core's executor completing about 5,300 fields (some 10 µs each), and the access",
-        "log's record per citizen and agency; the bare service builds the same JSON with no",
-        "per-field work and no log.",
         *_catalogue_note(summary.get("catalogue")),
     ]
-    README.write_text(f"{head}\n{SPEED}\n" + "\n".join(lines) + "\n")
+    readme.write_text(head + FIGURES_BEGIN + "\n" + "\n".join(lines) + "\n" + FIGURES_END + tail)
 
 
 def _catalogue_note(section: dict[str, Any] | None) -> list[str]:
     if not section:
         return []
     note = (
-        f"The catalogue figures (measured {section['measured'][:10]}; `python -m bench "
-        "--catalogue-only` measures only them): one client sends the catalogue page's query "
-        f"back to back, {section['queries_per_round']} times in each of {section['rounds']} "
-        "rounds, without a token. Each query reads the cards' fingerprint (one index-only "
-        "aggregate), the enabled sources and their health; the cards themselves are read and "
-        "decoded only when the fingerprint moves, and connectivity is worked out once per "
-        "distinct set of datasets. Most of the time left is graphql-core completing the "
-        f"answer's fields (30 agencies, 20 cards with their reasons; {section['response_bytes']:,} "
-        "bytes of JSON)."
+        f"The catalogue's figures were measured {section['measured'][:10]}: one client sent the "
+        f"catalogue page's query back to back, {section['queries_per_round']} times in each of "
+        f"{section['rounds']} rounds, without a token; each answer was "
+        f"{section['response_bytes']:,} bytes of JSON."
     )
     return ["", *textwrap.wrap(note, width=100)]
 
@@ -256,4 +244,4 @@ def save(summary: dict[str, Any], command: str, path: Path = RESULTS) -> None:
     summary["command"] = command
     write_results(summary)
     update_readme(summary, command)
-    print(f"wrote {path.relative_to(ROOT)} and the Speed section of README.md")
+    print(f"wrote {path.relative_to(ROOT)} and the figures in {README.relative_to(ROOT)}")

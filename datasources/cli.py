@@ -2,12 +2,14 @@
 GraphQL API (the same checks, versions and audit as any other client; no database access).
 
     export DARVAZEH_GATEWAY=https://gateway.example
-    export DARVAZEH_CLIENT_ID=... DARVAZEH_CLIENT_SECRET=...
+    export DARVAZEH_CLIENT_ID=... DARVAZEH_CLIENT_SECRET=...    # the admin's own client
     darvazeh-agency sources list
     darvazeh-agency sources register source.json      # {"id", "recordType", "kind", ...}
     darvazeh-agency sources register source.json --replaces civil-address
     darvazeh-agency sources update civil-address --mapping mapping.json
     darvazeh-agency sources restore civil-address 3
+    darvazeh-agency clients register --card birth-certificate-online --name Portal \
+        --grant client_credentials --id birth-cert-portal   # --id: the new client's own id
     darvazeh-agency safelist add school-client query.graphql --name enrolment
     darvazeh-agency safelist list school-client
 
@@ -190,8 +192,8 @@ def _clients(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
         "grantTypes": args.grant,
         "redirectUris": args.redirect_uri or [],
     }
-    if args.client_id:
-        spec["clientId"] = args.client_id
+    if args.id:
+        spec["clientId"] = args.id
     if args.scope:
         spec["scopes"] = args.scope
     if args.jwks:
@@ -266,9 +268,15 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument(
         "--gateway", default=os.environ.get("DARVAZEH_GATEWAY", "http://127.0.0.1:8000")
     )
-    root.add_argument("--client-id", default=os.environ.get("DARVAZEH_CLIENT_ID"))
+    # The admin's own credentials are named apart from the ids a command takes (a new client's
+    # `--id`), so that no subcommand option can shadow them.
     root.add_argument(
-        "--client-secret",
+        "--admin-client-id",
+        default=os.environ.get("DARVAZEH_CLIENT_ID"),
+        help="your agency.admin client (default: DARVAZEH_CLIENT_ID)",
+    )
+    root.add_argument(
+        "--admin-client-secret",
         default=os.environ.get("DARVAZEH_CLIENT_SECRET"),
         help="better set DARVAZEH_CLIENT_SECRET: arguments show up in process lists",
     )
@@ -311,7 +319,7 @@ def parser() -> argparse.ArgumentParser:
     register.add_argument("--grant", action="append", required=True)
     register.add_argument("--redirect-uri", action="append")
     register.add_argument("--scope", action="append")
-    register.add_argument("--client-id")
+    register.add_argument("--id", help="the new client's id (default: one is made up)")
     register.add_argument("--jwks", help="public keys (JWK Set file): private_key_jwt")
     register.add_argument("--graphql-rate-limit", type=int, help="requests per window")
     register.add_argument("--oauth-rate-limit", type=int, help="token/PAR requests per window")
@@ -343,13 +351,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if not args.client_id or not args.client_secret:
+    if not args.admin_client_id or not args.admin_client_secret:
         print(
             "set DARVAZEH_CLIENT_ID and DARVAZEH_CLIENT_SECRET (an agency.admin client)",
             file=sys.stderr,
         )
         return 2
-    gateway = Gateway(args.gateway, args.client_id, args.client_secret, args.http_timeout)
+    gateway = Gateway(
+        args.gateway, args.admin_client_id, args.admin_client_secret, args.http_timeout
+    )
     try:
         result = run(gateway, args)
     except CommandError as error:

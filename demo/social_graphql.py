@@ -4,7 +4,7 @@ For agencies that already run GraphQL: the gateway reads it as a `graphql` data 
 through `_entities` (`Insured` is an entity keyed by `nationalCode`) or through the list query
 `insuredPeople(nationalCodes:)`. It reads the agency's `insured_persons` table and never writes.
 The demo world keeps reading social security over SQL; this service is the reference for agencies,
-the tests and the README.
+the tests and docs/data-sources.md.
 
     python -m demo.social_graphql --db var/agencies/social-security/social.db \
         --host 127.0.0.1 --port 8102

@@ -74,6 +74,23 @@ async def serve(app: Any, port: int | None = None, *, lifespan: str = "on") -> A
         await task
 
 
+async def wait_for_health(
+    url: str, process: asyncio.subprocess.Process, within: float = 30.0
+) -> None:
+    """Until the server `process` started answers `url`/healthz with 200; fails if it exits."""
+    async with httpx.AsyncClient() as client:
+        deadline = time.monotonic() + within
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(f"server exited with {process.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"server did not start within {within:g} s")
+            await asyncio.sleep(0.1)
+
+
 @contextlib.asynccontextmanager
 async def server_process(var_dir: Path, store_url: str, **environment: str) -> AsyncIterator[str]:
     """`uvicorn server:app` as its own process on a gateway's store (`environment` sets any other
@@ -92,17 +109,7 @@ async def server_process(var_dir: Path, store_url: str, **environment: str) -> A
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.returncode is not None:
-                    raise RuntimeError(f"server exited with {process.returncode}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{url}/healthz")).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise TimeoutError("server did not start within 30 s")
-                await asyncio.sleep(0.1)
+        await wait_for_health(url, process)
         yield url
     finally:
         if process.returncode is None:
@@ -124,7 +131,8 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # role -> (token, when to fetch another): a session's gateway outlives its tokens' 300 s.
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -134,7 +142,8 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
+        token, renew_at = self._tokens.get(role, ("", 0.0))
+        if time.monotonic() >= renew_at:
             client = self.clients[role]
             response = await self.http.post(
                 "/oauth/token",
@@ -142,8 +151,11 @@ class RunningGateway:
                 auth=(client["client_id"], client["client_secret"]),
             )
             response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+            issued = response.json()
+            token = issued["access_token"]
+            # Renewed well before it expires, so no request of a slow run carries a stale one.
+            self._tokens[role] = (token, time.monotonic() + issued["expires_in"] / 2)
+        return token
 
     async def post(
         self,

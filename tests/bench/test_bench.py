@@ -4,6 +4,8 @@ answers, and the load generator builds the requests it should."""
 from __future__ import annotations
 
 import contextlib
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -84,3 +86,22 @@ async def test_the_catalogue_query_answers(gateway: RunningGateway) -> None:
     catalogue = answer["data"]["catalogue"]
     assert catalogue["coverage"]["total"] >= 300 and len(catalogue["agencies"]) == 30
     assert all(not edge["node"]["connected"] for edge in catalogue["cards"]["edges"])
+
+
+def test_the_figures_are_written_between_the_markers_of_bench_readme(tmp_path: Path) -> None:
+    """`make bench` rewrites only the figures of bench/README.md; its prose stays as written."""
+    page = report.README.read_text(encoding="utf-8")
+    assert page.count(report.FIGURES_BEGIN) == 1 and page.count(report.FIGURES_END) == 1
+    copy = tmp_path / "README.md"
+    copy.write_text(page, encoding="utf-8")
+    summary = json.loads(report.RESULTS.read_text(encoding="utf-8"))
+    summary["figures"]["single_gateway_rps"]["value"] = 123.4
+    report.update_readme(summary, "make bench", copy)
+    written = copy.read_text(encoding="utf-8")
+    assert "| 1 citizen, 7 records: gateway | 123 req/s |" in written
+
+    def prose(text: str) -> tuple[str, str]:
+        head, _, rest = text.partition(report.FIGURES_BEGIN)
+        return head, rest.partition(report.FIGURES_END)[2]
+
+    assert prose(written) == prose(page)

@@ -26,13 +26,14 @@ class Cli:
     gateway: RunningGateway
     files: Path
 
-    async def __call__(self, *args: str, role: str = "agency_admin") -> tuple[int, Any, str]:
-        client = self.gateway.clients[role]
-        env = os.environ | {
-            "DARVAZEH_GATEWAY": self.url,
-            "DARVAZEH_CLIENT_ID": client["client_id"],
-            "DARVAZEH_CLIENT_SECRET": client["client_secret"],
-        }
+    async def __call__(self, *args: str, role: str | None = "agency_admin") -> tuple[int, Any, str]:
+        """Run the CLI with `role`'s credentials in the environment (None: no credentials)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DARVAZEH_CLIENT_")}
+        env["DARVAZEH_GATEWAY"] = self.url
+        if role is not None:
+            client = self.gateway.clients[role]
+            env["DARVAZEH_CLIENT_ID"] = client["client_id"]
+            env["DARVAZEH_CLIENT_SECRET"] = client["client_secret"]
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "datasources.cli", *args,
             cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -124,3 +125,36 @@ async def test_cards_register_disable_restore_and_history(cli: Cli) -> None:
     bad = card | {"legalBasis": "CONSENT", "proactive": True, "lifeEvent": "birth.registered"}
     code, _, err = await cli("cards", "register", cli.write("bad-card.json", bad))
     assert code == 1 and "REGISTRATION_REFUSED" in err and "- " in err
+
+
+async def test_clients_register_uses_the_admins_credentials_and_its_own_id(cli: Cli) -> None:
+    """The admin's credentials come from the environment (or --admin-client-id); a subcommand's
+    ids never shadow them: the new client's id is `--id`."""
+    consent_client = [
+        "clients", "register", "--card", "school-enrolment", "--name", "Enrolment portal",
+        "--grant", "authorization_code", "--grant", "refresh_token",
+        "--redirect-uri", "https://enrol.example/cb",
+    ]  # fmt: skip
+    code, made, err = await cli(*consent_client, role="education_admin")
+    assert code == 0, err
+    assert made["client"]["serviceCard"] == "school-enrolment"
+    assert made["client"]["grantTypes"] == ["authorization_code", "refresh_token"]
+    assert made["clientSecret"]
+
+    code, named, err = await cli(*consent_client, "--id", "enrol-portal-2", role="education_admin")
+    assert code == 0, err
+    assert named["client"]["clientId"] == "enrol-portal-2"
+    code, listed, _ = await cli("clients", "list", role="education_admin")
+    assert {made["client"]["clientId"], "enrol-portal-2"} <= {c["clientId"] for c in listed}
+
+
+async def test_admin_credentials_as_options(cli: Cli) -> None:
+    admin = cli.gateway.clients["education_admin"]
+    options = [
+        "--admin-client-id", admin["client_id"], "--admin-client-secret", admin["client_secret"],
+    ]  # fmt: skip
+    code, listed, err = await cli(*options, "clients", "list", role=None)
+    assert code == 0, err
+    assert "school-enrolment" in {c["clientId"] for c in listed}  # the education agency's
+    code, _, err = await cli("clients", "list", role=None)
+    assert code == 2 and "DARVAZEH_CLIENT_ID" in err
