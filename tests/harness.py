@@ -30,6 +30,7 @@ from store.migrate import upgrade_async
 
 BASE_URL = "http://127.0.0.1:8000"
 CASE = "TEST-CASE-1"
+TOKEN_MARGIN_SECONDS = 60  # a cached token with less life left than this is fetched again
 ROOT = Path(__file__).resolve().parent.parent
 # Tests send many requests quickly from one address about the same citizens: limits that never
 # refuse them, unless a test passes its own (tests/security/test_rate_limits.py).
@@ -124,7 +125,9 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # role -> (token, when it expires): a slow run outlives a token, so one near its end is
+    # fetched again rather than served expired.
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -134,7 +137,8 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
+        cached = self._tokens.get(role)
+        if cached is None or cached[1] - time.time() < TOKEN_MARGIN_SECONDS:
             client = self.clients[role]
             response = await self.http.post(
                 "/oauth/token",
@@ -142,8 +146,10 @@ class RunningGateway:
                 auth=(client["client_id"], client["client_secret"]),
             )
             response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+            answer = response.json()
+            cached = (answer["access_token"], time.time() + answer["expires_in"])
+            self._tokens[role] = cached
+        return cached[0]
 
     async def post(
         self,

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from auth.clients import create_client
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.oauth.registration import create_client
 from server import create_app
 from store.citizen_models import CitizenAccount
 from store.db import transaction

@@ -28,16 +28,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from auth.authorization_server import DarvazehAuthorizationServer
-from auth.authorize import complete_authorization
-from auth.clients import create_client
-from auth.endpoints import routes
-from auth.keys import KeyRing
+from auth.core.keys import KeyRing
+from auth.oauth.authorize import complete_authorization
+from auth.oauth.registration import create_client
+from auth.oauth.server import DarvazehAuthorizationServer
 from store.citizen_models import Consent
 from store.db import create_engine, sessionmaker, transaction
 from store.models import Agency, Base, OAuthClient, ServiceCard
 from store.oauth_models import AuthorizationRequest
 from store.secrets import SecretBox
+from web.oauth_routes import routes
 from web.security_headers import SecurityHeaders
 
 ISSUER = "https://gateway.test"

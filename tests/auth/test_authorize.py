@@ -8,7 +8,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from auth.authorize import AuthorizationRequestGone, complete_authorization, deny_authorization
+from auth.oauth.authorize import (
+    AuthorizationRequestGone,
+    complete_authorization,
+    deny_authorization,
+)
 from tests.auth.conftest_protocol import (
     DATASETS,
     ISSUER,

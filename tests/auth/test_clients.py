@@ -4,14 +4,15 @@ from typing import Any
 
 import pytest
 
-from auth.clients import (
-    create_client,
+from auth.oauth.clients import (
+    Client,
     hash_client_secret,
     new_client_secret,
     verify_client_secret,
 )
+from auth.oauth.registration import create_client
 from store.db import transaction
-from store.models import OAuthClient
+from store.models import OAuthClient, ServiceCard
 from tests.auth.conftest import World
 
 
@@ -127,9 +128,6 @@ async def test_private_key_jwt_client_registers_public_keys(world: World) -> Non
 
 
 async def test_allowed_scopes_follow_the_card_as_it_stands(world: World) -> None:
-    from auth.clients import Client
-    from store.models import ServiceCard
-
     client, _ = await _create(world, scopes=["civil.birth", "civil.identity"])
     async with world.sessions() as session:
         card = await session.get(ServiceCard, "newborn-insurance")

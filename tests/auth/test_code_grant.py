@@ -6,9 +6,9 @@ from __future__ import annotations
 from joserfc.jwk import ECKey
 from sqlalchemy import select, update
 
-from auth.dpop import jwk_thumbprint
-from auth.oauth_call import secret_hash
-from auth.tokens import verify_access_token
+from auth.core.access_tokens import verify_access_token
+from auth.core.dpop import jwk_thumbprint
+from auth.oauth.call import secret_hash
 from store.citizen_models import Consent
 from store.oauth_models import AuthorizationCode, Grant, RefreshToken
 from tests.auth.conftest_protocol import (

@@ -4,26 +4,18 @@ expiry capped at the child's majority, listing and revocation by the consenting 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from auth.consents import (
-    CONSENT_DURATION,
-    ConsentError,
-    ConsentNotFound,
-    GuardianshipError,
-    check_guardian,
-    consents_of,
-    create_consent,
-    majority_begins,
-    revoke_consent,
-    status_of,
-)
-from datasources.base import SourceError
+from auth.consent.errors import ConsentError, ConsentNotFound, GuardianshipError
+from auth.consent.guardianship import BirthFacts, BirthRecordUnavailable, check_guardian
+from auth.consent.national_time import majority_begins
+from auth.consent.records import CONSENT_DURATION, consents_of, create_consent, revoke_consent
+from auth.core.liveness import standing
+from auth.core.system_checks import CitizenCheck
 from demo.world import Person, age
 from store.citizen_models import Consent
 from store.db import transaction
@@ -57,7 +49,7 @@ async def consent(gw: RunningGateway, **kw: Any) -> Consent:
         "client_id": CLIENT_ID,
         "service_card_id": CARD_ID,
         "datasets": DATASETS,
-        "registry": gw.gateway.registry,
+        "births": gw.gateway.births,
     }
     args.update(kw)
     async with transaction(gw.gateway.sessions) as session:
@@ -99,8 +91,8 @@ async def test_expiry_capped_at_the_childs_18th_birthday(gateway: RunningGateway
     async with gateway.gateway.sessions() as session:
         stored = await session.get(Consent, made.id)
     assert stored is not None
-    assert status_of(stored, majority - timedelta(seconds=1)) == "ACTIVE"
-    assert status_of(stored, majority) == "EXPIRED"
+    assert standing(stored, majority - timedelta(seconds=1)) == "ACTIVE"
+    assert standing(stored, majority) == "EXPIRED"
 
 
 async def test_non_parent_refused_and_nothing_recorded(gateway: RunningGateway) -> None:
@@ -125,10 +117,11 @@ async def test_majority_begins_on_the_18th_birthday(gateway: RunningGateway) -> 
     parent, child = gateway.citizens["parent"], gateway.citizens["minor_child"]
     birth = person(gateway, child).birth_date
     eighteenth = majority_begins(birth).date()
-    registry = gateway.gateway.registry
-    await check_guardian(registry, parent=parent, child=child, on=eighteenth - timedelta(days=1))
+    births, check = gateway.gateway.births, CitizenCheck.CONSENT_GUARDIAN
+    day_before = eighteenth - timedelta(days=1)
+    await check_guardian(births, parent=parent, child=child, on=day_before, check=check)
     with pytest.raises(GuardianshipError) as refused:
-        await check_guardian(registry, parent=parent, child=child, on=eighteenth)
+        await check_guardian(births, parent=parent, child=child, on=eighteenth, check=check)
     assert refused.value.code == "adult"
 
 
@@ -143,35 +136,40 @@ async def test_child_without_birth_record_refused(gateway: RunningGateway) -> No
     )
     with pytest.raises(GuardianshipError) as refused:
         await check_guardian(
-            gateway.gateway.registry, parent=gateway.citizens["parent"], child=nobody,
-            on=date.today(),
+            gateway.gateway.births, parent=gateway.citizens["parent"], child=nobody,
+            on=date.today(), check=CitizenCheck.CONSENT_GUARDIAN,
         )  # fmt: skip
     assert refused.value.code == "no_record"
 
 
-class FailingRegistry:
-    """The edge under test: a civil registry that does not answer."""
+class SilentRegistry:
+    """The edge under test: the civil registry's birth records cannot be read."""
 
-    def source_for(self, record_type: str) -> object:
-        return object()
-
-    async def fetch(self, source: object, ids: Sequence[str]) -> dict[str, Any]:
-        raise SourceError("civil-birth", "did not answer within 2s")
+    async def birth(self, child: str, check: CitizenCheck) -> BirthFacts | None:
+        raise BirthRecordUnavailable("civil-birth did not answer within 2s")
 
 
-class NoBirthSource:
-    def source_for(self, record_type: str) -> None:
-        return None
+class UndatedBirth:
+    """A birth record naming the parent but with no date of birth."""
+
+    def __init__(self, parent: str) -> None:
+        self.parent = parent
+
+    async def birth(self, child: str, check: CitizenCheck) -> BirthFacts | None:
+        return BirthFacts(born=None, father=self.parent, mother=None)
 
 
-@pytest.mark.parametrize("registry", [FailingRegistry(), NoBirthSource()])
+@pytest.mark.parametrize("records", ["silent", "undated"])
 async def test_civil_registry_failure_is_a_clear_refusal(
-    gateway: RunningGateway, registry: Any
+    gateway: RunningGateway, records: str
 ) -> None:
     parent, child = gateway.citizens["parent"], gateway.citizens["minor_child"]
+    births = SilentRegistry() if records == "silent" else UndatedBirth(parent)
+    before = await count_consents(gateway, parent)
     with pytest.raises(GuardianshipError) as refused:
-        await consent(gateway, citizen=parent, subject=child, registry=registry)
+        await consent(gateway, citizen=parent, subject=child, births=births)
     assert refused.value.code == "unavailable"
+    assert await count_consents(gateway, parent) == before
 
 
 @pytest.mark.parametrize(
@@ -227,7 +225,7 @@ async def test_revocation_only_by_the_consenting_citizen(gateway: RunningGateway
     async with gateway.gateway.sessions() as session:
         stored = await session.get(Consent, made.id)
         grant = await session.get(Grant, grant_id)
-    assert stored is not None and status_of(stored, now) == "REVOKED"
+    assert stored is not None and standing(stored, now) == "REVOKED"
     assert grant is not None and grant.revoked_at is not None
     assert grant.revoked_reason == "consent revoked"
 
@@ -235,9 +233,9 @@ async def test_revocation_only_by_the_consenting_citizen(gateway: RunningGateway
 def test_status_of_derives_expiry() -> None:
     now = datetime.now(UTC)
     row = Consent(status="ACTIVE", expires_at=now + timedelta(days=1))
-    assert status_of(row, now) == "ACTIVE"
-    assert status_of(row, now + timedelta(days=1)) == "EXPIRED"
+    assert standing(row, now) == "ACTIVE"
+    assert standing(row, now + timedelta(days=1)) == "EXPIRED"
     # Naive datetimes (SQLite) are UTC.
     naive = Consent(status="ACTIVE", expires_at=(now - timedelta(hours=1)).replace(tzinfo=None))
-    assert status_of(naive, now) == "EXPIRED"
-    assert status_of(Consent(status="REVOKED", expires_at=now + timedelta(1)), now) == "REVOKED"
+    assert standing(naive, now) == "EXPIRED"
+    assert standing(Consent(status="REVOKED", expires_at=now + timedelta(1)), now) == "REVOKED"

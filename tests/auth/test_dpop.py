@@ -18,7 +18,7 @@ from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.dpop import (
+from auth.core.dpop import (
     DpopError,
     DpopProof,
     access_token_hash,

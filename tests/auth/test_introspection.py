@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from auth.tokens import LEEWAY_SECONDS
+from auth.core.access_tokens import LEEWAY_SECONDS
 from store.citizen_models import Consent
 from store.db import transaction
 from tests.auth.conftest_protocol import AUDIENCE, CARD, ISSUER, PARENT, TTL, Flow, decode

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.keys import KeyRing, SigningKeyPair
-from auth.tokens import TokenError, issue_access_token, verify_access_token
+from auth.core.access_tokens import TokenError, issue_access_token, verify_access_token
+from auth.core.keys import KeyRing, SigningKeyPair
 from store.models import SigningKey
 from tests.auth.conftest import AUDIENCE, ISSUER, FakeClock, World
 

@@ -7,19 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auth.login import (
+from auth.accounts.login import (
     LoginAttempt,
     Outcome,
     PasswordAuthenticator,
     attempt_login,
     hash_password,
 )
-from auth.pages import safe_next
-from auth.sessions import SESSION_COOKIE
-from auth.throttle import AddressRule, Throttle
+from auth.accounts.throttle import AddressRule, Throttle
 from standard.national_id import with_check_digit
 from tests.harness import RunningGateway
 from tests.web.support import PASSWORD, browser, csrf_of, ensure_account, login
+from web.browser import SESSION_COOKIE
+from web.login_page import safe_next
 
 
 def unknown_citizen(gw: RunningGateway, offset: int = 0) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from joserfc.jwk import ECKey
 
-from auth.dpop import jwk_thumbprint
+from auth.core.dpop import jwk_thumbprint
 from tests.auth.conftest_protocol import (
     ISSUER,
     PAR_URL,

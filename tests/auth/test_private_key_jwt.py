@@ -14,7 +14,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
-from auth.client_auth import CLIENT_AUTH_FAILED
+from auth.oauth.errors import CLIENT_AUTH_FAILED
 from tests.auth.conftest_protocol import ISSUER, PAR_URL, TOKEN_URL, Flow, Issued
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from joserfc.jwk import ECKey
 from sqlalchemy import update
 
-from auth.consents import revoke_consent
-from auth.dpop import jwk_thumbprint
-from auth.oauth_call import secret_hash
-from auth.tokens import verify_access_token
+from auth.consent.records import revoke_consent
+from auth.core.access_tokens import verify_access_token
+from auth.core.dpop import jwk_thumbprint
+from auth.oauth.call import secret_hash
 from store.citizen_models import Consent
 from store.db import aware, transaction
 from store.oauth_models import Grant, RefreshToken

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.dpop import ALGS_PARAMETER
-from auth.keys import KeyRing
-from auth.principal import Basis, Principal
-from auth.resource import AuthenticationError, authenticate
-from auth.tokens import issue_access_token
+from auth.core.access_tokens import issue_access_token
+from auth.core.dpop import ALGS_PARAMETER
+from auth.core.keys import KeyRing
+from auth.core.principal import Basis, Principal
+from auth.resource.authenticate import AuthenticationError, authenticate
 from tests.auth.conftest import AUDIENCE, ISSUER, TTL, World, token_for
 from tests.auth.test_dpop import ec_key, make_proof
 

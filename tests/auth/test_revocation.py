@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auth.authorize import complete_authorization
-from auth.consent_check import consent_in_force
-from auth.tokens import verify_access_token
+from auth.core.access_tokens import verify_access_token
+from auth.core.liveness import consent_in_force
+from auth.oauth.authorize import complete_authorization
 from store.citizen_models import Consent
 from store.db import transaction
 from store.oauth_models import Grant

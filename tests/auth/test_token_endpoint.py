@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
-from auth.authorization_server import DarvazehAuthorizationServer, build_authorization_server
-from auth.endpoints import auth_routes, routes
-from auth.keys import KeyRing
-from auth.tokens import verify_access_token
+from auth.core.access_tokens import verify_access_token
+from auth.core.keys import KeyRing
+from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_server
 from settings import Settings
 from tests.auth.conftest import AUDIENCE, ISSUER, TTL, World, token_for
+from web.oauth_routes import oauth_routes as auth_routes
+from web.oauth_routes import routes
 
 
 def _segment(token: str, index: int) -> dict:
@@ -296,7 +297,7 @@ async def test_auth_routes_find_the_server_on_app_state(
 ) -> None:
     """The lead's server.py mounts auth_routes() and keeps the server on app.state.gateway."""
     app = Starlette(routes=auth_routes())
-    app.state.gateway = SimpleNamespace(authorization_server=server)
+    app.state.gateway = SimpleNamespace(authorization_server=server, rates=None)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
         token = await token_for(client, world, "statute-svc")

@@ -12,8 +12,8 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from auth.keys import KeyRing, SigningKeyPair
-from auth.tokens import TokenError, issue_access_token, verify_access_token
+from auth.core.access_tokens import TokenError, issue_access_token, verify_access_token
+from auth.core.keys import KeyRing, SigningKeyPair
 from tests.auth.conftest import AUDIENCE, ISSUER
 
 

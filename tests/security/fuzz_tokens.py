@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
-from auth.tokens import REQUIRED_CLAIMS
+from auth.core.access_tokens import REQUIRED_CLAIMS
 from tests.security.fuzz_jws import (
     OTHER_KEY,
     Signer,

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 
-from auth.client_auth import CLIENT_AUTH_FAILED
-from auth.dpop import jwk_thumbprint
+from auth.core.dpop import jwk_thumbprint
+from auth.oauth.errors import CLIENT_AUTH_FAILED
 from tests.auth.conftest_protocol import TOKEN_URL, Flow, decode, dpop_proof
 from tests.harness import BASE_URL, CASE, RunningGateway
 

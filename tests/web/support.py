@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from auth.clients import create_client
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.consent.records import consents_of
+from auth.oauth.registration import create_client
 from store.citizen_models import CitizenAccount, Consent
 from store.db import transaction
 from store.models import OAuthClient
@@ -128,8 +129,6 @@ async def logged_in(
 
 
 async def consents_by(gw: RunningGateway, citizen: str) -> list[Consent]:
-    from auth.consents import consents_of
-
     async with gw.gateway.sessions() as session:
         return await consents_of(session, citizen)
 

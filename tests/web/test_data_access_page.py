@@ -8,7 +8,7 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from auth.consents import NATIONAL_TZ
+from auth.consent.national_time import NATIONAL_TZ
 from tests.harness import RunningGateway
 from tests.resolvers.test_own_consents import a_consent
 from tests.resolvers.tracker_support import STATUTE, entry, family, outsider, window, write

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from auth.consents import create_consent, national_date
+from auth.consent.national_time import national_date
+from auth.consent.records import create_consent
 from datasources import solar_hijri
 from standard.national_id import with_check_digit
 from store.citizen_models import Consent
@@ -283,7 +284,7 @@ async def make_consent(gateway: RunningGateway, citizen: str, datasets: list[str
     async with transaction(gateway.gateway.sessions) as session:
         return await create_consent(
             session, citizen=citizen, subject=citizen, client_id=CLIENT_ID,
-            service_card_id=CARD_ID, datasets=datasets, registry=gateway.gateway.registry,
+            service_card_id=CARD_ID, datasets=datasets, births=gateway.gateway.births,
         )  # fmt: skip
 
 
