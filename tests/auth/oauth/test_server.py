@@ -1,8 +1,9 @@
+"""The authorization server at its token endpoint: client credentials (RFC 9068 tokens), client
+authentication and its one answer, the request's form, Authlib inside run_sync, plain http."""
+
 from __future__ import annotations
 
-import base64
 import json
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -13,14 +14,13 @@ from auth.core.access_tokens import verify_access_token
 from auth.core.keys import KeyRing
 from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_server
 from settings import Settings
-from tests.auth.conftest import AUDIENCE, ISSUER, TTL, World, token_for
-from web.oauth_routes import oauth_routes as auth_routes
+from tests.auth.support import AUDIENCE, ISSUER, TTL, World
+from tests.shared import b64url_decode
 from web.oauth_routes import routes
 
 
 def _segment(token: str, index: int) -> dict:
-    part = token.split(".")[index]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return dict(json.loads(b64url_decode(token.split(".")[index])))
 
 
 async def _post(http: httpx.AsyncClient, content: str, auth: tuple[str, str] | None = None):
@@ -214,70 +214,6 @@ def test_query_client_outside_run_sync_is_an_error(server: DarvazehAuthorization
         server.query_client("statute-svc")
 
 
-async def test_metadata_document(http: httpx.AsyncClient) -> None:
-    response = await http.get("/.well-known/oauth-authorization-server")
-    assert response.status_code == 200
-    document = response.json()
-    assert document["issuer"] == ISSUER
-    assert document["token_endpoint"] == f"{ISSUER}/oauth/token"
-    assert document["jwks_uri"] == f"{ISSUER}/.well-known/jwks.json"
-    assert document["authorization_endpoint"] == f"{ISSUER}/oauth/authorize"
-    assert document["pushed_authorization_request_endpoint"] == f"{ISSUER}/oauth/par"
-    assert document["require_pushed_authorization_requests"] is False
-    assert document["revocation_endpoint"] == f"{ISSUER}/oauth/revoke"
-    assert document["introspection_endpoint"] == f"{ISSUER}/oauth/introspect"
-    assert document["grant_types_supported"] == [
-        "client_credentials",
-        "authorization_code",
-        "refresh_token",
-    ]
-    assert document["response_types_supported"] == ["code"]
-    assert document["response_modes_supported"] == ["query"]
-    assert document["code_challenge_methods_supported"] == ["S256"]
-    methods = ["client_secret_basic", "private_key_jwt"]
-    assert document["token_endpoint_auth_methods_supported"] == methods
-    assert document["revocation_endpoint_auth_methods_supported"] == methods
-    assert document["introspection_endpoint_auth_methods_supported"] == methods
-    assert document["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "PS256"]
-    assert "ES256" in document["dpop_signing_alg_values_supported"]
-    assert not {"none", "HS256"} & set(document["dpop_signing_alg_values_supported"])
-    assert document["authorization_response_iss_parameter_supported"] is True
-    assert set(document["scopes_supported"]) == {
-        "civil.identity",
-        "civil.birth",
-        "civil.family",
-        "civil.address",
-        "social.coverage",
-        "education.enrollment",
-        "tax.status",
-        "agency.admin",
-    }
-
-
-async def test_openid_configuration_is_the_same_document(http: httpx.AsyncClient) -> None:
-    metadata = await http.get("/.well-known/oauth-authorization-server")
-    discovery = await http.get("/.well-known/openid-configuration")
-    assert discovery.status_code == 200
-    assert discovery.json() == metadata.json()
-
-
-async def test_jwks_document(http: httpx.AsyncClient, world: World) -> None:
-    await http.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=("statute-svc", world.secrets["statute-svc"]),
-    )
-    response = await http.get("/.well-known/jwks.json")
-    assert response.status_code == 200
-    assert response.headers["cache-control"] == "public, max-age=300"
-    keys = response.json()["keys"]
-    assert keys
-    for key in keys:
-        assert key["kty"] == "EC" and key["crv"] == "P-256"
-        assert key["alg"] == "ES256" and key["use"] == "sig" and key["kid"]
-        assert "d" not in key
-
-
 async def test_plain_http_is_refused(server: DarvazehAuthorizationServer, world: World) -> None:
     # Behind a TLS-terminating proxy uvicorn must trust X-Forwarded-Proto (--proxy-headers).
     app = Starlette(routes=routes(server))
@@ -290,21 +226,6 @@ async def test_plain_http_is_refused(server: DarvazehAuthorizationServer, world:
         )
     assert response.status_code == 400
     assert response.json()["error"] == "insecure_transport"
-
-
-async def test_auth_routes_find_the_server_on_app_state(
-    server: DarvazehAuthorizationServer, world: World
-) -> None:
-    """The lead's server.py mounts auth_routes() and keeps the server on app.state.gateway."""
-    app = Starlette(routes=auth_routes())
-    app.state.gateway = SimpleNamespace(authorization_server=server, rates=None)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as client:
-        token = await token_for(client, world, "statute-svc")
-        assert token
-        assert (await client.get("/.well-known/jwks.json")).json()["keys"]
-        document = (await client.get("/.well-known/oauth-authorization-server")).json()
-        assert document["issuer"] == ISSUER
 
 
 def test_build_authorization_server_from_settings(world: World, keyring: KeyRing) -> None:

@@ -4,14 +4,14 @@ expiry capped at the child's majority, listing and revocation by the consenting 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from auth.consent.errors import ConsentError, ConsentNotFound, GuardianshipError
-from auth.consent.guardianship import BirthFacts, BirthRecordUnavailable, check_guardian
+from auth.consent.guardianship import BirthFacts, BirthRecordUnavailable
 from auth.consent.national_time import majority_begins
 from auth.consent.records import CONSENT_DURATION, consents_of, create_consent, revoke_consent
 from auth.core.liveness import standing
@@ -113,35 +113,6 @@ async def test_guardian_beyond_the_childs_majority_refused(gateway: RunningGatew
     assert await count_consents(gateway, grown.father_id) == 0
 
 
-async def test_majority_begins_on_the_18th_birthday(gateway: RunningGateway) -> None:
-    parent, child = gateway.citizens["parent"], gateway.citizens["minor_child"]
-    birth = person(gateway, child).birth_date
-    eighteenth = majority_begins(birth).date()
-    births, check = gateway.gateway.births, CitizenCheck.CONSENT_GUARDIAN
-    day_before = eighteenth - timedelta(days=1)
-    await check_guardian(births, parent=parent, child=child, on=day_before, check=check)
-    with pytest.raises(GuardianshipError) as refused:
-        await check_guardian(births, parent=parent, child=child, on=eighteenth, check=check)
-    assert refused.value.code == "adult"
-
-
-async def test_child_without_birth_record_refused(gateway: RunningGateway) -> None:
-    from standard.national_id import with_check_digit
-
-    known = {p.national_id for p in gateway.world.people}
-    nobody = next(
-        code
-        for n in range(100_000_000, 100_001_000)
-        if (code := with_check_digit(str(n))) not in known
-    )
-    with pytest.raises(GuardianshipError) as refused:
-        await check_guardian(
-            gateway.gateway.births, parent=gateway.citizens["parent"], child=nobody,
-            on=date.today(), check=CitizenCheck.CONSENT_GUARDIAN,
-        )  # fmt: skip
-    assert refused.value.code == "no_record"
-
-
 class SilentRegistry:
     """The edge under test: the civil registry's birth records cannot be read."""
 
@@ -228,14 +199,3 @@ async def test_revocation_only_by_the_consenting_citizen(gateway: RunningGateway
     assert stored is not None and standing(stored, now) == "REVOKED"
     assert grant is not None and grant.revoked_at is not None
     assert grant.revoked_reason == "consent revoked"
-
-
-def test_status_of_derives_expiry() -> None:
-    now = datetime.now(UTC)
-    row = Consent(status="ACTIVE", expires_at=now + timedelta(days=1))
-    assert standing(row, now) == "ACTIVE"
-    assert standing(row, now + timedelta(days=1)) == "EXPIRED"
-    # Naive datetimes (SQLite) are UTC.
-    naive = Consent(status="ACTIVE", expires_at=(now - timedelta(hours=1)).replace(tzinfo=None))
-    assert standing(naive, now) == "EXPIRED"
-    assert standing(Consent(status="REVOKED", expires_at=now + timedelta(1)), now) == "REVOKED"

@@ -8,9 +8,9 @@ from sqlalchemy import update
 from auth.core.access_tokens import LEEWAY_SECONDS
 from store.citizen_models import Consent
 from store.db import transaction
-from tests.auth.conftest_protocol import AUDIENCE, CARD, ISSUER, PARENT, TTL, Flow, decode
-from tests.auth.conftest_protocol import dpop_proof as proof_for
-from tests.auth.test_revocation import introspect
+from tests.auth.support import AUDIENCE, CARD, ISSUER, PARENT, TTL, Flow, introspect
+from tests.auth.support import dpop_proof as proof_for
+from tests.shared import jwt_claims
 
 
 async def test_an_active_access_token(flow: Flow) -> None:
@@ -19,7 +19,7 @@ async def test_an_active_access_token(flow: Flow) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
-    claims = decode(tokens["access_token"])
+    claims = jwt_claims(tokens["access_token"])
     assert body == {
         "active": True,
         "scope": "civil.identity",
@@ -56,7 +56,7 @@ async def test_a_dpop_bound_token(flow: Flow) -> None:
     tokens = (await flow.redeem(await flow.code(), dpop=proof_for(key))).json()
     body = await introspect(flow, tokens["access_token"])
     assert body["token_type"] == "DPoP"
-    assert body["cnf"] == decode(tokens["access_token"])["cnf"]
+    assert body["cnf"] == jwt_claims(tokens["access_token"])["cnf"]
     assert (await introspect(flow, tokens["refresh_token"]))["cnf"] == body["cnf"]
 
 
@@ -70,7 +70,7 @@ async def test_revoked_grant_means_inactive(flow: Flow) -> None:
 async def test_revoked_or_expired_consent_means_inactive(flow: Flow) -> None:
     for change in ({"status": "REVOKED"}, {"expires_at": flow.server.now()}):
         tokens = await flow.tokens()
-        consent_id = decode(tokens["access_token"])["consent_id"]
+        consent_id = jwt_claims(tokens["access_token"])["consent_id"]
         async with transaction(flow.sessions) as session:
             await session.execute(update(Consent).where(Consent.id == consent_id).values(**change))
         assert await introspect(flow, tokens["access_token"]) == {"active": False}, change

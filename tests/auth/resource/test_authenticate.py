@@ -15,9 +15,8 @@ from auth.core.access_tokens import issue_access_token
 from auth.core.dpop import ALGS_PARAMETER
 from auth.core.keys import KeyRing
 from auth.core.principal import Basis, Principal
-from auth.resource.authenticate import AuthenticationError, authenticate
-from tests.auth.conftest import AUDIENCE, ISSUER, TTL, World, token_for
-from tests.auth.test_dpop import ec_key, make_proof
+from auth.resource.authenticate import AuthenticationError, authenticate, challenge
+from tests.auth.support import AUDIENCE, ISSUER, TTL, World, ec_key, make_proof, token_for
 
 
 async def _authenticate(keyring: KeyRing, header: str | None, case: str | None = None) -> Principal:
@@ -285,3 +284,13 @@ async def test_dpop_over_http(keyring: KeyRing, world: World) -> None:
             ],
         )
         assert twice.status_code == 401 and "more than one" in twice.headers["www-authenticate"]
+
+
+def test_one_challenge_for_no_token_and_for_a_refused_one() -> None:
+    assert challenge(None) == f'Bearer realm="darvazeh", DPoP algs="{ALGS_PARAMETER}"'
+    refused = AuthenticationError('a "quoted" \\ reason', scheme="DPoP")
+    assert refused.www_authenticate == challenge(refused)
+    assert challenge(refused) == (
+        'DPoP error="invalid_token", error_description="a \'quoted\'  reason", '
+        f'algs="{ALGS_PARAMETER}"'
+    )

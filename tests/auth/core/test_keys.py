@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth.core.access_tokens import TokenError, issue_access_token, verify_access_token
 from auth.core.keys import KeyRing, SigningKeyPair
 from store.models import SigningKey
-from tests.auth.conftest import AUDIENCE, ISSUER, FakeClock, World
+from tests.auth.support import AUDIENCE, ISSUER, World
+from tests.shared import FakeClock
 
 LIFETIME = 1000
 TTL = 100

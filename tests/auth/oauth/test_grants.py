@@ -11,7 +11,7 @@ from auth.core.dpop import jwk_thumbprint
 from auth.oauth.call import secret_hash
 from store.citizen_models import Consent
 from store.oauth_models import AuthorizationCode, Grant, RefreshToken
-from tests.auth.conftest_protocol import (
+from tests.auth.support import (
     AUDIENCE,
     CARD,
     CHILD,
@@ -23,9 +23,9 @@ from tests.auth.conftest_protocol import (
     TTL,
     Flow,
     dpop_proof,
-    pkce_pair,
     query_of,
 )
+from tests.shared import pkce_pair
 
 
 async def grant_of(flow: Flow, grant_id: str) -> Grant:

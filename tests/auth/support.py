@@ -1,42 +1,34 @@
-"""Fixtures for the OAuth protocol endpoints: a store with a consent-basis service card (school
-enrolment) and its clients, a server on a clock the tests move, and helpers that walk a client
-through authorize -> (consent) -> token over real HTTP (httpx on the ASGI app).
-
-The consent step is the one thing not driven over HTTP: the Consent row is written directly and
-`complete_authorization` called, as the consent screen does.
-"""
+"""Helpers of the auth tests: the test issuer, the OAuth protocol's clients and citizens, a client's
+trip through the endpoints (`Flow`), DPoP proofs, and the checks several test modules make. The
+fixtures that build these are in tests/auth/fixtures.py."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-import pytest
-from cryptography.fernet import Fernet
-from joserfc import jwt
-from joserfc.jwk import ECKey
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from joserfc import jws, jwt
+from joserfc.jwk import ECKey, OKPKey, RSAKey
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from auth.core.keys import KeyRing
+from auth.core.dpop import access_token_hash
 from auth.oauth.authorize import complete_authorization
-from auth.oauth.registration import create_client
 from auth.oauth.server import DarvazehAuthorizationServer
 from store.citizen_models import Consent
-from store.db import create_engine, sessionmaker, transaction
-from store.models import Agency, Base, OAuthClient, ServiceCard
+from store.db import transaction
+from store.models import OAuthClient
 from store.oauth_models import AuthorizationRequest
 from store.secrets import SecretBox
+from tests.shared import MovableClock, pkce_pair
 from web.oauth_routes import routes
 from web.security_headers import SecurityHeaders
 
@@ -45,6 +37,7 @@ AUDIENCE = "https://gateway.test/graphql"
 TOKEN_URL = f"{ISSUER}/oauth/token"
 PAR_URL = f"{ISSUER}/oauth/par"
 TTL = 300
+# The protocol store: a consent-basis card (school enrolment), its clients and citizens.
 CARD = "school-enrolment"
 DATASETS = ["civil.address", "civil.birth", "civil.identity"]
 REDIRECT = "https://school.test/callback"
@@ -58,19 +51,21 @@ CLIENTS = {
     "school-par": ("client_secret_basic", True, False),
     "school-dpop": ("client_secret_basic", False, True),
 }
+# Signing proofs for the tests may use any algorithm, including the ones the verifier refuses.
+SIGNER = jws.JWSRegistry(
+    algorithms=["ES256", "ES384", "PS256", "EdDSA", "Ed25519", "HS256", "RS256"]
+)
+SIGNER.max_header_length = 4096
 
 
-class MovableClock:
-    """Real time plus an offset the test moves (DPoP proofs are stamped in real time)."""
+@dataclass
+class World:
+    """A store with an agency, a statute card, a consent card, an admin and their clients."""
 
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    box: SecretBox
+    secrets: dict[str, str]
 
 
 @dataclass
@@ -81,99 +76,91 @@ class ProtocolStore:
     client_key: ECKey  # school-jwt's registered key (the private half, to sign assertions)
 
 
-@pytest.fixture(scope="session")
-async def protocol_store(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[ProtocolStore]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('oauth') / 'gw.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    sessions = sessionmaker(engine)
-    key = ECKey.generate_key("P-256", private=True, parameters={"kid": "school-key-1"})
-    jwks = {"keys": [key.as_dict(private=False)]}
-    found: dict[str, str] = {}
-    async with transaction(sessions) as session:
-        session.add(Agency(code="edu", name_fa="آموزش و پرورش", name_en="Education"))
-        session.add(
-            ServiceCard(
-                id=CARD,
-                agency_code="edu",
-                name_fa="ثبت نام مدرسه",
-                name_en="School enrolment",
-                purpose_en="Enrol a child in school",
-                datasets=DATASETS,
-                legal_basis="consent",
-            )
-        )
-        session.add(
-            ServiceCard(
-                id="school-census",
-                agency_code="edu",
-                name_fa="سرشماری",
-                name_en="School census",
-                datasets=["civil.birth"],
-                legal_basis="statute",
-                statute="Education Act",
-            )
-        )
-        await session.flush()
-        for client_id, (method, par, dpop) in CLIENTS.items():
-            _row, secret = await create_client(
-                session,
-                client_id=client_id,
-                name=client_id,
-                agency_code="edu",
-                role="service",
-                scopes=DATASETS,
-                grant_types=["authorization_code", "refresh_token"],
-                service_card_id=CARD,
-                redirect_uris=[REDIRECT, LOOPBACK],
-                token_endpoint_auth_method=method,
-                jwks=jwks if method == "private_key_jwt" else None,
-                require_par=par,
-                require_dpop=dpop,
-            )
-            if secret:
-                found[client_id] = secret
-        census, secret = await create_client(
-            session,
-            client_id="census",
-            name="census",
-            agency_code="edu",
-            role="service",
-            scopes=["civil.birth"],
-            grant_types=["client_credentials"],
-            service_card_id="school-census",
-        )
-        # Registration no longer accepts this, but a row from before the rule may hold it: the
-        # authorization endpoint must refuse it on its own.
-        census.grant_types = ["client_credentials", "authorization_code"]
-        census.redirect_uris = [REDIRECT]
-        assert secret
-        found["census"] = secret
-    yield ProtocolStore(sessions, SecretBox(Fernet.generate_key()), found, key)
-    await engine.dispose()
+def oauth_app(server: DarvazehAuthorizationServer) -> Starlette:
+    """The OAuth routes of one server, as server.create_app composes them: the security headers
+    come from one middleware."""
+    return Starlette(routes=routes(server), middleware=[Middleware(SecurityHeaders, https=True)])
 
 
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+async def token_for(http: httpx.AsyncClient, world: World, client_id: str, **form: str) -> str:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", **form},
+        auth=(client_id, world.secrets[client_id]),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
 
 
 def query_of(url: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
 
 
+def ec_key() -> ECKey:
+    return ECKey.generate_key("P-256", private=True)
+
+
+def make_proof(
+    key: ECKey | RSAKey | OKPKey,
+    *,
+    alg: str = "ES256",
+    htm: str = "POST",
+    htu: str = TOKEN_URL,
+    iat: float | None = None,
+    jti: str | None = None,
+    access_token: str | None = None,
+    header: dict[str, Any] | None = None,
+    claims: dict[str, Any] | None = None,
+) -> str:
+    """A DPoP proof as a client builds it (stamped now unless `iat`); `header`/`claims` override
+    (None values delete)."""
+    head: dict[str, Any] = {"typ": "dpop+jwt", "alg": alg, "jwk": key.as_dict(private=False)}
+    body: dict[str, Any] = {
+        "jti": jti or uuid.uuid4().hex,
+        "htm": htm,
+        "htu": htu,
+        "iat": int(time.time()) if iat is None else iat,
+    }
+    if access_token is not None:
+        body["ath"] = access_token_hash(access_token)
+    for target, changes in ((head, header), (body, claims)):
+        for name, value in (changes or {}).items():
+            if value is None:
+                target.pop(name, None)
+            else:
+                target[name] = value
+    return jws.serialize_compact(head, json.dumps(body), key, registry=SIGNER)
+
+
 def dpop_proof(key: ECKey, url: str = TOKEN_URL, method: str = "POST", **claims: Any) -> str:
-    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
-    payload = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url, "iat": int(time.time())}
-    return jwt.encode(header, {**payload, **claims}, key, algorithms=["ES256"])
+    """A valid proof for `method url`, stamped now (`claims` add to or replace its claims)."""
+    return make_proof(key, htm=method, htu=url, claims=claims)
 
 
-def decode(token: str) -> dict[str, Any]:
-    part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+def assert_error_page(response: httpx.Response, text: str) -> None:
+    """The authorization endpoint's refusal: shown to the person; never a redirect anywhere."""
+    assert response.status_code == 400, response.text
+    assert "location" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert text in response.text
+
+
+def redirected_error(response: httpx.Response, redirect_uri: str = REDIRECT) -> dict[str, str]:
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith(redirect_uri + "?"), location
+    answer = query_of(location)
+    assert answer["iss"] == ISSUER  # RFC 9207, on errors too
+    assert "code" not in answer
+    return answer
+
+
+async def introspect(flow: Flow, token: str, client_id: str = "school") -> dict[str, Any]:
+    response = await flow.post("/oauth/introspect", client_id, {"token": token})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
 
 
 @dataclass
@@ -351,30 +338,6 @@ class Issued:
     code: str
     verifier: str
     redirect_uri: str
-
-
-@pytest.fixture
-async def flow(protocol_store: ProtocolStore) -> AsyncIterator[Flow]:
-    clock = MovableClock()
-    keyring = KeyRing(
-        protocol_store.sessions,
-        protocol_store.box,
-        lifetime_seconds=3600,
-        token_ttl_seconds=TTL,
-        clock=clock,
-    )
-    server = DarvazehAuthorizationServer(
-        protocol_store.sessions,
-        keyring,
-        issuer=ISSUER,
-        audience=AUDIENCE,
-        access_token_ttl=TTL,
-        clock=clock,
-    )
-    # As server.create_app composes it: the security headers come from one middleware.
-    app = Starlette(routes=routes(server), middleware=[Middleware(SecurityHeaders, https=True)])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
-        yield Flow(http, server, clock, protocol_store)
 
 
 def utc(seconds: float) -> datetime:

@@ -1,27 +1,23 @@
-"""The citizen's pages over real HTTP against the whole app: the consent screen (content, language,
-narrowing, whose data, approve/deny hand-off), own consents with revocation, CSRF, headers, 303s."""
+"""The consent screen over real HTTP against the whole app: content in both languages, narrowing,
+whose data, the approve/deny hand-off to the client, CSRF and 303s; and the browser's whole
+path from /oauth/authorize through login to the code."""
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from auth.consent.national_time import national_date
-from auth.consent.records import create_consent
 from datasources import solar_hijri
-from standard.national_id import with_check_digit
-from store.citizen_models import Consent
-from store.db import transaction
 from tests.harness import RunningGateway
 from tests.web.support import (
-    CARD_ID,
     CLIENT_ID,
     DATASETS,
     REDIRECT_URI,
+    assert_secure_headers,
     browser,
     consents_by,
     csrf_of,
@@ -30,59 +26,12 @@ from tests.web.support import (
     form_of,
     logged_in,
     login,
+    own_citizen,
     pending_request,
+    redirected_query,
 )
 from web.i18n import DATASETS as DATASET_NAMES
 from web.i18n import digits
-from web.security_headers import HTML_POLICY
-
-SECURITY_HEADERS = {
-    "content-security-policy": HTML_POLICY,
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-}
-
-
-def assert_secure_headers(response: httpx.Response) -> None:
-    assert response.headers["content-type"].startswith("text/html")
-    for name, value in SECURITY_HEADERS.items():
-        assert response.headers.get(name) == value, name
-
-
-def query_of(response: httpx.Response) -> dict[str, list[str]]:
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert location.startswith(REDIRECT_URI + "?")
-    return parse_qs(urlsplit(location).query)
-
-
-async def test_persian_by_default_right_to_left(gateway: RunningGateway) -> None:
-    async with browser(gateway) as client:
-        page = await client.get("/login")
-    assert page.status_code == 200
-    assert '<html lang="fa" dir="rtl">' in page.text
-    assert "کد ملی" in page.text
-    assert 'href="/login?lang=en"' in page.text  # the switch
-    assert_secure_headers(page)
-
-
-async def test_accept_language_then_switch_then_cookie(gateway: RunningGateway) -> None:
-    async with browser(gateway, **{"Accept-Language": "en-GB,en;q=0.9,fa;q=0.5"}) as client:
-        english = await client.get("/login")
-        assert '<html lang="en" dir="ltr">' in english.text and "National code" in english.text
-        switched = await client.get("/login", params={"lang": "fa", "next": "/consent/abc"})
-        assert '<html lang="fa" dir="rtl">' in switched.text
-        assert "lang=en" in switched.text and "next=%2Fconsent%2Fabc" in switched.text
-        # The choice is remembered over the browser's Accept-Language.
-        assert client.cookies.get("darvazeh_lang") == "fa"
-        again = await client.get("/login")
-        assert '<html lang="fa" dir="rtl">' in again.text
-    async with browser(gateway, **{"Accept-Language": "fa-IR, en;q=0.8"}) as client:
-        assert '<html lang="fa"' in (await client.get("/login")).text
-    async with browser(gateway, **{"Accept-Language": "de, en;q=0.3"}) as client:
-        assert '<html lang="en"' in (await client.get("/login")).text
 
 
 async def test_consent_screen_needs_a_login_first(gateway: RunningGateway) -> None:
@@ -224,7 +173,6 @@ async def test_guardian_of_a_grown_child_refused_on_the_page(gateway: RunningGat
 
 
 async def test_approving_with_one_dataset_unticked(gateway: RunningGateway) -> None:
-    pytest.importorskip("auth.authorize")
     request_id, state = await pending_request(gateway)
     citizen = own_citizen(5)
     async with logged_in(gateway, citizen) as client:
@@ -233,7 +181,7 @@ async def test_approving_with_one_dataset_unticked(gateway: RunningGateway) -> N
         response = await client.post(
             f"/consent/{request_id}", data=form_of(page.text, dataset=kept)
         )
-        query = query_of(response)
+        query = redirected_query(response)
         assert query["state"] == [state]
         assert query["iss"] == [gateway.gateway.settings.issuer]
         assert len(query["code"][0]) >= 32
@@ -247,7 +195,6 @@ async def test_approving_with_one_dataset_unticked(gateway: RunningGateway) -> N
 
 
 async def test_parent_approves_for_minor_child(gateway: RunningGateway) -> None:
-    pytest.importorskip("auth.authorize")
     request_id, state = await pending_request(gateway)
     parent, child = gateway.citizens["parent"], gateway.citizens["minor_child"]
     async with logged_in(gateway, parent) as client:
@@ -255,13 +202,12 @@ async def test_parent_approves_for_minor_child(gateway: RunningGateway) -> None:
         typed = child.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))  # Persian digits
         form = form_of(page.text, subject="child", child=typed)
         response = await client.post(f"/consent/{request_id}", data=form)
-    assert query_of(response)["state"] == [state]
+    assert redirected_query(response)["state"] == [state]
     made = [c for c in await consents_by(gateway, parent) if c.subject == child]
     assert made and sorted(made[0].datasets) == sorted(DATASETS)
 
 
 async def test_deny_returns_access_denied_with_state_and_iss(gateway: RunningGateway) -> None:
-    pytest.importorskip("auth.authorize")
     request_id, state = await pending_request(gateway)
     citizen = own_citizen(6)
     async with logged_in(gateway, citizen) as client:
@@ -269,7 +215,7 @@ async def test_deny_returns_access_denied_with_state_and_iss(gateway: RunningGat
         response = await client.post(
             f"/consent/{request_id}", data=form_of(page.text, action="deny")
         )
-    query = query_of(response)
+    query = redirected_query(response)
     assert query["error"] == ["access_denied"]
     assert query["state"] == [state] and query["iss"] == [gateway.gateway.settings.issuer]
     assert "code" not in query
@@ -279,72 +225,10 @@ async def test_deny_returns_access_denied_with_state_and_iss(gateway: RunningGat
 # -- own consents ---------------------------------------------------------------------------------
 
 
-async def make_consent(gateway: RunningGateway, citizen: str, datasets: list[str]) -> Consent:
-    await ensure_client(gateway)
-    async with transaction(gateway.gateway.sessions) as session:
-        return await create_consent(
-            session, citizen=citizen, subject=citizen, client_id=CLIENT_ID,
-            service_card_id=CARD_ID, datasets=datasets, births=gateway.gateway.births,
-        )  # fmt: skip
-
-
-def own_citizen(n: int) -> str:
-    return with_check_digit(str(300_000_000 + n))  # accounts of these tests alone
-
-
-async def test_own_consents_listed_and_revoked(gateway: RunningGateway) -> None:
-    citizen = own_citizen(1)
-    made = await make_consent(gateway, citizen, ["civil.address"])
-    async with logged_in(gateway, citizen, **{"Accept-Language": "en"}) as client:
-        page = await client.get("/me/consents")
-        assert page.status_code == 200
-        assert_secure_headers(page)
-        assert "School enrolment" in page.text and DATASET_NAMES["civil.address"][
-            "en"
-        ] in html.unescape(page.text)
-        assert "Active" in page.text and "Myself" in page.text
-        assert f'action="/me/consents/{made.id}/revoke"' in page.text
-        refused = await client.post(f"/me/consents/{made.id}/revoke", data={})
-        assert refused.status_code == 403
-        revoked = await client.post(
-            f"/me/consents/{made.id}/revoke", data={"csrf_token": csrf_of(page.text)}
-        )
-        assert revoked.status_code == 303 and revoked.headers["location"] == "/me/consents"
-        after = await client.get("/me/consents")
-    assert "Revoked" in after.text
-    assert f'action="/me/consents/{made.id}/revoke"' not in after.text
-    (stored,) = await consents_by(gateway, citizen)
-    assert stored.status == "REVOKED" and stored.revoked_at is not None
-
-
-async def test_another_citizens_consent_cannot_be_revoked(gateway: RunningGateway) -> None:
-    owner, other = own_citizen(2), own_citizen(3)
-    made = await make_consent(gateway, owner, ["civil.identity"])
-    async with logged_in(gateway, other) as client:
-        page = await client.get("/me/consents")
-        assert made.id not in page.text
-        response = await client.post(
-            f"/me/consents/{made.id}/revoke", data={"csrf_token": csrf_of(page.text)}
-        )
-    assert response.status_code == 404
-    (stored,) = await consents_by(gateway, owner)
-    assert stored.status == "ACTIVE"
-
-
-async def test_own_consents_in_persian_with_solar_hijri_dates(gateway: RunningGateway) -> None:
-    citizen = own_citizen(4)
-    made = await make_consent(gateway, citizen, ["civil.birth"])
-    async with logged_in(gateway, citizen) as client:
-        page = await client.get("/me/consents")
-    assert "فعال" in page.text and DATASET_NAMES["civil.birth"]["fa"] in page.text
-    assert digits("fa", solar_hijri.format(national_date(made.expires_at))) in page.text
-
-
 async def test_from_the_authorization_endpoint_through_login_to_the_code(
     gateway: RunningGateway,
 ) -> None:
     """The browser's whole path: /oauth/authorize -> consent -> login -> consent -> client."""
-    pytest.importorskip("auth.authorize")
     await ensure_client(gateway)
     citizen = own_citizen(7)
     await ensure_account(gateway, citizen)
@@ -369,7 +253,7 @@ async def test_from_the_authorization_endpoint_through_login_to_the_code(
         page = await client.get(consent_path)
         assert page.text.count('name="dataset"') == 2
         back = await client.post(consent_path, data=form_of(page.text))
-    query = query_of(back)
+    query = redirected_query(back)
     assert query["state"] == ["s-123"] and query["code"]
     (made,) = await consents_by(gateway, citizen)
     assert sorted(made.datasets) == ["civil.birth", "civil.identity"]

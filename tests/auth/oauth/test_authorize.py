@@ -13,7 +13,7 @@ from auth.oauth.authorize import (
     complete_authorization,
     deny_authorization,
 )
-from tests.auth.conftest_protocol import (
+from tests.auth.support import (
     DATASETS,
     ISSUER,
     LOOPBACK,
@@ -21,29 +21,11 @@ from tests.auth.conftest_protocol import (
     PARENT,
     REDIRECT,
     Flow,
+    assert_error_page,
     query_of,
+    redirected_error,
 )
 from tests.harness import RunningGateway
-
-
-def assert_error_page(response: httpx.Response, text: str) -> None:
-    """Shown to the person; never a redirect anywhere."""
-    assert response.status_code == 400, response.text
-    assert "location" not in response.headers
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["x-frame-options"] == "DENY"
-    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    assert text in response.text
-
-
-def redirected_error(response: httpx.Response, redirect_uri: str = REDIRECT) -> dict[str, str]:
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert location.startswith(redirect_uri + "?"), location
-    answer = query_of(location)
-    assert answer["iss"] == ISSUER  # RFC 9207, on errors too
-    assert "code" not in answer
-    return answer
 
 
 async def test_a_valid_request_goes_to_the_consent_screen(flow: Flow) -> None:

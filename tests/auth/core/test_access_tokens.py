@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -12,13 +11,17 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from auth.core.access_tokens import TokenError, issue_access_token, verify_access_token
+from auth.core.access_tokens import (
+    TokenClaims,
+    TokenError,
+    issue_access_token,
+    token_claims,
+    verify_access_token,
+)
 from auth.core.keys import KeyRing, SigningKeyPair
-from tests.auth.conftest import AUDIENCE, ISSUER
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+from auth.core.principal import Basis
+from tests.auth.support import AUDIENCE, ISSUER
+from tests.shared import b64url, b64url_decode, b64url_json
 
 
 def _issue(key: SigningKeyPair, **overrides: Any) -> str:
@@ -108,10 +111,10 @@ async def test_audience_list_containing_ours(keyring: KeyRing) -> None:
 async def test_tampered_signature(keyring: KeyRing) -> None:
     token = _issue(await keyring.current())
     head, payload, signature = token.split(".")
-    forged = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = json.loads(b64url_decode(payload))
     forged["scope"] = "civil.birth tax.status"
     with pytest.raises(TokenError, match="signature"):
-        await _verify(keyring, f"{head}.{_b64(json.dumps(forged).encode())}.{signature}")
+        await _verify(keyring, f"{head}.{b64url_json(forged)}.{signature}")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     with pytest.raises(TokenError):
         await _verify(keyring, f"{head}.{payload}.{flipped}")
@@ -144,7 +147,7 @@ async def test_wrong_audience_and_issuer(keyring: KeyRing) -> None:
 async def test_alg_none(keyring: KeyRing) -> None:
     key = await keyring.current()
     header = {"alg": "none", "typ": "at+jwt", "kid": key.kid}
-    token = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(_claims()).encode())}."
+    token = f"{b64url_json(header)}.{b64url_json(_claims())}."
     with pytest.raises(TokenError, match="algorithm"):
         await _verify(keyring, token)
 
@@ -156,11 +159,11 @@ async def test_hs256_keyed_with_our_public_key(keyring: KeyRing) -> None:
     published = known.public_jwk
     public_pem = ECKey.import_key(published).as_pem(private=False)
     header = {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
-    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(_claims()).encode())}"
+    signing_input = f"{b64url_json(header)}.{b64url_json(_claims())}"
     for secret in (public_pem, json.dumps(published).encode()):
         mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
         with pytest.raises(TokenError, match="algorithm"):
-            await _verify(keyring, f"{signing_input}.{_b64(mac)}")
+            await _verify(keyring, f"{signing_input}.{b64url(mac)}")
 
 
 async def test_rs256(keyring: KeyRing) -> None:
@@ -214,3 +217,27 @@ async def test_non_numeric_exp(keyring: KeyRing) -> None:
     header = {"alg": "ES256", "typ": "at+jwt", "kid": key.kid}
     with pytest.raises(TokenError, match="number"):
         await _verify(keyring, _sign(key.jwk, header, _claims(exp=True)))
+
+
+async def test_the_gateways_claims_are_read_back_as_issued(keyring: KeyRing) -> None:
+    says = TokenClaims(
+        basis=Basis.CONSENT, agency="edu", service_card="school-enrolment", citizen="0012345678",
+        data_subject="0087654321", consent_id="c-1", grant_id="g-1", dpop_jkt="k" * 43,
+        query_budget=5000,
+    )  # fmt: skip
+    token = _issue(await keyring.current(), claims=says.as_claims())
+    assert token_claims(await _verify(keyring, token)) == says
+
+
+@pytest.mark.parametrize(
+    ("claims", "problem"),
+    [
+        ({"basis": "system", "agency": "edu"}, "no known legal basis"),
+        ({"basis": "royal", "agency": "edu"}, "no known legal basis"),
+        ({"basis": "statute"}, "names no agency"),
+        ({"basis": "statute", "agency": "edu", "cnf": {"jkt": ""}}, "unusable cnf"),
+    ],
+)
+def test_unusable_gateway_claims_are_refused(claims: dict[str, object], problem: str) -> None:
+    with pytest.raises(TokenError, match=problem):
+        token_claims(claims)

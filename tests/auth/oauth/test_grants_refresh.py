@@ -15,7 +15,7 @@ from auth.oauth.call import secret_hash
 from store.citizen_models import Consent
 from store.db import aware, transaction
 from store.oauth_models import Grant, RefreshToken
-from tests.auth.conftest_protocol import AUDIENCE, ISSUER, PARENT, Flow, dpop_proof
+from tests.auth.support import AUDIENCE, ISSUER, PARENT, Flow, dpop_proof
 
 
 async def claims_of(flow: Flow, access_token: str) -> dict:

@@ -13,7 +13,7 @@ from auth.oauth.clients import (
 from auth.oauth.registration import create_client
 from store.db import transaction
 from store.models import OAuthClient, ServiceCard
-from tests.auth.conftest import World
+from tests.auth.support import World
 
 
 def test_secrets() -> None:

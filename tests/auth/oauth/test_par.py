@@ -7,16 +7,17 @@ import pytest
 from joserfc.jwk import ECKey
 
 from auth.core.dpop import jwk_thumbprint
-from tests.auth.conftest_protocol import (
+from tests.auth.support import (
     ISSUER,
     PAR_URL,
     REDIRECT,
     Flow,
+    assert_error_page,
     dpop_proof,
-    pkce_pair,
     query_of,
+    redirected_error,
 )
-from tests.auth.test_authorize import assert_error_page, redirected_error
+from tests.shared import pkce_pair
 
 URN = "urn:ietf:params:oauth:request_uri:"
 

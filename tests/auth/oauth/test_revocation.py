@@ -13,8 +13,9 @@ from auth.oauth.authorize import complete_authorization
 from store.citizen_models import Consent
 from store.db import transaction
 from store.oauth_models import Grant
-from tests.auth.conftest_protocol import AUDIENCE, ISSUER, Flow, pkce_pair, query_of
+from tests.auth.support import AUDIENCE, ISSUER, Flow, introspect, query_of
 from tests.harness import RunningGateway
+from tests.shared import pkce_pair
 
 IDENTITY = "query($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
 
@@ -27,12 +28,6 @@ async def grant_of(flow: Flow, access_token: str) -> Grant:
         grant = await session.get(Grant, claims["grant"])
     assert grant is not None
     return grant
-
-
-async def introspect(flow: Flow, token: str, client_id: str = "school") -> dict:
-    response = await flow.post("/oauth/introspect", client_id, {"token": token})
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 @pytest.mark.parametrize("hint", [None, "refresh_token", "access_token"])

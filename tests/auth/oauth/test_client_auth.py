@@ -3,7 +3,6 @@ with a key the client registered, naming this server as its audience."""
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
@@ -15,7 +14,8 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 
 from auth.oauth.errors import CLIENT_AUTH_FAILED
-from tests.auth.conftest_protocol import ISSUER, PAR_URL, TOKEN_URL, Flow, Issued
+from tests.auth.support import ISSUER, PAR_URL, TOKEN_URL, Flow, Issued
+from tests.shared import b64url_json
 
 
 async def redeem_with(flow: Flow, issued: Issued, assertion: dict[str, str]) -> httpx.Response:
@@ -116,16 +116,11 @@ def _without_claim(flow: Flow, name: str) -> dict[str, str]:
     }
 
 
-def _b64(data: dict[str, Any]) -> str:
-    raw = json.dumps(data).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 async def test_alg_none_is_refused(flow: Flow) -> None:
     now = int(time.time())
     claims = {"iss": "school-jwt", "sub": "school-jwt", "aud": ISSUER, "exp": now + 60}
     claims["jti"] = secrets.token_urlsafe(8)
-    token = f"{_b64({'alg': 'none'})}.{_b64(claims)}."
+    token = f"{b64url_json({'alg': 'none'})}.{b64url_json(claims)}."
     assertion = {
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         "client_assertion": token,

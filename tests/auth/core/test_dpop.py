@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC
 from pathlib import Path
@@ -21,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from auth.core.dpop import (
     DpopError,
     DpopProof,
-    access_token_hash,
     jwk_thumbprint,
     purge_expired,
     single_proof,
@@ -30,51 +27,19 @@ from auth.core.dpop import (
 from store.db import create_engine, sessionmaker, transaction
 from store.migrate import upgrade_async
 from store.oauth_models import JtiSeen
+from tests.auth import support
+from tests.auth.support import SIGNER, ec_key
 from tests.conftest import fresh_database
+from tests.shared import b64url, b64url_json
 
 URL = "https://gateway.test/oauth/token"
 NOW = 1_900_000_000.0
-# Signing proofs for the tests may use any algorithm, including the ones the verifier refuses.
-_SIGNER = jws.JWSRegistry(
-    algorithms=["ES256", "ES384", "PS256", "EdDSA", "Ed25519", "HS256", "RS256"]
-)
-_SIGNER.max_header_length = 4096
-
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def make_proof(
-    key: ECKey | RSAKey | OKPKey,
-    *,
-    alg: str = "ES256",
-    htm: str = "POST",
-    htu: str = URL,
-    iat: float = NOW,
-    jti: str | None = None,
-    access_token: str | None = None,
-    header: dict[str, Any] | None = None,
-    claims: dict[str, Any] | None = None,
-) -> str:
-    """A DPoP proof as a client builds it; `header`/`claims` override (None values delete)."""
-    head: dict[str, Any] = {"typ": "dpop+jwt", "alg": alg, "jwk": key.as_dict(private=False)}
-    body: dict[str, Any] = {"jti": jti or uuid.uuid4().hex, "htm": htm, "htu": htu, "iat": iat}
-    if access_token is not None:
-        body["ath"] = access_token_hash(access_token)
-    for target, changes in ((head, header), (body, claims)):
-        for name, value in (changes or {}).items():
-            if value is None:
-                target.pop(name, None)
-            else:
-                target[name] = value
-    return jws.serialize_compact(head, json.dumps(body), key, registry=_SIGNER)
-
-
-def ec_key() -> ECKey:
-    return ECKey.generate_key("P-256", private=True)
+def make_proof(key: ECKey | RSAKey | OKPKey, **options: Any) -> str:
+    """A proof stamped at the tests' fixed NOW (tests/auth/support.make_proof)."""
+    return support.make_proof(key, **{"iat": NOW, **options})
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +129,7 @@ async def test_alg_none(sessions: Sessions) -> None:
     key = ec_key()
     head = {"typ": "dpop+jwt", "alg": "none", "jwk": key.as_dict(private=False)}
     body = {"jti": "n", "htm": "POST", "htu": URL, "iat": NOW}
-    unsigned = f"{_b64(json.dumps(head).encode())}.{_b64(json.dumps(body).encode())}."
+    unsigned = f"{b64url_json(head)}.{b64url_json(body)}."
     await _refused(sessions, unsigned, "algorithm")
 
 
@@ -173,7 +138,7 @@ async def test_hs256_keyed_with_the_public_key(sessions: Sessions) -> None:
     public = json.dumps(key.as_dict(private=False)).encode()
     head = {"typ": "dpop+jwt", "alg": "HS256", "jwk": key.as_dict(private=False)}
     body = json.dumps({"jti": "h", "htm": "POST", "htu": URL, "iat": NOW})
-    forged = jws.serialize_compact(head, body, OctKey.import_key(public), registry=_SIGNER)
+    forged = jws.serialize_compact(head, body, OctKey.import_key(public), registry=SIGNER)
     await _refused(sessions, forged, "algorithm")
 
 
@@ -203,7 +168,7 @@ async def test_key_type_must_fit_the_algorithm(sessions: Sessions, key: Any, alg
     head = {"typ": "dpop+jwt", "alg": alg, "jwk": key.as_dict(private=False)}
     body = {"jti": "k", "htm": "POST", "htu": URL, "iat": NOW}
     parts = (json.dumps(head).encode(), json.dumps(body).encode(), b"\x00" * 64)
-    await _refused(sessions, ".".join(_b64(part) for part in parts), f"does not fit {alg}")
+    await _refused(sessions, ".".join(b64url(part) for part in parts), f"does not fit {alg}")
 
 
 @pytest.mark.filterwarnings("ignore:Key size should be:joserfc.errors.SecurityWarning")
@@ -222,7 +187,7 @@ async def test_bad_signature(sessions: Sessions) -> None:
     proof = make_proof(signer, header={"jwk": other.as_dict(private=False)})
     await _refused(sessions, proof, "signature")
     head, _body, signature = make_proof(signer).split(".")
-    tampered_body = _b64(json.dumps({"jti": "t", "htm": "GET", "htu": URL, "iat": NOW}).encode())
+    tampered_body = b64url_json({"jti": "t", "htm": "GET", "htu": URL, "iat": NOW})
     await _refused(sessions, f"{head}.{tampered_body}.{signature}", "signature")
 
 
