@@ -19,15 +19,40 @@ from settings import Settings
 
 
 class GatewayServices(Protocol):
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    keyring: KeyRing
-    authorization_server: DarvazehAuthorizationServer
-    rates: RatePolicy
-    case_references: CaseReferencePolicy
-    authenticator: Authenticator  # the citizens' password check, or a national sign-on
-    deaths: DeathCheck  # the civil registry's death check (logins, consents)
-    births: BirthRecords  # the civil registry's birth records (guardianship)
+    """Read-only views, so the gateway may hold any implementation of each."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def keyring(self) -> KeyRing: ...
+
+    @property
+    def authorization_server(self) -> DarvazehAuthorizationServer: ...
+
+    @property
+    def rates(self) -> RatePolicy: ...
+
+    @property
+    def case_references(self) -> CaseReferencePolicy: ...
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """The citizens' password check, or a national sign-on."""
+        ...
+
+    @property
+    def deaths(self) -> DeathCheck:
+        """The civil registry's death check (logins, consents)."""
+        ...
+
+    @property
+    def births(self) -> BirthRecords:
+        """The civil registry's birth records (guardianship)."""
+        ...
 
 
 def gateway(connection: HTTPConnection) -> GatewayServices:

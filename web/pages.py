@@ -4,7 +4,7 @@ web/gateway.py."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from web.consent_page import consent_screen, consent_submit
 from web.consents_page import my_consents, revoke
@@ -13,7 +13,7 @@ from web.data_access_page import data_access
 from web.login_page import HOME, login_form, login_submit, logout, my_session
 
 
-def page_routes() -> list[BaseRoute]:
+def page_routes() -> list[Route]:
     return [
         Route("/me/session", my_session, methods=["GET"], name="my_session"),
         Route("/login", login_form, methods=["GET"], name="login"),

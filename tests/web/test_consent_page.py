@@ -169,7 +169,7 @@ async def test_guardian_of_a_grown_child_refused_on_the_page(gateway: RunningGat
     assert await consents_by(gateway, grown.father_id) == []
 
 
-# -- the hand-off to the authorization endpoint (auth/authorize.py) ------------------------------
+# -- the hand-off to the authorization endpoint (auth/oauth/authorize.py) ------------------------
 
 
 async def test_approving_with_one_dataset_unticked(gateway: RunningGateway) -> None:
