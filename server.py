@@ -26,14 +26,12 @@ from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 
 from audit.writer import AuditWriter
-from auth.authorization_server import build_authorization_server
-from auth.case_reference import CaseReferencePolicy, InvalidCaseReference
-from auth.endpoints import auth_routes
-from auth.keys import KeyRing
-from auth.pages import page_routes
+from auth.accounts.login import Authenticator, PasswordAuthenticator
+from auth.core.keys import KeyRing
+from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_server
 from auth.rate_limits import RatePolicy, build_rate_policy
-from auth.request_auth import request_principal
-from auth.resource import AuthenticationError
+from auth.resource.authenticate import AuthenticationError
+from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
 from datasources.health import HealthPolicy
 from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
 from datasources.policy import policy_for
@@ -43,7 +41,7 @@ from observability.request import current, new_request_id, note_client
 from ratelimit import Refusal
 from resolvers.context import RequestContext
 from resolvers.rate_limits import SubjectGate
-from resolvers.system_reads import CivilDeathCheck
+from resolvers.system_reads import CivilBirthRecords, CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
@@ -56,7 +54,10 @@ from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
 from web.graphql_http import EdgeRefusal, GraphQLEdge
+from web.oauth_routes import oauth_routes
+from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
+from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
@@ -78,13 +79,17 @@ class Gateway:
     sessions: async_sessionmaker[AsyncSession]
     registry: Registry
     keyring: KeyRing
-    authorization_server: Any
+    authorization_server: DarvazehAuthorizationServer
     rates: RatePolicy
     rate_counters: StoreStorage
     persisted: PersistedQueries
     # The civil registry's death check behind logins, consents and token requests.
     deaths: CivilDeathCheck
+    # The civil registry's birth records behind guardianship checks (consent, data tracker).
+    births: CivilBirthRecords
     case_references: CaseReferencePolicy
+    # The citizens' login check (their passwords; a national sign-on could replace it).
+    authenticator: Authenticator
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
 
@@ -124,13 +129,16 @@ class Gateway:
             writer = AuditWriter(sessions)
             await writer.start()
         deaths = CivilDeathCheck(registry, sessions, writer, statute=settings.death_check_statute)
+        births = CivilBirthRecords(
+            registry, sessions, writer, statute=settings.guardianship_check_statute
+        )
         server = build_authorization_server(sessions, keyring, settings, deaths=deaths)
         references = CaseReferencePolicy(
             settings.case_reference_pattern, settings.case_reference_max_length
         )
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
-            deaths, references, writer,
+            deaths, births, references, PasswordAuthenticator(sessions), writer,
         )  # fmt: skip
 
     @property
@@ -215,6 +223,7 @@ class GraphQLView(GraphQLEdge):
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
+            births=gateway.births,
             # The id every audit record and log line of this request carries; the edge sends
             # it back as Darvazeh-Request-Id for the caller to quote.
             request_id=info.request_id if info is not None else new_request_id(),
@@ -317,7 +326,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         telemetry.metrics_route(settings.metrics_allow),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
-        *auth_routes(),
+        *oauth_routes(),
         *page_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the

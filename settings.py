@@ -203,6 +203,14 @@ class Settings:
             "Civil Registration Act: a registered death ends the person's own credentials",
         )
     )
+    # The law the gateway's own guardianship checks (a parent acting for a minor child: consent,
+    # the child's access log) read the child's birth record under.
+    guardianship_check_statute: str = field(
+        default_factory=lambda: _env(
+            "GATEWAY_GUARDIANSHIP_CHECK_STATUTE",
+            "Civil Code, art. 1180: a minor child is in the guardianship of their parents",
+        )
+    )
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -218,6 +226,10 @@ class Settings:
             raise ValueError(f"GATEWAY_CASE_REFERENCE_PATTERN is not a regex: {error}") from None
         if not 1 <= len(self.death_check_statute) <= MAX_STATUTE_LENGTH:
             raise ValueError(f"GATEWAY_DEATH_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars")
+        if not 1 <= len(self.guardianship_check_statute) <= MAX_STATUTE_LENGTH:
+            raise ValueError(
+                f"GATEWAY_GUARDIANSHIP_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars"
+            )
 
     @property
     def production(self) -> bool:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.principal import Basis, Principal
+from auth.core.principal import Basis, Principal
 from ratelimit import LeasedCounter, Limiter, Rate, RedisCounter, Refusal
 from settings import RateLimits, Settings
 from store.models import OAuthClient
@@ -47,7 +48,7 @@ class ClientRateCeilings:
     oauth: int
 
     def problems(self, graphql: int | None, oauth: int | None) -> list[str]:
-        found = []
+        found: list[str] = []
         for name, value, ceiling in (
             ("graphqlRateLimit", graphql, self.graphql),
             ("oauthRateLimit", oauth, self.oauth),
@@ -146,7 +147,7 @@ class RatePolicy:
             rates.append(Rate(CLIENT, _ident(client_id), registered or self.limits.oauth))
         return rates, await self.limiter.take(endpoint, rates)
 
-    async def oauth_settle(self, endpoint: str, rates: list[Rate], authenticated: bool) -> None:
+    async def oauth_settle(self, endpoint: str, rates: Sequence[Rate], authenticated: bool) -> None:
         """Leave the attempt on the client's key if it authenticated, else on the address's."""
         for rate in rates:
             if (rate.kind == CLIENT) != authenticated:

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.clients import create_client, hash_client_secret, new_client_secret
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.oauth.clients import hash_client_secret, new_client_secret
+from auth.oauth.registration import create_client
 from datasources.registration_store import ReplacementRequired
 from datasources.registry import Registry
 from demo import mappings

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auth.principal import CASE_REFERENCE_HEADER, Basis, Principal
+from auth.core.principal import Basis, Principal
+from auth.resource.case_reference import CASE_REFERENCE_HEADER
 from resolvers.errors import field_error
 from standard.datasets import Dataset
 from standard.errors import ErrorCode

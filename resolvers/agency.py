@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
-from auth.principal import Basis, Principal
+from auth.core.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import field_error
 from standard.errors import ErrorCode

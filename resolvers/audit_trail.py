@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from audit.entry import AuditEntry
-from auth.principal import Basis
+from auth.core.principal import Basis
 from standard.datasets import Dataset
 
 if TYPE_CHECKING:

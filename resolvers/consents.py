@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from auth.consents import (
-    ConsentNotFound,
-    consent_usage,
-    consents_with_cards,
-    revocation_reason,
-    revoke_consent,
-    status_of,
-)
-from auth.principal import Basis, Principal
+from auth.consent.errors import ConsentNotFound
+from auth.consent.records import consents_with_cards, revocation_reason, revoke_consent
+from auth.consent.usage import consent_usage
+from auth.core.liveness import standing
+from auth.core.principal import Basis, Principal
 from resolvers.context import RequestContext
 from resolvers.errors import field_error
 from standard.errors import ErrorCode
@@ -62,7 +58,7 @@ def to_graphql(row: ConsentRow, card: CardRow, now: datetime, usage: Usage) -> A
         on_behalf_of=row.subject if row.subject != row.citizen else None,
         created_at=row.created_at,
         expires_at=row.expires_at,
-        status=ConsentStatus(status_of(row, now)),
+        status=ConsentStatus(standing(row, now)),
         revoked_reason=ConsentRevocationReason(reason.value) if reason else None,
         use_count=usage[0],
         last_used_at=usage[1],

@@ -9,9 +9,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from auth.dpop import ALGS_PARAMETER as DPOP_ALGS
-from auth.principal import Principal
+from auth.consent.guardianship import BirthRecords
+from auth.core.principal import Principal
 from auth.rate_limits import ClientRateCeilings
+from auth.resource.authenticate import challenge
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.access import Decision, decide
@@ -44,6 +45,8 @@ class RequestContext:
     rate_ceilings: ClientRateCeilings | None = None
     # Counts each citizen the request reads about against the per-citizen limit; None: no limit.
     subject_gate: SubjectGate | None = None
+    # The civil registry's birth records, read as system reads (a parent asking for a child's).
+    births: BirthRecords | None = None
     # What the request read or was refused, noted by resolvers.audit_trail.log_read, and the
     # commits of what was noted so far (awaited by AuditFlush before the response leaves).
     audit_reads: dict[Any, Any] = field(default_factory=dict, init=False)
@@ -99,8 +102,6 @@ class RequestContext:
             return self.principal
         if self.response is not None:
             self.response.status_code = 401
-            self.response.headers["WWW-Authenticate"] = (
-                self.auth_challenge or f'Bearer realm="darvazeh", DPoP algs="{DPOP_ALGS}"'
-            )
+            self.response.headers["WWW-Authenticate"] = self.auth_challenge or challenge(None)
         message = self.auth_error or "a valid access token is required"
         raise field_error(ErrorCode.UNAUTHENTICATED, message)

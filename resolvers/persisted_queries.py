@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from graphql import GraphQLError, GraphQLSchema, parse, validate
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.clients import ROLE_SERVICE
-from auth.principal import Principal
+from auth.core.principal import Principal
+from auth.oauth.clients import ROLE_SERVICE
 from resolvers.agency import require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import field_error

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.clients import ROLE_SERVICE, create_client
+from auth.oauth.clients import ROLE_SERVICE
+from auth.oauth.registration import create_client
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
 from resolvers.errors import field_error

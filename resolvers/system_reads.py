@@ -3,9 +3,11 @@ statute that allows the read, the check it is for as its case reference) passes 
 decision (`resolvers.access.decide`), the record is loaded through the registered source's
 DataLoader, and one audit record per citizen is committed before anything is done with the answer.
 
-`CivilDeathCheck` is the death check behind logins, consent approvals, code exchanges and
-refreshes (auth.citizen_end.DeathCheck): it reads the civil registry's death record and, for a
-death it finds, ends the citizen's access (auth.citizen_end.end_citizen).
+- `CivilDeathCheck` is the death check behind logins, consent approvals, code exchanges and
+  refreshes (auth.core.system_checks.DeathCheck): it reads the civil registry's death record and,
+  for a death it finds, ends the citizen's access (auth.end_citizen).
+- `CivilBirthRecords` reads a child's birth record for a guardianship check (a parent consenting
+  for a child, or reading the child's access log: auth.consent.guardianship.BirthRecords).
 """
 
 from __future__ import annotations
@@ -13,30 +15,35 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.writer import AuditWriter
-from auth.citizen_end import (
-    CitizenCheck,
-    DeathCheckUnavailable,
-    EndReason,
-    end_citizen,
-    ended,
-)
-from auth.principal import Basis, Principal
+from auth.accounts.ended import EndReason, ended
+from auth.consent.guardianship import BirthFacts, BirthRecordUnavailable
+from auth.core.principal import Basis, Principal
+from auth.core.system_checks import CitizenCheck, DeathCheckUnavailable
+from auth.end_citizen import end_citizen
 from datasources.registry import Registry
 from resolvers.audit_trail import entries
 from resolvers.context import RequestContext
 from resolvers.records import load_record
-from schema.records import Death
+from schema.records import Birth, Death
 from schema.standard import RecordStatus
 from standard.datasets import Dataset
 
 SYSTEM_CLIENT = "darvazeh-gateway"
 SYSTEM_AGENCY = "darvazeh"
-# What a death check asks of the record: whether it exists, and when.
+# What each check asks of the record: the death record's existence (and date); the birth
+# record's date and parents.
 _DEATH_FIELDS = frozenset({"date"})
+_BIRTH_FIELDS = frozenset({"date", "fatherNationalId", "motherNationalId"})
+R = TypeVar("R")
+
+
+class SystemReadFailed(Exception):
+    """A system read that could not be made, or not be recorded (then nothing may act on it)."""
 
 
 def system_principal(check: CitizenCheck, statute: str, datasets: frozenset[str]) -> Principal:
@@ -52,8 +59,56 @@ def system_principal(check: CitizenCheck, statute: str, datasets: frozenset[str]
     )
 
 
+class SystemReader:
+    """Reads one record type for many citizens in one DataLoader batch, as the gateway itself."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        sessions: async_sessionmaker[AsyncSession],
+        audit_writer: AuditWriter | None,
+        *,
+        statute: str,
+        datasets: frozenset[str],
+    ) -> None:
+        self._registry = registry
+        self._sessions = sessions
+        self._audit_writer = audit_writer  # None only with the access log off (benchmarks)
+        self._statute = statute
+        self._scopes = datasets
+
+    async def read(
+        self, record_cls: type[R], fields: frozenset[str], subjects: list[str], check: CitizenCheck
+    ) -> list[R]:
+        """Each subject's record; raises SystemReadFailed when any could not be read (or the
+        read was refused) or the access log could not be written."""
+        context = RequestContext(
+            registry=self._registry,
+            principal=system_principal(check, self._statute, self._scopes),
+            sessions=self._sessions,
+            audit_writer=self._audit_writer,
+            request_id=uuid.uuid4().hex,
+        )
+        # One DataLoader batch: one call to the source for every subject.
+        answers = await asyncio.gather(
+            *(load_record(context, subject, record_cls, fields) for subject in subjects),
+            return_exceptions=True,
+        )
+        if self._audit_writer is not None:
+            try:
+                await self._audit_writer.record(entries(context))
+            except Exception as error:  # any failure to commit: act on no unrecorded read
+                raise SystemReadFailed(f"the access log could not be written: {error}") from None
+        found: list[R] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise SystemReadFailed(str(answer))
+            found.append(answer)
+        return found
+
+
 class CivilDeathCheck:
-    """Reads death records from the civil registry's registered source (auth.citizen_end's
+    """Reads death records from the civil registry's registered source (auth.core's
     DeathCheck). Citizens already ended cost no source call."""
 
     def __init__(
@@ -64,11 +119,14 @@ class CivilDeathCheck:
         *,
         statute: str,
     ) -> None:
-        self._registry = registry
         self._sessions = sessions
-        self._audit_writer = audit_writer  # None only with the access log off (benchmarks)
-        self._statute = statute
-        self._scopes = frozenset({Dataset.CIVIL_IDENTITY.value})
+        self._reader = SystemReader(
+            registry,
+            sessions,
+            audit_writer,
+            statute=statute,
+            datasets=frozenset({Dataset.CIVIL_IDENTITY.value}),
+        )
 
     async def deceased(self, national_ids: Sequence[str], check: CitizenCheck) -> frozenset[str]:
         subjects = list(dict.fromkeys(national_ids))
@@ -85,29 +143,44 @@ class CivilDeathCheck:
     async def _read(self, subjects: list[str], check: CitizenCheck) -> set[str]:
         """Those of `subjects` with a death record; raises DeathCheckUnavailable when any could
         not be read (or the read was refused)."""
-        context = RequestContext(
-            registry=self._registry,
-            principal=system_principal(check, self._statute, self._scopes),
-            sessions=self._sessions,
-            audit_writer=self._audit_writer,
-            request_id=uuid.uuid4().hex,
+        try:
+            records = await self._reader.read(Death, _DEATH_FIELDS, subjects, check)
+        except SystemReadFailed as error:
+            raise DeathCheckUnavailable(str(error)) from None
+        return {
+            subject
+            for subject, record in zip(subjects, records, strict=True)
+            if record.provenance.status is RecordStatus.AVAILABLE
+        }
+
+
+class CivilBirthRecords:
+    """Reads a child's birth record (date, parents) from the civil registry's registered source,
+    for a guardianship check (auth.consent.guardianship.BirthRecords)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        sessions: async_sessionmaker[AsyncSession],
+        audit_writer: AuditWriter | None,
+        *,
+        statute: str,
+    ) -> None:
+        self._reader = SystemReader(
+            registry,
+            sessions,
+            audit_writer,
+            statute=statute,
+            datasets=frozenset({Dataset.CIVIL_BIRTH.value, Dataset.CIVIL_FAMILY.value}),
         )
-        # One DataLoader batch: one call to the source for every subject.
-        answers = await asyncio.gather(
-            *(load_record(context, subject, Death, _DEATH_FIELDS) for subject in subjects),
-            return_exceptions=True,
+
+    async def birth(self, child: str, check: CitizenCheck) -> BirthFacts | None:
+        try:
+            (record,) = await self._reader.read(Birth, _BIRTH_FIELDS, [child], check)
+        except SystemReadFailed as error:
+            raise BirthRecordUnavailable(str(error)) from None
+        if record.provenance.status is not RecordStatus.AVAILABLE:
+            return None
+        return BirthFacts(
+            born=record.date, father=record.father_national_id, mother=record.mother_national_id
         )
-        if self._audit_writer is not None:
-            try:
-                await self._audit_writer.record(entries(context))
-            except Exception as error:  # any failure to commit: act on no unrecorded read
-                raise DeathCheckUnavailable(
-                    f"the access log could not be written: {error}"
-                ) from None
-        found: set[str] = set()
-        for subject, answer in zip(subjects, answers, strict=True):
-            if isinstance(answer, BaseException):
-                raise DeathCheckUnavailable(str(answer))
-            if answer.provenance.status is RecordStatus.AVAILABLE:
-                found.add(subject)
-        return found

@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from auth.consents import GuardianshipError, check_guardian, national_date
-from auth.principal import Basis, Principal
-from datasources.registry import Registry
+from auth.consent.errors import GuardianshipError
+from auth.consent.guardianship import BirthRecords, check_guardian
+from auth.consent.national_time import national_date
+from auth.core.principal import Basis, Principal
+from auth.core.system_checks import CitizenCheck
 from resolvers.consents import service_card
 from resolvers.context import RequestContext
 from resolvers.errors import field_error
@@ -34,7 +36,7 @@ from store.audit_models import AuditRecord
 
 
 async def subject_for(
-    registry: Registry, citizen: str, asked: str | None, now: datetime | None = None
+    births: BirthRecords | None, citizen: str, asked: str | None, now: datetime | None = None
 ) -> str:
     """Whose records `citizen` may list: their own, or their minor child's.
 
@@ -46,8 +48,12 @@ async def subject_for(
     child = parse_national_id(asked)
     if child == citizen:
         return citizen
+    if births is None:
+        raise GuardianshipError("unavailable", "the civil registry's birth records are not at hand")
     day = national_date(now or datetime.now(UTC))
-    await check_guardian(registry, parent=citizen, child=child, on=day)
+    await check_guardian(
+        births, parent=citizen, child=child, on=day, check=CitizenCheck.TRACKER_GUARDIAN
+    )
     return child
 
 
@@ -87,7 +93,7 @@ async def list_data_accesses(
     _citizen(context, national_id)
     position = _position(first, after)
     try:
-        whose = await subject_for(context.registry, national_id, subject)
+        whose = await subject_for(context.births, national_id, subject)
     except InvalidNationalId as error:
         raise field_error(
             ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value

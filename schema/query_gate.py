@@ -25,7 +25,7 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from auth.principal import Principal
+from auth.core.principal import Principal
 from schema.document_scan import scan
 from schema.limits import QueryLimits, refusal
 from schema.query_cost import CostModel, operation_costs, variables_signature

@@ -24,7 +24,7 @@ class CitizenAccount(Base):
 
 class LoginThrottle(Base):
     """Login attempts per key (an account, a trusted browser of an account, or a client address)
-    since the key's last success or quiet spell (auth/throttle.py)."""
+    since the key's last success or quiet spell (auth/accounts/throttle.py)."""
 
     __tablename__ = "login_throttle"
 
@@ -55,7 +55,7 @@ class EndedCitizen(Base):
     __tablename__ = "ended_citizens"
 
     national_id: Mapped[str] = mapped_column(String(10), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(32))  # auth.citizen_end.EndReason
+    reason: Mapped[str] = mapped_column(String(32))  # auth.accounts.ended.EndReason
     ended_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -90,7 +90,7 @@ class Consent(Base):
     # ACTIVE or REVOKED; EXPIRED is derived from expires_at when read, so it is never stale.
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
-    # Why it was revoked (auth.consents.RevocationReason): the citizen, or a registered death.
+    # Why it was revoked (standard.statuses.RevocationReason): the citizen, or a registered death.
     revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     use_count: Mapped[int] = mapped_column(Integer, default=0)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

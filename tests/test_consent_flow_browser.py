@@ -4,9 +4,7 @@ revoke from the citizen's page, and watch the token stop on the next request."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import secrets
 import shutil
 from collections.abc import AsyncIterator
@@ -19,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from auth.clients import create_client
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.oauth.registration import create_client
 from server import create_app
 from store.citizen_models import CitizenAccount
 from store.db import transaction
 from tests.conftest import REQUIRE_SERVICES
 from tests.harness import RunningGateway, free_port, serve
+from tests.shared import pkce_pair
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "a long demo passphrase"
@@ -51,12 +50,6 @@ async def browser() -> AsyncIterator[object]:
             yield chromium
         finally:
             await chromium.close()
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 async def test_consent_end_to_end_in_a_browser(gateway: RunningGateway, browser) -> None:  # type: ignore[no-untyped-def]

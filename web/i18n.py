@@ -134,6 +134,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "request_gone_title": "درخواست منقضی شده است",
         "request_gone": "این درخواست منقضی شده یا پیش‌تر استفاده شده است. "
         "به سایت خدمت برگردید و دوباره شروع کنید.",
+        "authorize_refused_title": "درخواست مجوز پذیرفته نشد",
+        "authorize_refused": "به خدمتی که از آن آمده‌اید برگردید و دوباره تلاش کنید.",
         "csrf_title": "فرم منقضی شده است",
         "csrf": "لطفاً صفحه را دوباره باز کنید و دوباره تلاش کنید.",
         "not_found_title": "یافت نشد",
@@ -254,6 +256,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "request_gone_title": "This request has expired",
         "request_gone": "This request has expired or was already used. Go back to the service's "
         "site and start again.",
+        "authorize_refused_title": "Authorization request refused",
+        "authorize_refused": "Return to the service you came from and try again.",
         "csrf_title": "The form has expired",
         "csrf": "Please reload the page and try again.",
         "not_found_title": "Not found",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from strawberry.http import GraphQLRequestData
 
-from auth.principal import Basis, Principal
+from auth.core.principal import Basis, Principal
 from standard.errors import ErrorCode
 from store.persisted_queries import SafelistCache, document_hash, is_hash
 

@@ -13,9 +13,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from auth.sessions import csrf_token, secure_cookies
+from auth.accounts.sessions import csrf_token
 from store.citizen_models import BrowserSession
 from web import i18n
+from web.browser import secure_cookies
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The security headers (CSP, no framing, no referrer, never cached) are added to every response

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from auth import token_outcomes
+from auth.oauth import outcomes as token_outcomes
 from observability import metrics, tracing
 from observability.request import RequestInfo, serving
 from settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.principal import Basis, Principal
+from auth.core.principal import Basis, Principal
 from resolvers.access import decide
 from standard.datasets import Dataset
 from standard.errors import ErrorCode

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from auth.consents import consent_usage
-from auth.tokens import issue_access_token
+from auth.consent.usage import consent_usage
+from auth.core.access_tokens import issue_access_token
 from store.citizen_models import Consent
 from store.db import transaction
 from store.oauth_models import Grant

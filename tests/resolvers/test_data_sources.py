@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from auth.clients import create_client
+from auth.oauth.registration import create_client
 from demo import mappings
 from store.db import transaction
 from tests.harness import RunningGateway, running_gateway

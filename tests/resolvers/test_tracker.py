@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from auth.consents import consent_usage
+from auth.consent.usage import consent_usage
 from resolvers.tracker_store import BadCursor, Position, decode_cursor, encode_cursor
 from store.audit_models import AuditRecord
 from tests.harness import RunningGateway

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.consents import consent_usage
+from auth.consent.usage import consent_usage
 from resolvers.tracker_store import Position, access_page, decode_cursor, page_query
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.entry import AuditEntry
 from audit.writer import AuditWriter
-from auth.consents import add_years, national_date
+from auth.consent.national_time import add_years, national_date
 from demo.world import World
 from standard.national_id import with_check_digit
 

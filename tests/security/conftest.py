@@ -1,4 +1,4 @@
 """Fixtures of the attack tests beyond tests/conftest.py's running gateway: the OAuth protocol
-store and client flow of tests/auth/conftest_protocol.py, shared rather than rebuilt."""
+store and client flow of tests/auth/fixtures.py, shared rather than rebuilt."""
 
-from tests.auth.conftest_protocol import flow, protocol_store  # noqa: F401
+from tests.auth.fixtures import flow, protocol_store  # noqa: F401

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
+
+from tests.shared import b64url, b64url_decode
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,6 @@ class Signer:
     header: dict[str, Any] = field(default_factory=dict)
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
@@ -55,9 +52,9 @@ def es256(signing_input: bytes, key: ECKey) -> bytes:
 
 
 def compact(header: bytes, payload: bytes, key: ECKey | None) -> str:
-    signing_input = f"{b64(header)}.{b64(payload)}".encode()
+    signing_input = f"{b64url(header)}.{b64url(payload)}".encode()
     signature = es256(signing_input, key) if key is not None else b""
-    return f"{signing_input.decode()}.{b64(signature)}"
+    return f"{signing_input.decode()}.{b64url(signature)}"
 
 
 def claims_of(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,7 +64,7 @@ def claims_of(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _segment(part: str) -> dict[str, Any]:
-    value = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    value = json.loads(b64url_decode(part))
     assert isinstance(value, dict)
     return value
 

@@ -15,17 +15,17 @@ from typing import Any
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
-from auth.tokens import REQUIRED_CLAIMS
+from auth.core.access_tokens import REQUIRED_CLAIMS
 from tests.security.fuzz_jws import (
     OTHER_KEY,
     Signer,
     TokenCase,
-    b64,
     b64_text,
     compact,
     json_bytes,
     json_junk,
 )
+from tests.shared import b64url, s256
 
 
 @st.composite
@@ -36,7 +36,7 @@ def _garbage(draw: st.DrawFn) -> TokenCase:
     elif how == 1:
         token = ".".join(draw(st.lists(b64_text, min_size=1, max_size=6)))
     elif how == 2:
-        token = b64(draw(st.binary(min_size=1, max_size=300)))
+        token = b64url(draw(st.binary(min_size=1, max_size=300)))
     elif how == 3:  # huge: past the verifier's length bound, or just under it
         token = "eyJ" + "A" * draw(st.sampled_from([8190, 8192, 20_000, 200_000]))
     elif how == 4:
@@ -99,7 +99,7 @@ def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
             "kid": signer.kid,
         }
         signature = draw(st.sampled_from([b"", b"x"]))
-        token = f"{b64(json_bytes(header))}.{b64(payload)}.{b64(signature)}"
+        token = f"{b64url(json_bytes(header))}.{b64url(payload)}.{b64url(signature)}"
     elif how == "hs256-public-key":
         header = {"typ": "at+jwt", "alg": "HS256", "kid": signer.kid}
         public = draw(
@@ -111,9 +111,9 @@ def _algorithm_tricks(draw: st.DrawFn, signer: Signer) -> TokenCase:
                 ]
             )
         )
-        signing_input = f"{b64(json_bytes(header))}.{b64(payload)}".encode()
+        signing_input = f"{b64url(json_bytes(header))}.{b64url(payload)}".encode()
         mac = hmac.new(public, signing_input, hashlib.sha256).digest()
-        token = f"{signing_input.decode()}.{b64(mac)}"
+        token = f"{signing_input.decode()}.{b64url(mac)}"
     elif how == "relabelled":  # a real ES256 signature under another alg's name
         alg = draw(
             st.sampled_from(
@@ -318,7 +318,7 @@ def _dpop_proofs(draw: st.DrawFn, signer: Signer, url: str) -> TokenCase:
         json_bytes(claims),
         signer.key,
     )
-    ath = b64(hashlib.sha256(token.encode()).digest())
+    ath = s256(token)
     proof_claims: dict[str, Any] = {
         "htm": "POST",
         "htu": url,

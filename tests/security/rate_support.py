@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import update
 from starlette.applications import Starlette
 
-from auth.clients import ROLE_AGENCY_ADMIN
+from auth.oauth.clients import ROLE_AGENCY_ADMIN
 from server import create_app
 from settings import RateLimits
 from store.db import transaction

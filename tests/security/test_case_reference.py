@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from auth.case_reference import CaseReferencePolicy, InvalidCaseReference
+from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
 from settings import Settings
 from store.audit_models import AuditRecord
 from tests.harness import RunningGateway

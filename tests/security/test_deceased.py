@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from auth.citizen_end import EndReason, end_citizen
-from auth.clients import hash_client_secret
-from auth.sessions import SESSION_COOKIE
+from auth.accounts.ended import EndReason
+from auth.end_citizen import end_citizen
+from auth.oauth.clients import hash_client_secret
 from datasources import solar_hijri
 from demo.agencies import CIVIL_DEATHS
 from demo.world import age
@@ -45,6 +45,7 @@ from tests.web.support import (
     login,
     pending_request,
 )
+from web.browser import SESSION_COOKIE
 
 SECRET = "a-known-secret-for-the-page-tests-client-0123456789"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636's example verifier

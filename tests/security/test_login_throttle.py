@@ -20,15 +20,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from auth.devices import DEVICE_COOKIE
-from auth.login import PasswordAuthenticator
-from auth.throttle import ACCOUNT, Keys, Throttle
+from auth.accounts.login import PasswordAuthenticator
+from auth.accounts.throttle import ACCOUNT, Keys, Throttle
 from standard.national_id import with_check_digit
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from tests.conftest import fresh_database
 from tests.harness import BASE_URL, RunningGateway, serve
 from tests.web.support import PASSWORD, browser, csrf_of, ensure_account, login
+from web.browser import DEVICE_COOKIE
 
 CONCURRENT = 30
 _fresh = itertools.count()
@@ -58,11 +58,11 @@ class CountingAuthenticator:
 @pytest.fixture
 async def counting(gateway: RunningGateway) -> AsyncIterator[CountingAuthenticator]:
     counter = CountingAuthenticator(PasswordAuthenticator(gateway.gateway.sessions))
-    gateway.gateway.authenticator = counter  # type: ignore[attr-defined]  # pages look for it
+    saved, gateway.gateway.authenticator = gateway.gateway.authenticator, counter
     try:
         yield counter
     finally:
-        del gateway.gateway.authenticator  # type: ignore[attr-defined]
+        gateway.gateway.authenticator = saved
 
 
 async def _attempt(base_url: str, national_id: str, password: str) -> httpx.Response:

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from auth.clients import create_client
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.oauth.registration import create_client
 from datasources.addresses import AddressRules, IPAddress, PolicyRefusal, unmapped
 from datasources.base import SourceError
 from datasources.connections import build_adapter

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from auth.clients import create_client
+from auth.oauth.registration import create_client
 from demo import mappings
 from demo.seed import register_sources
 from store.db import transaction

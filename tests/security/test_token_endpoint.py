@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -21,10 +19,11 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 
-from auth.client_auth import CLIENT_AUTH_FAILED
-from auth.dpop import jwk_thumbprint
-from tests.auth.conftest_protocol import TOKEN_URL, Flow, decode, dpop_proof
+from auth.core.dpop import jwk_thumbprint
+from auth.oauth.errors import CLIENT_AUTH_FAILED
+from tests.auth.support import TOKEN_URL, Flow, dpop_proof
 from tests.harness import BASE_URL, CASE, RunningGateway
+from tests.shared import jwt_claims, s256
 
 QUERY = """query($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"""
 ENDPOINTS = {
@@ -33,11 +32,6 @@ ENDPOINTS = {
     "/oauth/introspect": {"token": "anything"},
     "/oauth/revoke": {"token": "anything"},
 }
-
-
-def ath(token: str) -> str:
-    digest = hashlib.sha256(token.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 # -- DPoP binding of client-credentials tokens ---------------------------------------------------
@@ -58,14 +52,14 @@ async def test_client_credentials_with_a_proof_is_bound_to_its_key(
     body = response.json()
     assert body["token_type"] == "DPoP"
     token = body["access_token"]
-    assert decode(token)["cnf"] == {"jkt": jwk_thumbprint(key.as_dict(private=False))}
+    assert jwt_claims(token)["cnf"] == {"jkt": jwk_thumbprint(key.as_dict(private=False))}
     variables = {"id": gateway.citizens["parent"]}
     # Stolen and replayed as a bearer token, it reads nothing.
     as_bearer = await gateway.post(QUERY, variables, token=token)
     assert as_bearer.status_code == 401
     assert as_bearer.headers["www-authenticate"].startswith("DPoP ")
     # With a proof of the key it was bound to, it reads.
-    proof = dpop_proof(key, f"{BASE_URL}/graphql", ath=ath(token))
+    proof = dpop_proof(key, f"{BASE_URL}/graphql", ath=s256(token))
     bound = await gateway.http.post(
         "/graphql",
         json={"query": QUERY, "variables": variables},
@@ -80,7 +74,7 @@ async def test_client_credentials_without_a_proof_stays_a_bearer_token(flow: Flo
     response = await flow.token("census", {"grant_type": "client_credentials"})
     assert response.status_code == 200, response.text
     assert response.json()["token_type"] == "Bearer"
-    assert "cnf" not in decode(response.json()["access_token"])
+    assert "cnf" not in jwt_claims(response.json()["access_token"])
 
 
 async def test_a_client_that_requires_dpop_gets_no_token_without_a_proof(flow: Flow) -> None:

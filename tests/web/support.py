@@ -11,16 +11,20 @@ import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from auth.clients import create_client
-from auth.login import hash_password
+from auth.accounts.login import hash_password
+from auth.consent.records import consents_of
+from auth.oauth.registration import create_client
+from standard.national_id import with_check_digit
 from store.citizen_models import CitizenAccount, Consent
 from store.db import transaction
 from store.models import OAuthClient
 from store.oauth_models import AuthorizationRequest
 from tests.harness import BASE_URL, RunningGateway
+from web.security_headers import HTML_POLICY
 
 CLIENT_ID = "b-school-enrolment"
 CARD_ID = "school-enrolment"
@@ -128,8 +132,6 @@ async def logged_in(
 
 
 async def consents_by(gw: RunningGateway, citizen: str) -> list[Consent]:
-    from auth.consents import consents_of
-
     async with gw.gateway.sessions() as session:
         return await consents_of(session, citizen)
 
@@ -145,3 +147,40 @@ def form_of(html: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": HTML_POLICY,
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+}
+
+
+def assert_secure_headers(response: httpx.Response) -> None:
+    assert response.headers["content-type"].startswith("text/html")
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+
+
+def redirected_query(response: httpx.Response) -> dict[str, list[str]]:
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT_URI + "?")
+    return parse_qs(urlsplit(location).query)
+
+
+def own_citizen(n: int) -> str:
+    """A citizen of the page tests alone (their own accounts and consents)."""
+    return with_check_digit(str(300_000_000 + n))
+
+
+def unknown_citizen(gw: RunningGateway, offset: int = 0) -> str:
+    """A well-formed national code of nobody in the demo world."""
+    known = {p.national_id for p in gw.world.people}
+    return next(
+        code
+        for n in range(200_000_000 + offset * 1000, 200_001_000 + offset * 1000)
+        if (code := with_check_digit(str(n))) not in known
+    )

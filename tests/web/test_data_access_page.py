@@ -8,12 +8,11 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from auth.consents import NATIONAL_TZ
+from auth.consent.national_time import NATIONAL_TZ
 from tests.harness import RunningGateway
 from tests.resolvers.test_own_consents import a_consent
 from tests.resolvers.tracker_support import STATUTE, entry, family, outsider, window, write
-from tests.web.support import browser, logged_in
-from tests.web.test_pages import assert_secure_headers
+from tests.web.support import assert_secure_headers, browser, logged_in
 from web.i18n import digits, format_date, text
 
 PATH = "/me/data-access"

@@ -1,0 +1,27 @@
+"""The citizen's HTML pages, as routes: login and logout, the consent screen, the citizen's own
+consents and data tracker. Each handler reads what it needs of the gateway through
+web/gateway.py."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from web.consent_page import consent_screen, consent_submit
+from web.consents_page import my_consents, revoke
+from web.data_access_page import PATH as DATA_ACCESS_PATH
+from web.data_access_page import data_access
+from web.login_page import HOME, login_form, login_submit, logout, my_session
+
+
+def page_routes() -> list[Route]:
+    return [
+        Route("/me/session", my_session, methods=["GET"], name="my_session"),
+        Route("/login", login_form, methods=["GET"], name="login"),
+        Route("/login", login_submit, methods=["POST"], name="login_submit"),
+        Route("/logout", logout, methods=["POST"], name="logout"),
+        Route("/consent/{request_id}", consent_screen, methods=["GET"], name="consent"),
+        Route("/consent/{request_id}", consent_submit, methods=["POST"], name="consent_submit"),
+        Route(HOME, my_consents, methods=["GET"], name="my_consents"),
+        Route("/me/consents/{consent_id}/revoke", revoke, methods=["POST"], name="revoke_consent"),
+        Route(DATA_ACCESS_PATH, data_access, methods=["GET"], name="data_access"),
+    ]
