@@ -41,7 +41,7 @@ from datasources.health import (
     SourceMonitors,
     probe_through,
 )
-from datasources.health_store import flush
+from datasources.health_store import SharedHealth, flush
 from datasources.policy import SourcePolicy
 from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
@@ -94,7 +94,10 @@ class Registry:
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
         # Each source's breaker and recent calls in this worker, flushed under this id.
-        self._monitors = SourceMonitors(health or HealthPolicy())
+        health = health or HealthPolicy()
+        self._monitors = SourceMonitors(health)
+        # What every worker's flushes add up to, read with this deployment's flush interval.
+        self.shared_health = SharedHealth(sessions, health.flush_interval)
         self.worker_id = uuid.uuid4().hex
 
     # -- reading ------------------------------------------------------------------------------
