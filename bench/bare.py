@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from datasources import solar_hijri
 from demo.agencies import default_urls
 from settings.tools import bare_bench_settings
+from standard import solar_hijri
 from store.db import create_engine
 
 Json = dict[str, Any]

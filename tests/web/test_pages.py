@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from auth.consents import create_consent, national_date
-from datasources import solar_hijri
+from standard import solar_hijri
 from standard.national_id import with_check_digit
 from store.citizen_models import Consent
 from store.db import transaction
