@@ -14,12 +14,12 @@ from datetime import date
 
 import jdatetime
 
-# Longer input is refused before any work: no agency writes a date this long.
+# Longer input (blanks around it aside: fixed-width columns pad) is refused before any matching.
 MAX_INPUT_LENGTH = 32
 # Year, month and day, separated by '/', '-' or '.': '1402/05/12', '1402-5-12', '1402.05.12'.
 # Digits are ASCII, Persian or Arabic-Indic (never `\d`, which takes every script's digits).
 _DIGIT = "[0-9\u06f0-\u06f9\u0660-\u0669]"
-_PATTERN = re.compile(rf"\s*({_DIGIT}{{3,4}})[/\-.]({_DIGIT}{{1,2}})[/\-.]({_DIGIT}{{1,2}})\s*")
+_PATTERN = re.compile(rf"({_DIGIT}{{3,4}})[/\-.]({_DIGIT}{{1,2}})[/\-.]({_DIGIT}{{1,2}})")
 _TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹" + "٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
 
@@ -38,9 +38,10 @@ def from_gregorian(day: date) -> tuple[int, int, int]:
 def parse(text: str) -> date:
     """An agency's Solar Hijri date ('1402/05/12', '1402-5-12', '۱۴۰۲/۰۵/۱۲') as a Gregorian
     date; ValueError for anything else (the message never quotes the input)."""
-    if len(text) > MAX_INPUT_LENGTH:
+    written = text.strip()
+    if len(written) > MAX_INPUT_LENGTH:
         raise ValueError("not a Solar Hijri date (too long)")
-    found = _PATTERN.fullmatch(text)
+    found = _PATTERN.fullmatch(written)
     if found is None:
         raise ValueError("not a Solar Hijri date (expected YYYY/MM/DD)")
     year, month, day = (int(part.translate(_TO_LATIN)) for part in found.groups())

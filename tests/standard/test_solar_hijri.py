@@ -67,6 +67,7 @@ def test_every_day_of_two_centuries_round_trips_and_months_have_their_lengths() 
         "1402.05.12",
         "1402/05-12",
         "  1402/05/12\t",
+        "1402/05/12" + " " * 240,  # a fixed-width column's padding
         "۱۴۰۲/۰۵/۱۲",
         "١٤٠٢/٠٥/١٢",
     ],
