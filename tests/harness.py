@@ -30,6 +30,8 @@ from settings import RateLimits, Settings, SourceSettings
 from store.migrate import upgrade_async
 
 BASE_URL = "http://127.0.0.1:8000"
+# A cached access token is replaced this long before it expires: a test using it stays well inside.
+TOKEN_MARGIN_SECONDS = 60
 CASE = "TEST-CASE-1"
 ROOT = Path(__file__).resolve().parent.parent
 # Tests send many requests quickly from one address about the same citizens: limits that never
@@ -150,7 +152,8 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # role -> (access token, monotonic time it should be replaced by)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -160,16 +163,22 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
-            client = self.clients[role]
-            response = await self.http.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(client["client_id"], client["client_secret"]),
-            )
-            response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+        """The role's access token, the same one until it nears its expiry (a session-wide
+        gateway outlives a token when the suite runs slowly)."""
+        cached = self._tokens.get(role)
+        if cached is not None and time.monotonic() < cached[1]:
+            return cached[0]
+        client = self.clients[role]
+        response = await self.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client["client_id"], client["client_secret"]),
+        )
+        response.raise_for_status()
+        answer = response.json()
+        renew_at = time.monotonic() + answer["expires_in"] - TOKEN_MARGIN_SECONDS
+        self._tokens[role] = (answer["access_token"], renew_at)
+        return answer["access_token"]
 
     async def post(
         self,
