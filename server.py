@@ -33,7 +33,7 @@ from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.resource.authenticate import AuthenticationError
 from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
 from datasources.health import HealthPolicy
-from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
+from datasources.health_store import DEGRADED, DOWN
 from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs, tracing
@@ -97,9 +97,11 @@ class Gateway:
     async def start(cls, settings: Settings) -> Gateway:
         engine = create_engine(settings.store_url)
         sessions = sessionmaker(engine)
-        box = SecretBox.from_environment(settings.secret_key_file)
+        box = SecretBox.load(settings.secret_key, settings.secret_key_file)
         health = HealthPolicy(
-            failures=settings.breaker_failures, cooldown=settings.breaker_cooldown
+            failures=settings.sources.breaker_failures,
+            cooldown=settings.sources.breaker_cooldown,
+            flush_interval=settings.sources.health_flush_interval,
         )
         policy = await asyncio.to_thread(policy_for, settings)
         registry = Registry(
@@ -107,7 +109,7 @@ class Gateway:
             box,
             record_specs(),
             policy=policy,
-            default_timeout=settings.source_timeout,
+            default_timeout=settings.sources.timeout,
             health=health,
         )
         await registry.load()
@@ -122,7 +124,7 @@ class Gateway:
         persisted = PersistedQueries(
             production=settings.production,
             safelists=SafelistCache(sessions, ttl=settings.reload_interval),
-            apq=ApqCache(settings.apq_cache_size, settings.safelist_max_bytes),
+            apq=ApqCache(settings.limits.apq_cache_size, settings.limits.safelist_max_bytes),
         )
         writer = None
         if settings.audit_enabled:
@@ -144,7 +146,7 @@ class Gateway:
     @property
     def safelist_bounds(self) -> SafelistBounds:
         return SafelistBounds(
-            self.settings.safelist_max_documents, self.settings.safelist_max_bytes
+            self.settings.limits.safelist_max_documents, self.settings.limits.safelist_max_bytes
         )
 
     async def close(self) -> None:
@@ -243,8 +245,7 @@ async def readyz(request: Request) -> Response:
     except Exception as error:  # any failure means not ready; say which
         return JSONResponse({"status": "unavailable", "store": str(error)}, status_code=503)
     # Every worker's view, not just this one's: the load balancer may ask any of them.
-    stale_after = FRESH_FLUSHES * gateway.settings.health_flush_interval
-    views = await source_health(gateway.sessions, stale_after=stale_after)
+    views = await gateway.registry.shared_health.views()
     sources = {source_id: view.as_dict() for source_id, view in views.items()}
     degraded = any(view.status in {DOWN, DEGRADED} for view in views.values())
     body = {"status": "degraded" if degraded else "ok", "store": "ok", "sources": sources}
@@ -283,11 +284,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
 
     # From here on every log line, uvicorn's included, is in the configured format.
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.observability.log_format, settings.observability.log_level)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await telemetry.start(settings, [route.path for route in routes])
+        paths = [route.path for route in routes if isinstance(route, Route | Mount)]
+        await telemetry.start(settings, paths)
         gateway = await Gateway.start(settings)
         tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
@@ -296,7 +298,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 gateway.registry,
                 gateway.rate_counters,
                 settings.reload_interval,
-                settings.health_flush_interval,
+                settings.sources.health_flush_interval,
             )
         )
         try:
@@ -315,8 +317,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     graphql = GraphQLView(
         schema,
-        max_body_bytes=settings.max_body_bytes,
-        max_json_depth=settings.max_json_depth,
+        max_body_bytes=settings.limits.max_body_bytes,
+        max_json_depth=settings.limits.max_json_depth,
         mask_errors=settings.production,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
@@ -324,7 +326,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        telemetry.metrics_route(settings.metrics_allow),
+        telemetry.metrics_route(settings.observability.metrics_allow),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
@@ -335,7 +337,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(SecurityHeaders, https=settings.https),
         Middleware(telemetry.ObserveRequests),
-        Middleware(AdmissionLimit, limit=settings.max_concurrent_requests),
+        Middleware(AdmissionLimit, limit=settings.limits.max_concurrent_requests),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

@@ -176,10 +176,10 @@ def gateway_env(settings: Any, var_dir: Path) -> dict[str, str]:
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(settings.port),
         "GATEWAY_PUBLIC_URL": settings.base_url,
-        "DARVAZEH_VAR_DIR": str(var_dir),
+        "GATEWAY_VAR_DIR": str(var_dir),
         **{f"GATEWAY_RATE_LIMIT_{name}": UNREACHABLE_LIMIT for name in RATE_LIMITS},
         "GATEWAY_AGENCIES_DIR": str(settings.agencies_folder),
-        "GATEWAY_SOURCE_ALLOWLIST": settings.source_allowlist,
+        "GATEWAY_SOURCE_ALLOWLIST": settings.sources.allowlist,
     }
 
 

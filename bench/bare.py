@@ -12,7 +12,6 @@ gateway's seven sources are.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,8 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from datasources import solar_hijri
 from demo.agencies import default_urls
+from settings.tools import bare_bench_settings
+from standard import solar_hijri
 from store.db import create_engine
 
 Json = dict[str, Any]
@@ -231,7 +231,5 @@ def create_app(var_dir: Path, education_url: str) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-app = create_app(
-    Path(os.environ.get("BENCH_VAR_DIR", "var/bench")),
-    os.environ.get("BENCH_EDUCATION_URL", "http://127.0.0.1:8101"),
-)
+_settings = bare_bench_settings()
+app = create_app(_settings.var_dir, _settings.education_url)

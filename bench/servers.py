@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from demo.agencies import agency_file
-from settings import ROOT
+from settings import ROOT, environment
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -87,7 +87,7 @@ def running(
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, **env},
+            env=environment.for_child(env),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

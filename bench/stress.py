@@ -37,7 +37,7 @@ from bench.servers import Server, education_command, free_port, running, uvicorn
 from bench.world import BenchWorld, ensure_world, settings_for
 from demo.seed import AgencyUrls, seed_gateway
 from server import Gateway
-from settings import ROOT, Settings
+from settings import ROOT, Settings, environment
 from store.audit_models import AuditRecord
 from store.db import create_engine, sessionmaker
 
@@ -81,7 +81,7 @@ def gateway_env(settings: Settings) -> dict[str, str]:
         "GATEWAY_PORT": str(settings.port),
         "GATEWAY_PUBLIC_URL": settings.base_url,
         "GATEWAY_DATABASE_URL": "",  # the var dir's own store, whatever the shell says
-        "DARVAZEH_VAR_DIR": str(settings.var_dir),
+        "GATEWAY_VAR_DIR": str(settings.var_dir),
         "GATEWAY_BREAKER_COOLDOWN": str(BREAKER_COOLDOWN),
     }
 
@@ -184,7 +184,9 @@ async def _audited(settings: Settings, request_ids: list[str]) -> set[str]:
 
 def audit_verify(settings: Settings) -> dict[str, Any]:
     """`make audit-verify` on the stress world's store, as an operator would run it."""
-    env = os.environ | {"DARVAZEH_VAR_DIR": str(settings.var_dir), "GATEWAY_DATABASE_URL": ""}
+    env = environment.for_child(
+        {"GATEWAY_VAR_DIR": str(settings.var_dir), "GATEWAY_DATABASE_URL": ""}
+    )
     done = subprocess.run(
         ["make", "-s", "audit-verify"], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=600, check=False,

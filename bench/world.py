@@ -20,7 +20,7 @@ from demo.seed import AgencyUrls, seed_gateway, write_demo_facts
 from demo.service_cards import BENCH_COUNT
 from demo.world import generate, interesting_citizens
 from server import Gateway
-from settings import ROOT, Settings
+from settings import ROOT, Settings, SourceSettings
 from store.migrate import upgrade_async
 
 VAR_DIR = ROOT / "var" / "bench"
@@ -49,8 +49,7 @@ def settings_for(var_dir: Path, port: int, education_port: int = 0) -> Settings:
         host="127.0.0.1",
         port=port,
         public_url=f"http://127.0.0.1:{port}",
-        agencies_dir=var_dir / "agencies",
-        source_allowlist=json.dumps(allowlist),
+        sources=SourceSettings(agencies_dir=var_dir / "agencies", allowlist=json.dumps(allowlist)),
     )
 
 

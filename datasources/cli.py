@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from settings.tools import AgencyCliSettings, agency_cli_settings
 
 SOURCE = "id recordType kind connection mapping timeoutSeconds enabled version updatedAt updatedBy"
 HISTORY = "history { version action changedBy changedAt kind connection mapping enabled }"
@@ -261,23 +262,23 @@ def _cards(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
     return gateway.call(query, {"id": args.id})[field]
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(defaults: AgencyCliSettings) -> argparse.ArgumentParser:
+    """The command line; `defaults` (DARVAZEH_GATEWAY, DARVAZEH_CLIENT_ID, DARVAZEH_CLIENT_SECRET)
+    fill the options not given."""
     root = argparse.ArgumentParser(
         prog="darvazeh-agency", description="Manage your agency's registrations on Darvazeh."
     )
-    root.add_argument(
-        "--gateway", default=os.environ.get("DARVAZEH_GATEWAY", "http://127.0.0.1:8000")
-    )
+    root.add_argument("--gateway", default=defaults.gateway)
     # The admin's own credentials are named apart from the ids a command takes (a new client's
     # `--id`), so that no subcommand option can shadow them.
     root.add_argument(
         "--admin-client-id",
-        default=os.environ.get("DARVAZEH_CLIENT_ID"),
+        default=defaults.client_id,
         help="your agency.admin client (default: DARVAZEH_CLIENT_ID)",
     )
     root.add_argument(
         "--admin-client-secret",
-        default=os.environ.get("DARVAZEH_CLIENT_SECRET"),
+        default=defaults.client_secret,
         help="better set DARVAZEH_CLIENT_SECRET: arguments show up in process lists",
     )
     root.add_argument("--timeout", type=float, default=30.0, dest="http_timeout")
@@ -350,7 +351,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser(agency_cli_settings()).parse_args(argv)
     if not args.admin_client_id or not args.admin_client_secret:
         print(
             "set DARVAZEH_CLIENT_ID and DARVAZEH_CLIENT_SECRET (an agency.admin client)",

@@ -38,6 +38,8 @@ class HealthPolicy:
     min_calls: int = 10  # ... once the window holds at least this many calls
     window: float = 60.0  # seconds of calls that the stats and the error rate cover
     max_samples: int = 1000  # bounds the window's memory under heavy traffic
+    # Seconds between a worker's writes of its view to the store (datasources.health_store).
+    flush_interval: float = 5.0
     clock: Clock = field(default=time.monotonic, compare=False)
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.health import CLOSED, HALF_OPEN, OPEN, HealthReport
-from settings import get_settings
 from store.db import transaction
 from store.models import DataSource, SourceHealth, SourceProbe
 
@@ -108,15 +107,23 @@ def _fill(row: SourceHealth, report: HealthReport, now: datetime) -> None:
     row.updated_at = now
 
 
-async def source_health(
-    sessions: async_sessionmaker[AsyncSession], *, stale_after: float | None = None
-) -> dict[str, SourceHealthView]:
-    """Every enabled source's health, combined over the workers that flushed recently.
+@dataclass(frozen=True, slots=True)
+class SharedHealth:
+    """Source health as every worker together sees it: a worker's rows count while it flushed
+    within the last FRESH_FLUSHES of its flush intervals."""
 
-    `stale_after` (seconds) defaults to FRESH_FLUSHES flush intervals of the settings.
-    """
-    if stale_after is None:
-        stale_after = FRESH_FLUSHES * get_settings().health_flush_interval
+    sessions: async_sessionmaker[AsyncSession]
+    flush_interval: float
+
+    async def views(self) -> dict[str, SourceHealthView]:
+        return await source_health(self.sessions, stale_after=FRESH_FLUSHES * self.flush_interval)
+
+
+async def source_health(
+    sessions: async_sessionmaker[AsyncSession], *, stale_after: float
+) -> dict[str, SourceHealthView]:
+    """Every enabled source's health, combined over the workers that flushed within
+    `stale_after` seconds."""
     async with sessions() as session:
         probes = (
             await session.execute(

@@ -258,7 +258,7 @@ def policy_for(settings: Settings, resolver: Resolver = system_resolver) -> Sour
     and the store and gateway files it protects. Blocking: call it off the event loop."""
     return SourcePolicy.build(
         agencies_dir=settings.agencies_folder,
-        allowlist=settings.source_allowlist,
+        allowlist=settings.sources.allowlist,
         store_url=settings.store_url,
         protected_files=(settings.var_dir, settings.secret_key_file),
         resolver=resolver,

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.addresses import PolicyRefusal
@@ -41,7 +40,7 @@ from datasources.health import (
     SourceMonitors,
     probe_through,
 )
-from datasources.health_store import flush
+from datasources.health_store import SharedHealth, flush
 from datasources.policy import SourcePolicy
 from datasources.probe_store import last_probes, record_probes
 from datasources.registration_store import (
@@ -94,7 +93,10 @@ class Registry:
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task[None]] = set()
         # Each source's breaker and recent calls in this worker, flushed under this id.
-        self._monitors = SourceMonitors(health or HealthPolicy())
+        health = health or HealthPolicy()
+        self._monitors = SourceMonitors(health)
+        # What every worker's flushes add up to, read with this deployment's flush interval.
+        self.shared_health = SharedHealth(sessions, health.flush_interval)
         self.worker_id = uuid.uuid4().hex
 
     # -- reading ------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ class Registry:
             self._by_type[record_type] = source
             self._versions[source_id] = updated_at
             self._refused.pop(source_id, None)
-        await self._remember_probes({source_id: checked.probe})  # HEALTHY, not UNKNOWN
+        await record_probes(self._sessions, {source_id: checked.probe})  # HEALTHY, not UNKNOWN
         return source
 
     async def test(
@@ -361,18 +363,8 @@ class Registry:
         for source_id, (_, rule) in self._refused.items():
             found[source_id] = ProbeResult(source_id, False, f"not served: {rule}", 0, now)
         if found:
-            await self._remember_probes(found)
-        return found
-
-    async def _remember_probes(self, found: dict[str, ProbeResult]) -> None:
-        try:
             await record_probes(self._sessions, found)
-        except IntegrityError:
-            # Another worker recorded the same sources' first probes at the same moment; its
-            # results are as fresh as ours.
-            logger.debug("probe results raced another worker's; keeping theirs")
-        except SQLAlchemyError:  # the source works; only the record of it is missing
-            logger.warning("probe results could not be recorded", exc_info=True)
+        return found
 
     async def _probe(self, source: Source) -> ProbeResult:
         started = time.perf_counter()

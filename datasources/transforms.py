@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from datasources import solar_hijri
 from standard import national_id as national_codes
+from standard import solar_hijri
 from standard.records import FieldSpec, ValueKind
 
 Convert = Callable[[Any], Any]

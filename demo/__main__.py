@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -34,39 +33,42 @@ from demo.world import World, generate, interesting_citizens
 from schema.records import record_specs
 from server import create_app
 from settings import Settings, get_settings
+from settings.tools import DemoSettings, demo_settings
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from store.secrets import SecretBox
 
-EDUCATION_PORT = int(os.environ.get("EDUCATION_PORT", "8101"))
 SEED = 1405
+# A person reads the demo's terminal: text log lines, unless the environment asks otherwise.
+DEMO_DEFAULTS = {"GATEWAY_LOG_FORMAT": "text"}
 
 
-def education_url() -> str:
-    return f"http://127.0.0.1:{EDUCATION_PORT}"
+def education_url(demo: DemoSettings) -> str:
+    return f"http://127.0.0.1:{demo.education_port}"
 
 
-def demo_settings(settings: Settings) -> Settings:
+def with_education_allowed(settings: Settings, demo: DemoSettings) -> Settings:
     """The operator's settings, with the education service's port allowed to the education
     agency: the connection policy reaches only what is allowed, the demo's own API included."""
     allowlist = extend_allowlist(
-        settings.source_allowlist, {"education": [f"127.0.0.1:{EDUCATION_PORT}"]}
+        settings.sources.allowlist, {"education": [f"127.0.0.1:{demo.education_port}"]}
     )
-    return dataclasses.replace(settings, source_allowlist=allowlist)
+    sources = dataclasses.replace(settings.sources, allowlist=allowlist)
+    return dataclasses.replace(settings, sources=sources)
 
 
-def start_education(agencies_dir: Path) -> subprocess.Popen[bytes]:
+def start_education(agencies_dir: Path, demo: DemoSettings) -> subprocess.Popen[bytes]:
     """The education ministry's HTTP service runs as its own process, as a real agency would."""
     command = [
         sys.executable, "-m", "demo.education",
         "--db", str(agency_file(agencies_dir, "education")),
-        "--host", "127.0.0.1", "--port", str(EDUCATION_PORT),
+        "--host", "127.0.0.1", "--port", str(demo.education_port),
     ]  # fmt: skip
     process = subprocess.Popen(command)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{education_url()}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{education_url(demo)}/healthz", timeout=1).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
@@ -74,7 +76,7 @@ def start_education(agencies_dir: Path) -> subprocess.Popen[bytes]:
             raise SystemExit(f"the education service exited with {process.returncode}")
         time.sleep(0.2)
     process.terminate()
-    raise SystemExit(f"the education service did not start on port {EDUCATION_PORT}")
+    raise SystemExit(f"the education service did not start on port {demo.education_port}")
 
 
 async def load_agencies(settings: Settings, count: int) -> World:
@@ -85,7 +87,7 @@ async def load_agencies(settings: Settings, count: int) -> World:
     return world
 
 
-async def prepare_gateway(settings: Settings, world: World | None) -> None:
+async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World | None) -> None:
     """Migrate the store; register the demo world if it was just generated.
 
     The sources are registered again on every start: the education service may have moved
@@ -95,10 +97,10 @@ async def prepare_gateway(settings: Settings, world: World | None) -> None:
     await upgrade_async(settings.store_url)
     engine = create_engine(settings.store_url)
     sessions = sessionmaker(engine)
-    box = SecretBox.from_environment(settings.secret_key_file)
+    box = SecretBox.load(settings.secret_key, settings.secret_key_file)
     policy = await asyncio.to_thread(policy_for, settings)
     registry = Registry(sessions, box, record_specs(), policy=policy)
-    urls = AgencyUrls.embedded(settings.agencies_folder, education_url())
+    urls = AgencyUrls.embedded(settings.agencies_folder, education_url(demo))
     try:
         if world is None:
             await seed_catalogue(sessions)  # worlds seeded before the catalogue get it now
@@ -134,22 +136,21 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000, help="citizens to generate")
     parser.add_argument("--reseed", action="store_true", help="generate and register anew")
     args = parser.parse_args()
-    # A person reads the demo's terminal: text log lines, unless asked otherwise.
-    os.environ.setdefault("GATEWAY_LOG_FORMAT", "text")
-    settings = demo_settings(get_settings())
+    demo = demo_settings()
+    settings = with_education_allowed(get_settings(DEMO_DEFAULTS), demo)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     seeded = (settings.var_dir / "demo.json").exists() and not args.reseed
     if seeded and (moved := adopt_flat_layout(settings.agencies_folder)):
         print(f"moved the agencies' files into their own folders: {', '.join(moved)}")
     # The agencies' data must exist before the education service serves it.
     world = None if seeded else asyncio.run(load_agencies(settings, args.count))
-    education = start_education(settings.agencies_folder)
+    education = start_education(settings.agencies_folder, demo)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it to the handler it found:
     # make that handler exit normally, so the `finally` below stops the education service too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     helpers = [education]
     try:
-        asyncio.run(prepare_gateway(settings, world))
+        asyncio.run(prepare_gateway(settings, demo, world))
         # The demo school enrolment service, on the redirect URI registered for it.
         helpers.append(
             subprocess.Popen(

@@ -30,8 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from datasources import solar_hijri
 from demo.citizens import World
+from standard import solar_hijri
 from store.db import create_engine
 
 AGENCIES = ("civil", "social", "tax", "education")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from demo.agencies import STUDENTS
+from settings.tools import demo_settings
 from store.db import create_engine
 
 MAX_BATCH = 1000
@@ -87,9 +87,8 @@ class RequireApiKey:
         await self.app(scope, receive, send)
 
 
-def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
-    """The service over db_url. api_key defaults to $EDUCATION_API_KEY; unset means open."""
-    key = api_key if api_key is not None else os.environ.get("EDUCATION_API_KEY", "")
+def create_app(db_url: str, *, api_key: str = "") -> Starlette:
+    """The service over db_url; with an api_key it asks for it as a bearer token, else open."""
     engine = create_engine(db_url)
 
     @asynccontextmanager
@@ -102,7 +101,7 @@ def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
             Route("/api/v1/students:batch", students_batch, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
-        middleware=[Middleware(RequireApiKey, key=key)] if key else [],
+        middleware=[Middleware(RequireApiKey, key=api_key)] if api_key else [],
         lifespan=lifespan,
     )
     app.state.engine = engine
@@ -119,7 +118,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8101)
     args = parser.parse_args()
     url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
-    uvicorn.run(create_app(url), host=args.host, port=args.port, access_log=False)
+    app = create_app(url, api_key=demo_settings().education_api_key)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from datasources import solar_hijri
 from demo.citizens import (
     CURRENT_ACADEMIC_YEAR,
     NEWBORN_DAYS,
@@ -31,6 +30,7 @@ from demo.names import (
     PLACES,
     schools_for,
 )
+from standard import solar_hijri
 from standard.national_id import with_check_digit
 
 _DIGITIZED = datetime(2009, 3, 21, tzinfo=UTC)  # older paper records carry their digitization date

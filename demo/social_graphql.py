@@ -13,7 +13,6 @@ the tests and docs/data-sources.md.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ from strawberry.types import Info
 
 from demo.agencies import SOCIAL_INSURED
 from demo.education import RequireApiKey
+from settings.tools import demo_settings
 from store.db import create_engine
 
 MAX_BATCH = 1000
@@ -119,9 +119,9 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
-    """The subgraph at /graphql over db_url. api_key defaults to $SOCIAL_API_KEY; unset: open."""
-    key = api_key if api_key is not None else os.environ.get("SOCIAL_API_KEY", "")
+def create_app(db_url: str, *, api_key: str = "") -> Starlette:
+    """The subgraph at /graphql over db_url; with an api_key it asks for it as a bearer token,
+    else open."""
     engine = create_engine(db_url)
     if make_url(db_url).get_backend_name() == "sqlite":
         # The service only reads; SQLite can be told so (after create_engine's own pragmas).
@@ -137,7 +137,7 @@ def create_app(db_url: str, *, api_key: str | None = None) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", _SocialGraphQL(engine)),
         ],
-        middleware=[Middleware(RequireApiKey, key=key)] if key else [],
+        middleware=[Middleware(RequireApiKey, key=api_key)] if api_key else [],
         lifespan=lifespan,
     )
 
@@ -152,7 +152,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8102)
     args = parser.parse_args()
     url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
-    uvicorn.run(create_app(url), host=args.host, port=args.port, access_log=False)
+    app = create_app(url, api_key=demo_settings().social_api_key)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,11 @@ async def _names(session: AsyncSession, code: str) -> tuple[str, str]:
 
 async def _answer(context: RequestContext, card: ServiceCard, names: tuple[str, str]) -> Any:
     """The card as it now stands, connected or not as of now."""
-    return card_from_row(card, names, await missing_for(context.sessions, card.datasets))
+    return card_from_row(
+        card,
+        names,
+        await missing_for(context.sessions, context.registry.shared_health, card.datasets),
+    )
 
 
 class CardInput(Protocol):

@@ -36,7 +36,7 @@ async def load_catalogue(context: RequestContext) -> Any:
     """`Query.catalogue`: the catalogue as of this request."""
     from schema.catalogue import Catalogue
 
-    return Catalogue(view=await catalogue_view(context.sessions))
+    return Catalogue(view=await catalogue_view(context.sessions, context.registry.shared_health))
 
 
 def encode_cursor(card: Card) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from datasources.base import MappingError, RegistrationError, SourceError
-from datasources.health_store import SourceHealthView, source_health
+from datasources.health_store import SourceHealthView
 from datasources.registration_store import ReplacementRequired
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
@@ -94,7 +94,7 @@ def not_served(context: RequestContext, source_id: str) -> str | None:
 async def health(context: RequestContext) -> dict[str, SourceHealthView]:
     """Every enabled source's health as all workers together see it (callers keep their own)."""
     require_agency_admin(context)
-    return await source_health(context.sessions)
+    return await context.registry.shared_health.views()
 
 
 async def source_history(context: RequestContext, source_id: str) -> list[RegistrationVersion]:

@@ -33,15 +33,15 @@ class QueryLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLimits:
         return cls(
-            max_query_length=settings.max_query_length,
-            max_tokens=settings.max_query_tokens,
-            max_directives=settings.max_query_directives,
-            max_operations=settings.max_query_operations,
-            max_depth=settings.max_query_depth,
-            max_aliases=settings.max_query_aliases,
-            max_root_fields=settings.max_root_fields,
-            cost_budget=settings.query_cost_budget,
-            cost_ceiling=settings.query_cost_ceiling,
+            max_query_length=settings.limits.max_query_length,
+            max_tokens=settings.limits.max_query_tokens,
+            max_directives=settings.limits.max_query_directives,
+            max_operations=settings.limits.max_query_operations,
+            max_depth=settings.limits.max_query_depth,
+            max_aliases=settings.limits.max_query_aliases,
+            max_root_fields=settings.limits.max_root_fields,
+            cost_budget=settings.limits.query_cost_budget,
+            cost_ceiling=settings.limits.query_cost_ceiling,
         )
 
     @property

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from datasources.health_store import SharedHealth
 from services.coverage import (
     Missing,
     SourceView,
@@ -245,7 +246,9 @@ class CatalogueCache:
         self._lock = asyncio.Lock()
         self.loads = 0  # how often the cards were read in full (tests watch it)
 
-    async def view(self, sessions: async_sessionmaker[AsyncSession]) -> CatalogueView:
+    async def view(
+        self, sessions: async_sessionmaker[AsyncSession], health: SharedHealth
+    ) -> CatalogueView:
         """The catalogue as of now: one aggregate query, the enabled sources and their health (a
         few rows each), and the cards only if the fingerprint moved."""
         async with sessions() as session:
@@ -256,7 +259,7 @@ class CatalogueCache:
             snapshot = self._snapshot
             if snapshot is None or snapshot.fingerprint != current:
                 snapshot = await self._load(session, current)
-        views = source_views(sources, await source_statuses(sessions))
+        views = source_views(sources, await source_statuses(health))
         view = self._view
         if view is None or view.snapshot is not snapshot or view.sources != views:
             view = self._view = CatalogueView(snapshot, views)
@@ -290,6 +293,8 @@ def cache_for(sessions: async_sessionmaker[AsyncSession]) -> CatalogueCache:
     return cache
 
 
-async def catalogue_view(sessions: async_sessionmaker[AsyncSession]) -> CatalogueView:
+async def catalogue_view(
+    sessions: async_sessionmaker[AsyncSession], health: SharedHealth
+) -> CatalogueView:
     """The catalogue as of now, from this worker's cache of the cards."""
-    return await cache_for(sessions).view(sessions)
+    return await cache_for(sessions).view(sessions, health)

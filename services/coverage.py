@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources import health_store
+from datasources.health_store import SharedHealth
 from schema.records import RECORDS
 from standard.datasets import PlannedDataset
 from store.models import DataSource
@@ -64,10 +65,10 @@ SERVED_BY: dict[str, tuple[str, ...]] = _served_by()
 _PLANNED: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
 
 
-async def source_statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+async def source_statuses(health: SharedHealth) -> dict[str, str]:
     """Each enabled data source's health, by source id, as every worker together sees it (the
     last probe, open circuits, recent errors); a source not named is UNKNOWN."""
-    views = await health_store.source_health(sessions)
+    views = await health.views()
     return {source_id: SourceStatus(view.status) for source_id, view in views.items()}
 
 
@@ -137,18 +138,20 @@ def gaps_by_dataset(
     return {dataset: _gaps(dataset, serving) for dataset in dict.fromkeys(datasets)}
 
 
-async def current_sources(sessions: async_sessionmaker[AsyncSession]) -> tuple[SourceView, ...]:
+async def current_sources(
+    sessions: async_sessionmaker[AsyncSession], health: SharedHealth
+) -> tuple[SourceView, ...]:
     """The enabled sources with their health, as of now."""
     async with sessions() as session:
         sources = await enabled_sources(session)
-    return source_views(sources, await source_statuses(sessions))
+    return source_views(sources, await source_statuses(health))
 
 
 async def missing_for(
-    sessions: async_sessionmaker[AsyncSession], datasets: Iterable[str]
+    sessions: async_sessionmaker[AsyncSession], health: SharedHealth, datasets: Iterable[str]
 ) -> tuple[Missing, ...]:
     """Why a card needing `datasets` is not connected (empty: it is), as of now; by dataset
     name, as the catalogue lists them."""
-    sources = await current_sources(sessions)
+    sources = await current_sources(sessions, health)
     gaps = gaps_by_dataset(sorted(set(datasets)), sources)
     return tuple(gap for found in gaps.values() for gap in found)

@@ -1,7 +1,7 @@
 """Encryption at rest for secrets kept in the store (source credentials, private signing keys).
 
-The key comes from GATEWAY_SECRET_KEY (a Fernet key) or, for the embedded default, a file under
-var/ created on first use with owner-only permissions.
+The key is the operator's (GATEWAY_SECRET_KEY, a Fernet key, passed in from the settings) or, for
+the embedded default, a file under var/ created on first use with owner-only permissions.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ class SecretBox:
         self._fernet = Fernet(key)
 
     @classmethod
-    def from_environment(cls, key_file: Path) -> SecretBox:
-        key = os.environ.get("GATEWAY_SECRET_KEY", "").strip()
+    def load(cls, key: str, key_file: Path) -> SecretBox:
+        """With `key` if one is given, else with the key in `key_file` (made if missing)."""
         if key:
             return cls(key.encode())
         if not key_file.exists():

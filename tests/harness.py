@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import socket
 import sys
@@ -25,10 +26,11 @@ from demo.education import create_app as create_education_app
 from demo.seed import AgencyUrls, seed_gateway
 from demo.world import World, generate, interesting_citizens
 from server import Gateway, create_app
-from settings import RateLimits, Settings
+from settings import RateLimits, Settings, SourceSettings
 from store.migrate import upgrade_async
 
 BASE_URL = "http://127.0.0.1:8000"
+# A cached access token is replaced this long before it expires: a test using it stays well inside.
 CASE = "TEST-CASE-1"
 ROOT = Path(__file__).resolve().parent.parent
 # Tests send many requests quickly from one address about the same citizens: limits that never
@@ -46,6 +48,31 @@ GENEROUS_LIMITS = RateLimits(
     login=GENEROUS,
     login_address=GENEROUS,
 )
+
+
+def settings_with(settings: Settings, **changes: Any) -> Settings:
+    """`settings` with fields changed by name, whether the field is the settings' own or one of
+    their groups' (breaker_cooldown is in settings.sources): group fields' names are unique."""
+    groups = {
+        item.name: getattr(settings, item.name)
+        for item in dataclasses.fields(settings)
+        if dataclasses.is_dataclass(getattr(settings, item.name))
+    }
+    owners = {name: group for group, value in groups.items() for name in _field_names(value)}
+    own: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in changes.items():
+        if name in owners and name not in groups:
+            nested.setdefault(owners[name], {})[name] = value
+        else:
+            own[name] = value
+    for group, values in nested.items():
+        own[group] = dataclasses.replace(own.get(group, groups[group]), **values)
+    return dataclasses.replace(settings, **own)
+
+
+def _field_names(value: Any) -> list[str]:
+    return [item.name for item in dataclasses.fields(value)]
 
 
 def free_port() -> int:
@@ -98,7 +125,7 @@ async def server_process(var_dir: Path, store_url: str, **environment: str) -> A
     port = free_port()
     env = os.environ | {
         "GATEWAY_DATABASE_URL": store_url,
-        "DARVAZEH_VAR_DIR": str(var_dir),  # the same sealing key as every other worker
+        "GATEWAY_VAR_DIR": str(var_dir),  # the same sealing key as every other worker
         "GATEWAY_PUBLIC_URL": BASE_URL,  # one issuer and audience for the whole deployment
         **environment,
     }
@@ -206,7 +233,8 @@ async def running_gateway(
     agency_urls: dict[str, str] | None = None,
     **settings_changes: Any,
 ) -> AsyncIterator[RunningGateway]:
-    """`settings_changes` set any other Settings field (e.g. breaker_cooldown=1.0). The
+    """`settings_changes` set any other setting by its field's name (e.g. breaker_cooldown=1.0,
+    see settings_with). The
     connection policy allows what the demo world needs, as an operator would: the education
     service's port, the agencies' database servers, and one spare loopback port per agency."""
     settings_changes.setdefault("rate_limits", GENEROUS_LIMITS)
@@ -219,18 +247,16 @@ async def running_gateway(
     allowed.setdefault("education", []).append(f"127.0.0.1:{education_port}")
     for code, port in spare_ports.items():
         allowed.setdefault(code, []).append(f"127.0.0.1:{port}")
-    allowlist = extend_allowlist(settings_changes.pop("source_allowlist", ""), allowed)
-    settings = Settings(
+    allowlist = extend_allowlist(settings_changes.pop("allowlist", ""), allowed)
+    base = Settings(
         var_dir=var_dir,
         host="127.0.0.1",
         port=8000,
         database_url=store_url or "",
         public_url=BASE_URL,
-        source_timeout=2.0,
-        agencies_dir=agencies_dir,
-        source_allowlist=allowlist,
-        **settings_changes,
+        sources=SourceSettings(timeout=2.0, agencies_dir=agencies_dir, allowlist=allowlist),
     )
+    settings = settings_with(base, **settings_changes)
     world = generate(count=count, seed=7)
     await load_world(world, targets, var_dir=var_dir)
     await upgrade_async(settings.store_url)

@@ -38,7 +38,7 @@ async def test_every_answer_survives_a_sigkill(gateway: RunningGateway) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = os.environ | {
-        "DARVAZEH_VAR_DIR": str(settings.var_dir),
+        "GATEWAY_VAR_DIR": str(settings.var_dir),
         "GATEWAY_PORT": str(port),
         "GATEWAY_PUBLIC_URL": url,
     }

@@ -46,7 +46,7 @@ async def test_a_change_on_one_worker_reaches_the_other(shared_store: RunningGat
     gateway = shared_store
     var_dir = Path(gateway.gateway.settings.var_dir)
     store_url = gateway.gateway.settings.store_url
-    allowlist = gateway.gateway.settings.source_allowlist
+    allowlist = gateway.gateway.settings.sources.allowlist
     reload = str(RELOAD_INTERVAL)
     admin = {"Authorization": f"Bearer {await gateway.token('agency_admin')}"}
     reader = {

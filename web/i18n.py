@@ -1,5 +1,6 @@
 """The citizen pages' words in Persian (the default, right to left) and English, and the choice of
-language: `?lang=` (remembered in a cookie), then that cookie, then Accept-Language.
+language: `?lang=` (remembered in a cookie), then that cookie, then Accept-Language, negotiated by
+Babel. Dates: Solar Hijri with Persian digits in Persian, Gregorian in English.
 
 What each dataset means, in plain words, is said here and nowhere else.
 """
@@ -8,15 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
+from babel.dates import format_date as babel_format_date
 from starlette.requests import Request
 
-from datasources import solar_hijri
+from standard import solar_hijri
+from web import accept_language
 
 LANGUAGES = ("fa", "en")
 DEFAULT = "fa"
 LANG_COOKIE = "darvazeh_lang"
-DIRECTION = {"fa": "rtl", "en": "ltr"}
-LANGUAGE_NAME = {"fa": "فارسی", "en": "English"}
+_LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}
+DIRECTION = {lang: locale.text_direction for lang, locale in _LOCALES.items()}
+LANGUAGE_NAME = {lang: str(locale.display_name) for lang, locale in _LOCALES.items()}
 
 DATASETS: dict[str, dict[str, str]] = {
     "civil.identity": {
@@ -318,8 +323,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")  # fmt: skip
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -331,23 +334,8 @@ def choose(request: Request) -> tuple[str, bool]:
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in LANGUAGES:
         return remembered, False
-    return _from_accept_language(request.headers.get("accept-language", "")), False
-
-
-def _from_accept_language(header: str) -> str:
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            ranked.append((-quality, position, primary))
-    return min(ranked)[2] if ranked else DEFAULT
+    header = request.headers.get("accept-language", "")
+    return accept_language.negotiate(header, LANGUAGES, DEFAULT), False
 
 
 def text(lang: str, key: str, **values: object) -> str:
@@ -370,4 +358,4 @@ def format_date(lang: str, day: date) -> str:
     """Solar Hijri in Persian (۱۴۰۵/۱۲/۰۸), Gregorian in English (27 February 2027)."""
     if lang == "fa":
         return digits(lang, solar_hijri.format(day))
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return babel_format_date(day, "d MMMM y", locale=_LOCALES[lang])

@@ -44,16 +44,17 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 async def start(settings: Settings, route_paths: Sequence[str]) -> None:
     """Before the first request: metrics into the host's shared directory (whose tidying may
     wait on another worker's start, so in a thread), and tracing if an exporter is set."""
-    if settings.metrics_max_operations < 0:
+    observe = settings.observability
+    if observe.metrics_max_operations < 0:
         raise ValueError("GATEWAY_METRICS_MAX_OPERATIONS must be 0 or more")
-    if not 0.0 <= settings.otel_sample_ratio <= 1.0:
+    if not 0.0 <= observe.otel_sample_ratio <= 1.0:
         raise ValueError("GATEWAY_OTEL_SAMPLE_RATIO must be between 0 and 1")
-    exporter = tracing.exporter_for(settings.otel_exporter, settings.otel_endpoint)
+    exporter = tracing.exporter_for(observe.otel_exporter, observe.otel_endpoint)
     configure = partial(
         metrics.configure,
-        settings.metrics_dir,
-        operations=settings.metrics_operations,
-        max_operations=settings.metrics_max_operations,
+        settings.metrics_folder,
+        operations=observe.metrics_operations,
+        max_operations=observe.metrics_max_operations,
         outcomes=[code.value for code in ErrorCode],
         routes=[*route_paths, UNMATCHED],
         token_outcomes=token_outcomes.OUTCOMES,
@@ -61,8 +62,8 @@ async def start(settings: Settings, route_paths: Sequence[str]) -> None:
     await anyio.to_thread.run_sync(configure)
     tracing.configure(
         exporter,
-        service_name=settings.otel_service_name,
-        sample_ratio=settings.otel_sample_ratio,
+        service_name=observe.otel_service_name,
+        sample_ratio=observe.otel_sample_ratio,
     )
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import RecordError, SourceError
 from datasources.health import CLOSED, HALF_OPEN, OPEN, CircuitOpenError, HealthPolicy
-from datasources.health_store import source_health
 from datasources.registry import Registry, Source
 from store.db import create_engine
 from store.secrets import SecretBox
@@ -187,5 +186,5 @@ async def test_a_registered_source_is_healthy_before_its_first_scheduled_probe(
     await register_students(watched, agency_api)
     [(source_id, probe)] = (await watched.last_probes()).items()
     assert source_id == "amoozesh-school" and probe.ok and probe.latency_ms >= 0
-    view = (await source_health(sessions))["amoozesh-school"]
+    view = (await watched.shared_health.views())["amoozesh-school"]
     assert view.status == "HEALTHY" and view.probe_ok is True

@@ -18,6 +18,7 @@ from datasources.health_store import (
     DOWN,
     HEALTHY,
     UNKNOWN,
+    SharedHealth,
     SourceHealthView,
     health_status,
     source_health,
@@ -76,7 +77,7 @@ async def two_workers_share_their_view(url: str, tmp_path: Path) -> None:
         rows = await health_rows(sessions)
         assert sorted(row.worker_id for row in rows) == sorted([first.worker_id, second.worker_id])
 
-        view = (await source_health(sessions))[SOURCE]
+        view = (await first.shared_health.views())[SOURCE]
         assert view.status == DOWN and view.breaker == "open"  # the worst worker's breaker
         assert view.calls == 7 and view.error_rate == pytest.approx(3 / 7)
         assert view.probe_ok is True and view.probed_at is not None  # from the registration
@@ -94,10 +95,13 @@ async def two_workers_share_their_view(url: str, tmp_path: Path) -> None:
                 .where(SourceHealth.worker_id == second.worker_id)
                 .values(updated_at=datetime.now(UTC) - timedelta(minutes=5))
             )
-        view = (await source_health(sessions))[SOURCE]
+        view = (await first.shared_health.views())[SOURCE]
         assert (view.status, view.breaker, view.calls, view.error_rate) == (HEALTHY, "closed", 3, 0)
         assert view.last_failure_at is not None  # still true, whoever saw it
         assert (await source_health(sessions, stale_after=3600))[SOURCE].breaker == "open"
+        # Where workers flush every two minutes, a row five minutes old still counts.
+        slow = SharedHealth(sessions, flush_interval=120.0)
+        assert (await slow.views())[SOURCE].breaker == "open"
 
         # Rows of workers gone for long are pruned by anyone's flush.
         async with transaction(sessions) as session:
@@ -115,7 +119,7 @@ async def two_workers_share_their_view(url: str, tmp_path: Path) -> None:
         async with sessions() as session:
             assert await session.scalar(select(func.count()).select_from(SourceProbe)) == 0
         assert await health_rows(sessions) == []
-        assert await source_health(sessions) == {}
+        assert await first.shared_health.views() == {}
         await first.flush_health()  # its live source is gone from the store: nothing written
         assert await health_rows(sessions) == []
     finally:
@@ -149,7 +153,7 @@ async def test_a_source_never_probed_nor_called_is_unknown(
                 mapping={},
             )
         )
-    [view] = (await source_health(sessions)).values()
+    [view] = (await source_health(sessions, stale_after=15.0)).values()
     assert view == SourceHealthView(
         source_id="maliat-tax",
         status=UNKNOWN,

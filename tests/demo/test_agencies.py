@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from datasources import solar_hijri
 from demo.agencies import (
     AGENCY_CODES,
     CIVIL_ADDRESSES,
@@ -20,6 +19,7 @@ from demo.agencies import (
     load_agency,
 )
 from demo.world import World
+from standard import solar_hijri
 from store.db import create_engine
 
 

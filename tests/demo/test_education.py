@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from demo.education import MAX_BATCH, create_app
 from demo.world import World
+from settings.tools import demo_settings
 
 BATCH = "/api/v1/students:batch"
 
@@ -120,7 +121,7 @@ async def test_api_key_from_environment(
     agency_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDUCATION_API_KEY", "from-env")
-    app = create_app(agency_urls["education"])
+    app = create_app(agency_urls["education"], api_key=demo_settings().education_api_key)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://education") as client:
         assert (await client.post(BATCH, json={"codes": []})).status_code == 401

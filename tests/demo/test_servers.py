@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources import solar_hijri
 from demo.agencies import CIVIL_DEATHS, CIVIL_PEOPLE, TAXPAYERS, agency_file, load_agency
 from demo.generate import main as generate_main
 from demo.world import World, generate_world
+from standard import solar_hijri
 from store.db import create_engine
 
 

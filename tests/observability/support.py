@@ -61,7 +61,8 @@ async def own_metrics(
     names start afresh), with these settings changed; then back where they were."""
     settings = gateway.gateway.settings
     paths = [route.path for route in gateway.app.routes]  # type: ignore[attr-defined]
-    changed = dataclasses.replace(settings, metrics_dir_setting=str(directory), **changes)
+    observe = dataclasses.replace(settings.observability, metrics_dir=directory, **changes)
+    changed = dataclasses.replace(settings, observability=observe)
     await telemetry.start(changed, paths)
     try:
         yield directory
@@ -87,7 +88,7 @@ async def server_process(
     port = free_port()
     environment = os.environ | {
         "GATEWAY_DATABASE_URL": store_url,
-        "DARVAZEH_VAR_DIR": str(var_dir),
+        "GATEWAY_VAR_DIR": str(var_dir),
         "GATEWAY_PUBLIC_URL": BASE_URL,
         **env,
     }

@@ -59,7 +59,7 @@ def captured(gateway: RunningGateway) -> Iterator[io.StringIO]:
         yield stream
     finally:
         settings = gateway.gateway.settings
-        logs.configure(settings.log_format, settings.log_level)
+        logs.configure(settings.observability.log_format, settings.observability.log_level)
 
 
 async def test_log_lines_carry_the_request_and_never_its_secrets(
@@ -157,7 +157,7 @@ def test_text_lines_carry_the_request_fields_and_are_redacted(gateway: RunningGa
         logging.getLogger("darvazeh.test").warning("outside any request")
     finally:
         settings = gateway.gateway.settings
-        logs.configure(settings.log_format, settings.log_level)
+        logs.configure(settings.observability.log_format, settings.observability.log_level)
     inside, outside = stream.getvalue().splitlines()
     assert f"[{info.request_id} school-portal OneCitizen] no record for [digits]" in inside
     assert "[- - -] outside any request" in outside

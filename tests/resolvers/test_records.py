@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datasources import solar_hijri
+from standard import solar_hijri
 from tests.harness import RunningGateway
 
 ALL_RECORDS = """

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
-from settings import Settings
+from settings import get_settings
 from store.audit_models import AuditRecord
 from tests.harness import RunningGateway
 
@@ -98,7 +98,7 @@ def test_the_policy_checks_the_length_before_the_pattern() -> None:
 def test_the_format_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_CASE_REFERENCE_PATTERN", r"^EDU-[0-9]{4}/[0-9]{6}$")
     monkeypatch.setenv("GATEWAY_CASE_REFERENCE_MAX_LENGTH", "15")
-    settings = Settings()
+    settings = get_settings()
     policy = CaseReferencePolicy(
         settings.case_reference_pattern, settings.case_reference_max_length
     )
@@ -107,8 +107,8 @@ def test_the_format_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         policy.check("TAX-1405/000123")
     monkeypatch.setenv("GATEWAY_CASE_REFERENCE_MAX_LENGTH", "201")
     with pytest.raises(ValueError, match="1 to 200"):
-        Settings()
+        get_settings()
     monkeypatch.setenv("GATEWAY_CASE_REFERENCE_MAX_LENGTH", "64")
     monkeypatch.setenv("GATEWAY_CASE_REFERENCE_PATTERN", "([")
     with pytest.raises(ValueError, match="not a regex"):
-        Settings()
+        get_settings()

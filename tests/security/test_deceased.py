@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from auth.accounts.ended import EndReason
 from auth.end_citizen import end_citizen
 from auth.oauth.clients import hash_client_secret
-from datasources import solar_hijri
 from demo.agencies import CIVIL_DEATHS
 from demo.world import age
+from standard import solar_hijri
 from store.audit_models import AuditRecord
 from store.citizen_models import BrowserSession, Consent, EndedCitizen, TrustedDevice
 from store.db import transaction

@@ -14,7 +14,7 @@ import pytest
 from graphql import GraphQLError
 
 from resolvers.errors import masked
-from settings import Settings
+from settings import Settings, get_settings
 from standard.errors import PUBLIC_MESSAGES, ErrorCode
 from store.persisted_queries import count_for
 from tests.datasources.test_cli import Cli
@@ -315,7 +315,7 @@ def test_the_environment_is_checked() -> None:
 async def test_production_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_ENV", "production")
     monkeypatch.setenv("GATEWAY_GRAPHIQL", "on")
-    settings = Settings()
+    settings = get_settings()
     assert settings.production and settings.graphiql_enabled
     assert not settings.introspection_enabled
 

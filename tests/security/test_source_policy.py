@@ -524,7 +524,7 @@ async def test_update_cannot_point_a_source_at_the_store(gw: RunningGateway) -> 
 async def store_old_registration(gw: RunningGateway, source_id: str, *, enabled: bool) -> None:
     """A registration an older gateway stored, before the policy: its connection is the store's
     file, and (enabled) it silently took over the address records, as registrations then did."""
-    box = SecretBox.from_environment(gw.gateway.settings.secret_key_file)
+    box = SecretBox.load(gw.gateway.settings.secret_key, gw.gateway.settings.secret_key_file)
     connection = {"url": sqlite_url(store_file(gw))}
     async with transaction(gw.gateway.sessions) as session:
         row = DataSource(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from datasources.health_store import SharedHealth
 from services.card_registration import register_missing
 from services.cards import CardDraft
 from store.db import create_engine, sessionmaker, transaction
@@ -73,6 +74,11 @@ async def sessions(store_target: str) -> AsyncIterator[async_sessionmaker[AsyncS
         yield factory
     finally:
         await engine.dispose()
+
+
+def health(sessions: async_sessionmaker[AsyncSession]) -> SharedHealth:
+    """Source health as the workers' flushes leave it, at the default flush interval."""
+    return SharedHealth(sessions, flush_interval=5.0)
 
 
 async def set_probe(

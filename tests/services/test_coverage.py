@@ -19,7 +19,14 @@ from services.coverage import (
     source_views,
 )
 from store.db import create_engine, sessionmaker, transaction
-from tests.services.conftest import SOURCES, draft, register, set_probe, set_source_enabled
+from tests.services.conftest import (
+    SOURCES,
+    draft,
+    health,
+    register,
+    set_probe,
+    set_source_enabled,
+)
 
 # Eight cards over the standard and a planned dataset, in two agencies.
 CARDS = [
@@ -70,7 +77,7 @@ async def test_connected_when_every_dataset_has_a_healthy_source(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await register(sessions, *CARDS)
-    view = await catalogue_view(sessions)
+    view = await catalogue_view(sessions, health(sessions))
     assert ids(view.cards(connected=False)) == ["deeds-a"]
     deeds = view.card("deeds-a")
     assert deeds is not None
@@ -86,7 +93,7 @@ async def test_a_disabled_source_unconnects_exactly_the_cards_needing_its_datase
 ) -> None:
     await register(sessions, *CARDS)
     await set_source_enabled(sessions, SOURCES["death"], False)
-    view = await catalogue_view(sessions)
+    view = await catalogue_view(sessions, health(sessions))
     # Death records carry civil.identity fields: every card needing civil.identity is out.
     assert ids(view.cards(connected=False)) == ["deeds-a", "identity-a", "identity-b", "tax-b"]
     identity = view.card("identity-b")
@@ -102,7 +109,9 @@ async def test_a_disabled_source_unconnects_exactly_the_cards_needing_its_datase
     ]
     assert {g.dataset for g in view.missing(deeds)} == {"civil.identity", "property.deeds"}
     await set_source_enabled(sessions, SOURCES["death"], True)
-    assert ids((await catalogue_view(sessions)).cards(connected=False)) == ["deeds-a"]
+    assert ids((await catalogue_view(sessions, health(sessions))).cards(connected=False)) == [
+        "deeds-a"
+    ]
 
 
 async def test_an_unhealthy_source_is_named_with_its_status(
@@ -111,9 +120,9 @@ async def test_an_unhealthy_source_is_named_with_its_status(
     await register(sessions, *CARDS)
     await set_probe(sessions, SOURCES["taxStatus"], ok=False)
     await set_probe(sessions, SOURCES["birth"], ok=None)  # never probed
-    assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.DOWN
-    assert (await source_statuses(sessions))[SOURCES["birth"]] == SourceStatus.UNKNOWN
-    view = await catalogue_view(sessions)
+    assert (await source_statuses(health(sessions)))[SOURCES["taxStatus"]] == SourceStatus.DOWN
+    assert (await source_statuses(health(sessions)))[SOURCES["birth"]] == SourceStatus.UNKNOWN
+    view = await catalogue_view(sessions, health(sessions))
     assert ids(view.cards(connected=False)) == ["birth-a", "birth-b", "deeds-a", "tax-a", "tax-b"]
     tax = view.card("tax-a")
     birth = view.card("birth-b")
@@ -126,7 +135,7 @@ async def test_an_unhealthy_source_is_named_with_its_status(
         ("civil.birth", "the source of birth records: src-birth is UNKNOWN"),
         ("civil.family", "the source of birth records: src-birth is UNKNOWN"),
     ]
-    assert await missing_for(sessions, ["tax.status"]) == view.missing(tax)
+    assert await missing_for(sessions, health(sessions), ["tax.status"]) == view.missing(tax)
 
 
 async def test_coverage_per_agency_and_disabled_cards_do_not_count(
@@ -134,7 +143,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
 ) -> None:
     await register(sessions, *CARDS)
     await set_source_enabled(sessions, SOURCES["taxStatus"], False)
-    view = await catalogue_view(sessions)
+    view = await catalogue_view(sessions, health(sessions))
     assert [(a.code, a.name_en, a.coverage) for a in view.agencies()] == [
         ("civil", "Civil registry", Coverage(5, 5)),
         ("tax", "Tax", Coverage(0, 3)),
@@ -144,7 +153,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
         card = await card_registration.card_for_change(session, "tax-a")
         assert card is not None
         await card_registration.set_enabled(session, card, False, changed_by="tax-admin")
-    view = await catalogue_view(sessions)
+    view = await catalogue_view(sessions, health(sessions))
     assert [a.coverage for a in view.agencies()] == [Coverage(5, 5), Coverage(0, 2)]
     assert view.coverage() == Coverage(5, 7)
     assert "tax-a" not in ids(view.cards()) and "tax-a" not in ids(view.cards(connected=False))
@@ -154,7 +163,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
 
 async def test_pages_by_id_with_filters(sessions: async_sessionmaker[AsyncSession]) -> None:
     await register(sessions, *CARDS)
-    view = await catalogue_view(sessions)
+    view = await catalogue_view(sessions, health(sessions))
     every = ids(view.cards())
     assert every == sorted(card.id for card in CARDS)
     seen: list[str] = []
@@ -180,15 +189,15 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
 ) -> None:
     await register(sessions, *CARDS)
     cache = CatalogueCache()
-    first = await cache.view(sessions)
-    assert await cache.view(sessions) is first and cache.loads == 1
+    first = await cache.view(sessions, health(sessions))
+    assert await cache.view(sessions, health(sessions)) is first and cache.loads == 1
     # Another worker: its own engine, sessions and cache on the same store.
     url = sessions.kw["bind"].url
     other_engine = create_engine(url.render_as_string(hide_password=False))
     try:
         other = sessionmaker(other_engine)
         other_cache = CatalogueCache()
-        assert ids((await other_cache.view(other)).cards()) == ids(first.cards())
+        assert ids((await other_cache.view(other, health(other))).cards()) == ids(first.cards())
         async with transaction(other) as session:
             card = await card_registration.card_for_change(session, "birth-a")
             await card_registration.register(
@@ -197,13 +206,13 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
         await register(other, draft("zeta", "civil.birth"))
     finally:
         await other_engine.dispose()
-    seen = await cache.view(sessions)
+    seen = await cache.view(sessions, health(sessions))
     assert cache.loads == 2
     assert ids(seen.cards())[-1] == "zeta"
     assert ids(seen.cards(connected=False)) == ["birth-a", "deeds-a"]
     # Sources and health are read on every request: no card reload, a new view.
     await set_probe(sessions, SOURCES["address"], ok=False)
-    again = await cache.view(sessions)
+    again = await cache.view(sessions, health(sessions))
     assert again is not seen and again.snapshot is seen.snapshot and cache.loads == 2
     assert "identity-b" in ids(again.cards(connected=False))
 
@@ -219,7 +228,7 @@ async def test_an_open_circuit_on_any_worker_disconnects_its_cards(
 
     await register(sessions, *CARDS)
     await set_probe(sessions, SOURCES["taxStatus"], ok=True)
-    assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.HEALTHY
+    assert (await source_statuses(health(sessions)))[SOURCES["taxStatus"]] == SourceStatus.HEALTHY
     async with transaction(sessions) as session:
         session.add(
             SourceHealth(
@@ -233,7 +242,7 @@ async def test_an_open_circuit_on_any_worker_disconnects_its_cards(
                 updated_at=datetime.now(UTC),
             )
         )
-    assert (await source_statuses(sessions))[SOURCES["taxStatus"]] == SourceStatus.DOWN
-    assert [g.reason for g in await missing_for(sessions, ["tax.status"])] == [
+    assert (await source_statuses(health(sessions)))[SOURCES["taxStatus"]] == SourceStatus.DOWN
+    assert [g.reason for g in await missing_for(sessions, health(sessions), ["tax.status"])] == [
         MissingReason.UNHEALTHY
     ]

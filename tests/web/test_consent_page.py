@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from auth.consent.national_time import national_date
-from datasources import solar_hijri
+from standard import solar_hijri
 from tests.harness import RunningGateway
 from tests.web.support import (
     CLIENT_ID,

@@ -1,0 +1,26 @@
+"""How the gateway reaches the agencies' data sources (docs/data-source-policy.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from settings.environment import integer, number, optional_path, text
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    # Seconds a source call may take, unless its registration says otherwise.
+    timeout: float = number("GATEWAY_SOURCE_TIMEOUT", 3.0)
+    # A source's circuit opens after this many consecutive failed calls (or half its recent
+    # calls failing), stays open this many seconds, then lets one trial call through.
+    breaker_failures: int = integer("GATEWAY_BREAKER_FAILURES", 5)
+    breaker_cooldown: float = number("GATEWAY_BREAKER_COOLDOWN", 30.0)
+    # How often each worker writes its view of source health to the store for the others.
+    health_flush_interval: float = number("GATEWAY_HEALTH_FLUSH_INTERVAL", 5.0)
+    # SQLite data sources are files in an agency's own folder here, `<dir>/<agency code>/`,
+    # opened read-only. None: `<var_dir>/agencies` (Settings.agencies_folder).
+    agencies_dir: Path | None = optional_path("GATEWAY_AGENCIES_DIR")
+    # What each agency's network sources may reach: JSON `{"agency": ["host:port",
+    # "host:port/database"]}`, or the path of a file holding it. Empty: no server at all.
+    allowlist: str = text("GATEWAY_SOURCE_ALLOWLIST", "")
