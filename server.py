@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 
+from audit.sink import AuditSink
 from audit.writer import AuditWriter
 from auth.authorization_server import build_authorization_server
 from auth.case_reference import CaseReferencePolicy, InvalidCaseReference
@@ -87,6 +88,8 @@ class Gateway:
     case_references: CaseReferencePolicy
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
+    # Where requests record their reads: the writer (another sink only in tests).
+    audit_sink: AuditSink | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -130,7 +133,7 @@ class Gateway:
         )
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
-            deaths, references, writer,
+            deaths, references, writer, writer,
         )  # fmt: skip
 
     @property
@@ -204,14 +207,12 @@ class GraphQLView(GraphQLEdge):
         setattr(request.state, RATE_REFUSAL, verdict)
         context = RequestContext(
             registry=gateway.registry,
-            audit_writer=gateway.audit_writer,
+            audit_sink=gateway.audit_sink,
             sessions=gateway.sessions,
             principal=principal,
             auth_error=refusal.description if refusal else None,
             auth_challenge=refusal.www_authenticate if refusal else None,
             case_reference_error=bad_reference,
-            request=request,
-            response=response,
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
@@ -278,7 +279,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await telemetry.start(settings, [route.path for route in routes])
+        paths = [route.path for route in routes if isinstance(route, Route | Mount)]
+        await telemetry.start(settings, paths)
         gateway = await Gateway.start(settings)
         tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway

@@ -23,7 +23,7 @@ async def consent_in_force(
     """ACTIVE, REVOKED or EXPIRED for the consent behind a token.
 
     A revoked grant (code or refresh-token reuse, token revocation) counts as REVOKED. A read:
-    uses are counted from the access log (auth.consents.consent_usage), not written here.
+    uses are counted from the access log (audit.usage.consent_usage), not written here.
     """
     now = now or datetime.now(UTC)
     async with sessions() as session:

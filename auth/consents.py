@@ -8,11 +8,10 @@ parents it names) through the data-source registry, never from anything the brow
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from datasources.base import MappedRecord, SourceError
@@ -20,7 +19,6 @@ from datasources.registry import Registry
 from standard.datasets import RecordType
 from standard.national_id import InvalidNationalId
 from standard.national_id import validate as validate_national_id
-from store.audit_models import AuditRecord
 from store.citizen_models import Consent
 from store.db import aware
 from store.models import OAuthClient, ServiceCard
@@ -228,26 +226,3 @@ async def consents_with_cards(
         for card in await session.scalars(select(ServiceCard).where(ServiceCard.id.in_(ids)))
     }
     return [(consent, cards[consent.service_card_id]) for consent in consents]
-
-
-async def consent_usage(
-    session: AsyncSession, consent_ids: Collection[str]
-) -> dict[str, tuple[int, datetime | None]]:
-    """Each consent's (use count, last use), read from the access log: the requests that read
-    data under it (distinct request ids of GRANTED records) and the last such read. Every id asked
-    for is in the answer; an unused consent's is (0, None)."""
-    usage: dict[str, tuple[int, datetime | None]] = {key: (0, None) for key in consent_ids}
-    if not usage:
-        return usage
-    rows = await session.execute(
-        select(
-            AuditRecord.consent_id,
-            func.count(distinct(AuditRecord.request_id)),
-            func.max(AuditRecord.occurred_at),
-        )
-        .where(AuditRecord.consent_id.in_(usage), AuditRecord.outcome == "GRANTED")
-        .group_by(AuditRecord.consent_id)
-    )
-    for consent_id, count, last in rows:
-        usage[consent_id] = (int(count), aware(last) if last else None)
-    return usage

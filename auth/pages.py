@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from audit.usage import consent_usage
 from auth import sessions as browser
 from auth.consent_page import consent_screen, consent_submit
 from auth.consents import (
     ConsentNotFound,
-    consent_usage,
     consents_with_cards,
     national_date,
     revocation_reason,

@@ -12,19 +12,21 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from audit.tracker import AccessPage, BadCursor, access_page, decode_cursor
 from auth import sessions as browser
 from auth.consents import NATIONAL_TZ, GuardianshipError
 from auth.pages import login_url
 from resolvers.tracker import subject_for
-from resolvers.tracker_store import AccessPage, BadCursor, access_page, decode_cursor
 from standard.national_id import InvalidNationalId
+from standard.pagination import DEFAULT_FIRST
+from standard.statuses import LegalBasis
 from store.audit_models import AuditRecord
 from store.db import aware
 from web.i18n import choose, digits
 from web.render import error_page, render, see_other
 
 PATH = "/me/data-access"
-PAGE_SIZE = 20
+PAGE_SIZE = DEFAULT_FIRST
 MAX_TYPED = 40  # characters of a typed national code kept to show back
 _STATUS = {"invalid": 400, "unavailable": 503}  # other refusals (not the parent, adult): 403
 
@@ -50,7 +52,7 @@ def _row(record: AuditRecord, page: AccessPage, lang: str) -> dict[str, Any]:
         "purpose": (card.purpose_fa if lang == "fa" else card.purpose_en) if card else None,
         "client": record.client_id,
         "client_agency": name(record.client_agency),
-        "portal": record.legal_basis == "citizen",
+        "portal": record.legal_basis == LegalBasis.CITIZEN,
         "datasets": list(record.datasets),
         "basis": record.legal_basis,
         "statute": record.statute,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.usage import consent_usage
 from auth.consents import (
     ConsentNotFound,
-    consent_usage,
     consents_with_cards,
     revocation_reason,
     revoke_consent,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from audit.writer import AuditWriter
+from audit.sink import AuditSink
 from auth.citizen_end import (
     CitizenCheck,
     DeathCheckUnavailable,
@@ -26,7 +26,6 @@ from auth.citizen_end import (
 )
 from auth.principal import Basis, Principal
 from datasources.registry import Registry
-from resolvers.audit_trail import entries
 from resolvers.context import RequestContext
 from resolvers.records import load_record
 from schema.records import Death
@@ -60,13 +59,13 @@ class CivilDeathCheck:
         self,
         registry: Registry,
         sessions: async_sessionmaker[AsyncSession],
-        audit_writer: AuditWriter | None,
+        audit_sink: AuditSink | None,
         *,
         statute: str,
     ) -> None:
         self._registry = registry
         self._sessions = sessions
-        self._audit_writer = audit_writer  # None only with the access log off (benchmarks)
+        self._audit_sink = audit_sink  # None only with the access log off (benchmarks)
         self._statute = statute
         self._scopes = frozenset({Dataset.CIVIL_IDENTITY.value})
 
@@ -89,7 +88,7 @@ class CivilDeathCheck:
             registry=self._registry,
             principal=system_principal(check, self._statute, self._scopes),
             sessions=self._sessions,
-            audit_writer=self._audit_writer,
+            audit_sink=self._audit_sink,
             request_id=uuid.uuid4().hex,
         )
         # One DataLoader batch: one call to the source for every subject.
@@ -97,13 +96,9 @@ class CivilDeathCheck:
             *(load_record(context, subject, Death, _DEATH_FIELDS) for subject in subjects),
             return_exceptions=True,
         )
-        if self._audit_writer is not None:
-            try:
-                await self._audit_writer.record(entries(context))
-            except Exception as error:  # any failure to commit: act on no unrecorded read
-                raise DeathCheckUnavailable(
-                    f"the access log could not be written: {error}"
-                ) from None
+        failure = await context.settle_audit()
+        if failure is not None:  # act on no unrecorded read
+            raise DeathCheckUnavailable(f"the access log could not be written: {failure}")
         found: set[str] = set()
         for subject, answer in zip(subjects, answers, strict=True):
             if isinstance(answer, BaseException):
