@@ -300,7 +300,10 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
             code = ran_refused(result.errors)
             if code is not None:
                 sub_response.status_code = RAN_REFUSED[code]
-                sub_response.headers.update(refusal_headers(code, context))
+                headers = refusal_headers(
+                    code, challenge=context.auth_challenge, retry_after=context.retry_after
+                )
+                sub_response.headers.update(headers)
         return result
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:

@@ -18,7 +18,6 @@ from typing import Any
 from graphql import GraphQLError
 
 from auth.dpop import ALGS_PARAMETER as DPOP_ALGS
-from resolvers.context import RequestContext
 from standard.errors import ErrorCode
 
 # Refused before the request was a GraphQL request, or by the gateway's limits.
@@ -91,10 +90,13 @@ def ran_refused(errors: list[GraphQLError]) -> ErrorCode | None:
     return next((ErrorCode(code) for code in RAN_REFUSED if code in found), None)
 
 
-def refusal_headers(code: ErrorCode, context: RequestContext) -> dict[str, str]:
-    """The headers a refusal's status needs, from what the request's context noted."""
+def refusal_headers(
+    code: ErrorCode, *, challenge: str | None = None, retry_after: int | None = None
+) -> dict[str, str]:
+    """The headers a refusal's status needs: the challenge the request's authentication produced
+    (None: no token was sent), the longest wait a rate-limit refusal named."""
     if code is ErrorCode.UNAUTHENTICATED:
-        return {"WWW-Authenticate": context.auth_challenge or NO_TOKEN_CHALLENGE}
-    if code is ErrorCode.RATE_LIMITED and context.retry_after is not None:
-        return {"Retry-After": str(context.retry_after)}
+        return {"WWW-Authenticate": challenge or NO_TOKEN_CHALLENGE}
+    if code is ErrorCode.RATE_LIMITED and retry_after is not None:
+        return {"Retry-After": str(retry_after)}
     return {}
