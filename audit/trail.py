@@ -21,7 +21,7 @@ _ORDER = {dataset.value: index for index, dataset in enumerate(Dataset)}  # the 
 _Key = tuple[str, str | None, AccessOutcome, str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made on every request that reads, and frozen costs 2x
 class Reader:
     """Who reads and under what, as the log records it: the facts of the request's principal."""
 
@@ -46,10 +46,9 @@ class _Reads:
 class Trail:
     """One request's reads, noted as they are decided, taken as entries in batches."""
 
-    __slots__ = ("_reads", "reader", "request_id")
+    __slots__ = ("_reads", "request_id")
 
-    def __init__(self, reader: Reader, request_id: str) -> None:
-        self.reader = reader
+    def __init__(self, request_id: str) -> None:
         self.request_id = request_id
         self._reads: dict[_Key, _Reads] = {}
 
@@ -75,12 +74,11 @@ class Trail:
             reads.datasets.append(dataset.value)
         reads.fields.update(fields)
 
-    def take(self, now: datetime | None = None) -> list[AuditEntry]:
-        """The entries of what was noted since the last take, which is then forgotten."""
+    def take(self, reader: Reader, now: datetime | None = None) -> list[AuditEntry]:
+        """The entries of what `reader` read since the last take, which is then forgotten."""
         if not self._reads:
             return []
         reads, self._reads = self._reads, {}
-        reader = self.reader
         occurred_at = now or datetime.now(UTC)
         return [
             AuditEntry(

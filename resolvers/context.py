@@ -37,21 +37,22 @@ _ACTOR_KIND = {
     Basis.AGENCY_ADMIN: ActorKind.AGENCY,
     Basis.SYSTEM: ActorKind.SYSTEM,
 }
+# An agency admin reads under no legal basis; every other basis is the log's of the same name.
+_LEGAL_BASIS = {
+    basis: LegalBasis.NONE if basis is Basis.AGENCY_ADMIN else LegalBasis(basis.value)
+    for basis in Basis
+}
 
 
 def reader(principal: Principal) -> Reader:
-    """The principal as the access log records who read: an agency admin reads under no legal
-    basis; every other basis is the log's legal basis of the same name."""
+    """The principal as the access log records who read."""
     actor = principal.citizen if principal.basis is Basis.CITIZEN else principal.client_id
-    basis = (
-        LegalBasis.NONE if principal.basis is Basis.AGENCY_ADMIN else LegalBasis(principal.basis)
-    )
     return Reader(
         client_id=principal.client_id,
         client_agency=principal.agency,
         actor_kind=_ACTOR_KIND[principal.basis],
         actor=actor or principal.client_id,
-        legal_basis=basis,
+        legal_basis=_LEGAL_BASIS[principal.basis],
         purpose=principal.service_card,
         consent_id=principal.consent_id,
         statute=principal.statute,
@@ -92,7 +93,7 @@ class RequestContext:
     def __post_init__(self) -> None:
         self.loaders = SourceLoaders(self.registry)
         if self.audit_sink is not None and self.principal is not None:
-            self.trail = Trail(reader(self.principal), self.request_id)
+            self.trail = Trail(self.request_id)
 
     def decision(self, subject: str, dataset: Dataset) -> Decision:
         """The access decision for (subject, dataset), made once per request."""
@@ -105,9 +106,9 @@ class RequestContext:
     def commit_audit_so_far(self) -> None:
         """Start committing the entries noted so far, so the commit overlaps the rest of the
         execution (completing fields) instead of adding to it."""
-        if self.audit_sink is None or not self.trail:
+        if self.audit_sink is None or self.principal is None or not self.trail:
             return
-        batch = self.trail.take()
+        batch = self.trail.take(reader(self.principal))
         self._audit_commits.append(asyncio.ensure_future(self.audit_sink.record(batch)))
 
     async def settle_audit(self) -> BaseException | None:

@@ -32,8 +32,8 @@ AT = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 
 
 def test_reads_are_grouped_per_subject_agency_outcome_and_reason() -> None:
-    trail = Trail(READER, "req-1")
-    assert not trail and trail.take(AT) == []
+    trail = Trail("req-1")
+    assert not trail and trail.take(READER, AT) == []
     granted = AccessOutcome.GRANTED
     trail.note(CHILD, "civil-registry", Dataset.CIVIL_BIRTH, granted, None, ["birth.date"])
     trail.note(CHILD, "civil-registry", Dataset.CIVIL_IDENTITY, granted, None, ["identity.a"])
@@ -42,8 +42,8 @@ def test_reads_are_grouped_per_subject_agency_outcome_and_reason() -> None:
     trail.note(CHILD, "tax", Dataset.TAX_STATUS, AccessOutcome.DENIED, "FORBIDDEN: no", [])
     trail.note(PARENT, "civil-registry", Dataset.CIVIL_IDENTITY, granted, None, [])
     assert trail
-    entries = trail.take(AT)
-    assert not trail and trail.take(AT) == []  # taken once
+    entries = trail.take(READER, AT)
+    assert not trail and trail.take(READER, AT) == []  # taken once
     by_key = {(e.subject, e.source_agency, e.outcome): e for e in entries}
     assert len(entries) == 3
     civil = by_key[(CHILD, "civil-registry", AccessOutcome.GRANTED)]
@@ -67,12 +67,12 @@ def test_reads_are_grouped_per_subject_agency_outcome_and_reason() -> None:
 
 
 def test_a_source_failure_is_its_own_entry() -> None:
-    trail = Trail(READER, "req-2")
+    trail = Trail("req-2")
     dataset = Dataset.EDUCATION_ENROLLMENT
     trail.note(CHILD, "education", dataset, AccessOutcome.GRANTED, None, ["s.grade"])
-    first = trail.take(AT)
+    first = trail.take(READER, AT)
     trail.note(CHILD, "education", dataset, AccessOutcome.SOURCE_ERROR, "timed out", ["s.grade"])
-    second = trail.take(AT)
+    second = trail.take(READER, AT)
     assert [e.outcome for e in first + second] == ["GRANTED", "SOURCE_ERROR"]
     assert second[0].reason == "timed out"
 
@@ -80,9 +80,9 @@ def test_a_source_failure_is_its_own_entry() -> None:
 def test_the_standards_enums_hash_as_the_stored_values() -> None:
     """Records written before the enumerations existed hold plain strings; an entry made with
     the enumerations must hash (and so chain) exactly the same."""
-    trail = Trail(READER, "req-3")
+    trail = Trail("req-3")
     trail.note(CHILD, "civil-registry", Dataset.CIVIL_BIRTH, AccessOutcome.DENIED, "x", [])
-    entry = trail.take(AT)[0]
+    entry = trail.take(READER, AT)[0]
     plain = replace(
         entry,
         outcome=cast(AccessOutcome, "DENIED"),
