@@ -124,7 +124,9 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # Each role's token and when to fetch a new one: the session outlives a token's lifetime
+    # when the machine is busy.
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -134,7 +136,8 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
+        cached = self._tokens.get(role)
+        if cached is None or time.monotonic() >= cached[1]:
             client = self.clients[role]
             response = await self.http.post(
                 "/oauth/token",
@@ -142,8 +145,11 @@ class RunningGateway:
                 auth=(client["client_id"], client["client_secret"]),
             )
             response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+            issued = response.json()
+            # Renewed at half its lifetime, so a test never holds one about to expire.
+            cached = (issued["access_token"], time.monotonic() + issued["expires_in"] / 2)
+            self._tokens[role] = cached
+        return cached[0]
 
     async def post(
         self,
