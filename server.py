@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 
+from audit.sink import AuditSink
 from audit.writer import AuditWriter
 from auth.accounts.login import Authenticator, PasswordAuthenticator
 from auth.core.keys import KeyRing
@@ -92,6 +93,8 @@ class Gateway:
     authenticator: Authenticator
     # One chain of the access log per process; None only with GATEWAY_AUDIT=off (benchmarks).
     audit_writer: AuditWriter | None = None
+    # Where requests record their reads: the writer (another sink only in tests).
+    audit_sink: AuditSink | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -140,7 +143,7 @@ class Gateway:
         )
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
-            deaths, births, references, PasswordAuthenticator(sessions), writer,
+            deaths, births, references, PasswordAuthenticator(sessions), writer, writer,
         )  # fmt: skip
 
     @property
@@ -214,14 +217,12 @@ class GraphQLView(GraphQLEdge):
         setattr(request.state, RATE_REFUSAL, verdict)
         context = RequestContext(
             registry=gateway.registry,
-            audit_writer=gateway.audit_writer,
+            audit_sink=gateway.audit_sink,
             sessions=gateway.sessions,
             principal=principal,
             auth_error=refusal.description if refusal else None,
             auth_challenge=refusal.www_authenticate if refusal else None,
             case_reference_error=bad_reference,
-            request=request,
-            response=response,
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),

@@ -34,7 +34,9 @@ class Head:
     hash: str = GENESIS_HASH
 
 
-def link(chain_id: str, head: Head, rows: Iterable[dict[str, Any]]) -> tuple[list[dict], Head]:
+def link(
+    chain_id: str, head: Head, rows: Iterable[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], Head]:
     """Number and hash `rows` (an entry's columns each) after `head`; return them and the new head.
 
     Each row gets chain_id, seq = previous + 1, prev_hash = the previous record's hash, and its

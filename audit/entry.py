@@ -1,11 +1,13 @@
-"""One access decision, as the access-decision function reports it to the audit writer."""
+"""One record of the access log before it is chained: what a request read (or was refused)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
+from standard.statuses import AccessOutcome, LegalBasis
 from store.audit_models import AuditRecord
 
 # The record's columns an entry fills; the writer adds chain_id, seq, prev_hash and hash.
@@ -14,23 +16,33 @@ _LIMITS: dict[str, int | None] = {
 }
 
 
+class ActorKind(StrEnum):
+    """Who read: a citizen on their own behalf, a service's client, an agency admin, or the
+    gateway itself."""
+
+    CITIZEN = "citizen"
+    SERVICE = "service"
+    AGENCY = "agency"
+    SYSTEM = "system"
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     occurred_at: datetime  # aware; stored and hashed in UTC
     request_id: str
     client_id: str
     client_agency: str
-    actor_kind: str  # "citizen" | "service" | "agency" | "system"
+    actor_kind: ActorKind
     actor: str  # the citizen's national code, or the client id
     subject: str  # whose data (national code)
     datasets: tuple[str, ...]
     fields: tuple[str, ...]  # standard field names asked for, e.g. "identity.firstName"
     purpose: str | None  # the service card id
-    legal_basis: str  # "consent" | "statute" | "citizen" | "system" | "none"
+    legal_basis: LegalBasis
     consent_id: str | None
     statute: str | None
     case_reference: str | None
-    outcome: str  # "GRANTED" | "DENIED" | "SOURCE_ERROR"
+    outcome: AccessOutcome
     reason: str | None  # the denial reason or the source's error message
     source_agency: str | None
     token_id: str | None

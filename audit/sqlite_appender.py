@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from audit.chain import ChainConflict, Head, link
 from store.audit_models import AuditChain, AuditRecord
 
-_RECORDS = AuditRecord.__table__
-_CHAINS = AuditChain.__table__
+_RECORDS = cast(Table, AuditRecord.__table__)
+_CHAINS = cast(Table, AuditChain.__table__)
 _DIALECT = sqlite_dialect.dialect()
 
 

@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.chain import GENESIS_HASH, ChainConflict, Head, link
@@ -27,8 +28,8 @@ from observability import metrics
 from store.audit_models import AuditChain, AuditRecord
 
 log = logging.getLogger(__name__)
-_RECORDS = AuditRecord.__table__
-_CHAINS = AuditChain.__table__
+_RECORDS = cast(Table, AuditRecord.__table__)
+_CHAINS = cast(Table, AuditChain.__table__)
 _HASH_INLINE = 100  # records hashed on the loop; a bigger batch is hashed in a thread
 
 
@@ -172,10 +173,14 @@ class AuditWriter:
             # Tables, not mapped classes: plain Core statements, several times cheaper than the
             # ORM's bulk paths (the insert stays one executemany).
             await session.execute(insert(_RECORDS), rows)
-            moved = await session.execute(
-                update(_CHAINS)
-                .where(_CHAINS.c.id == self.chain_id, _CHAINS.c.head_seq == head.seq)
-                .values(head_seq=new_head.seq, head_hash=new_head.hash)
+            # An UPDATE's result is a CursorResult, which counts the rows it changed.
+            moved = cast(
+                CursorResult[Any],
+                await session.execute(
+                    update(_CHAINS)
+                    .where(_CHAINS.c.id == self.chain_id, _CHAINS.c.head_seq == head.seq)
+                    .values(head_seq=new_head.seq, head_hash=new_head.hash)
+                ),
             )
             if moved.rowcount != 1:
                 raise ChainConflict(f"audit chain {self.chain_id} head moved under this writer")

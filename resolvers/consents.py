@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.usage import consent_usage
 from auth.consent.errors import ConsentNotFound
 from auth.consent.records import consents_with_cards, revocation_reason, revoke_consent
-from auth.consent.usage import consent_usage
 from auth.core.liveness import standing
 from auth.core.principal import Basis, Principal
 from resolvers.context import RequestContext

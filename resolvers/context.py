@@ -1,4 +1,9 @@
-"""What every resolver of one GraphQL request can reach."""
+"""What every resolver of one GraphQL request can reach.
+
+Nothing here knows about HTTP: refusals are field errors with their codes, and the edge turns the
+codes into statuses (web/graphql_status.py), with the facts it needs noted here (`auth_challenge`,
+`retry_after`).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from audit.entry import ActorKind
+from audit.sink import AuditSink
+from audit.trail import Reader, Trail
 from auth.consent.guardianship import BirthRecords
-from auth.core.principal import Principal
+from auth.core.principal import Basis, Principal
 from auth.rate_limits import ClientRateCeilings
-from auth.resource.authenticate import challenge
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.access import Decision, decide
@@ -21,7 +28,38 @@ from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
 from standard.datasets import Dataset
 from standard.errors import ErrorCode
+from standard.statuses import LegalBasis
 from store.persisted_queries import SafelistBounds
+
+_ACTOR_KIND = {
+    Basis.CITIZEN: ActorKind.CITIZEN,
+    Basis.CONSENT: ActorKind.SERVICE,
+    Basis.STATUTE: ActorKind.SERVICE,
+    Basis.AGENCY_ADMIN: ActorKind.AGENCY,
+    Basis.SYSTEM: ActorKind.SYSTEM,
+}
+# An agency admin reads under no legal basis; every other basis is the log's of the same name.
+_LEGAL_BASIS = {
+    basis: LegalBasis.NONE if basis is Basis.AGENCY_ADMIN else LegalBasis(basis.value)
+    for basis in Basis
+}
+
+
+def reader(principal: Principal) -> Reader:
+    """The principal as the access log records who read."""
+    actor = principal.citizen if principal.basis is Basis.CITIZEN else principal.client_id
+    return Reader(
+        client_id=principal.client_id,
+        client_agency=principal.agency,
+        actor_kind=_ACTOR_KIND[principal.basis],
+        actor=actor or principal.client_id,
+        legal_basis=_LEGAL_BASIS[principal.basis],
+        purpose=principal.service_card,
+        consent_id=principal.consent_id,
+        statute=principal.statute,
+        case_reference=principal.case_reference,
+        token_id=principal.token_id,
+    )
 
 
 @dataclass
@@ -35,11 +73,9 @@ class RequestContext:
     auth_challenge: str | None = None
     # Why the request's case reference was refused (its format); nothing is read then.
     case_reference_error: str | None = None
-    request: Any = None
-    response: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    # The access log's group-committing writer; None only when audit is switched off (benchmarks).
-    audit_writer: Any = None
+    # Where the request's reads are recorded; None only when audit is switched off (benchmarks).
+    audit_sink: AuditSink | None = None
     # How much an agency may put on one client's safelist, and register as its rate limits.
     safelist_bounds: SafelistBounds | None = None
     rate_ceilings: ClientRateCeilings | None = None
@@ -47,15 +83,20 @@ class RequestContext:
     subject_gate: SubjectGate | None = None
     # The civil registry's birth records, read as system reads (a parent asking for a child's).
     births: BirthRecords | None = None
-    # What the request read or was refused, noted by resolvers.audit_trail.log_read, and the
-    # commits of what was noted so far (awaited by AuditFlush before the response leaves).
-    audit_reads: dict[Any, Any] = field(default_factory=dict, init=False)
-    audit_commits: list[asyncio.Future[None]] = field(default_factory=list, init=False)
+    # What the request read or was refused (noted by resolvers.audit_notes.log_read); None when
+    # nothing is recorded (no principal, so nothing is read; or no sink).
+    trail: Trail | None = field(default=None, init=False)
+    # The longest wait a rate-limit refusal of this request named, in seconds.
+    retry_after: int | None = field(default=None, init=False)
     loaders: SourceLoaders = field(init=False)
+    # The commits of what the trail held so far, awaited before the answer leaves.
+    _audit_commits: list[asyncio.Future[None]] = field(default_factory=list, init=False)
     _decisions: dict[tuple[str, Dataset], Decision] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = SourceLoaders(self.registry)
+        if self.audit_sink is not None and self.principal is not None:
+            self.trail = Trail(self.request_id)
 
     def decision(self, subject: str, dataset: Dataset) -> Decision:
         """The access decision for (subject, dataset), made once per request."""
@@ -68,13 +109,20 @@ class RequestContext:
     def commit_audit_so_far(self) -> None:
         """Start committing the entries noted so far, so the commit overlaps the rest of the
         execution (completing fields) instead of adding to it."""
-        if self.audit_writer is None or not self.audit_reads:
+        if self.audit_sink is None or self.principal is None or not self.trail:
             return
-        from resolvers.audit_trail import entries
+        batch = self.trail.take(reader(self.principal))
+        self._audit_commits.append(asyncio.ensure_future(self.audit_sink.record(batch)))
 
-        batch = entries(self)
-        self.audit_reads = {}
-        self.audit_commits.append(asyncio.ensure_future(self.audit_writer.record(batch)))
+    async def settle_audit(self) -> BaseException | None:
+        """Commit what is still noted and wait for every commit of the request; the first
+        failure, or None when every entry is recorded. Nothing read may be answered before."""
+        self.commit_audit_so_far()
+        if not self._audit_commits:
+            return None
+        commits, self._audit_commits = self._audit_commits, []
+        outcomes = await asyncio.gather(*commits, return_exceptions=True)
+        return next((o for o in outcomes if isinstance(o, BaseException)), None)
 
     async def refused_subjects(self, subjects: list[str]) -> dict[str, GraphQLError]:
         """The error each subject's fields carry when reading about it is over its limit."""
@@ -84,10 +132,8 @@ class RequestContext:
         return {subject: self.rate_limited(refusal) for subject, refusal in refusals.items()}
 
     def rate_limited(self, refusal: Refusal) -> GraphQLError:
-        """The field error for a rate-limit refusal; the response becomes 429 with Retry-After."""
-        if self.response is not None:
-            self.response.status_code = 429
-            self.response.headers["Retry-After"] = str(refusal.retry_after)
+        """The field error for a rate-limit refusal (the edge answers 429 with Retry-After)."""
+        self.retry_after = max(self.retry_after or 0, refusal.retry_after)
         message = f"too many reads of this citizen's data; retry after {refusal.retry_after} s"
         return field_error(ErrorCode.RATE_LIMITED, message, retryAfter=refusal.retry_after)
 
@@ -95,13 +141,8 @@ class RequestContext:
         """Root fields call this: with no valid token (or a malformed case reference), nothing
         comes back."""
         if self.case_reference_error is not None:
-            if self.response is not None:
-                self.response.status_code = 400
             raise field_error(ErrorCode.INVALID_CASE_REFERENCE, self.case_reference_error)
         if self.principal is not None:
             return self.principal
-        if self.response is not None:
-            self.response.status_code = 401
-            self.response.headers["WWW-Authenticate"] = self.auth_challenge or challenge(None)
         message = self.auth_error or "a valid access token is required"
         raise field_error(ErrorCode.UNAUTHENTICATED, message)

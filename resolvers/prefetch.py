@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from observability import tracing
-from resolvers.audit_trail import log_read
+from resolvers.audit_notes import log_read
 from resolvers.context import RequestContext
 from resolvers.records import build_record, denied_datasets, nothing_readable, unavailable
 

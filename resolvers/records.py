@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from datasources.base import SourceError
 from observability import tracing
-from resolvers.audit_trail import asked_datasets, log_read
+from resolvers.audit_notes import asked_datasets, log_read
 from resolvers.context import RequestContext
 from resolvers.errors import field_error
 from resolvers.loaders import Fetched, NoSource

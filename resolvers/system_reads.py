@@ -19,14 +19,13 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from audit.writer import AuditWriter
+from audit.sink import AuditSink
 from auth.accounts.ended import EndReason, ended
 from auth.consent.guardianship import BirthFacts, BirthRecordUnavailable
 from auth.core.principal import Basis, Principal
 from auth.core.system_checks import CitizenCheck, DeathCheckUnavailable
 from auth.end_citizen import end_citizen
 from datasources.registry import Registry
-from resolvers.audit_trail import entries
 from resolvers.context import RequestContext
 from resolvers.records import load_record
 from schema.records import Birth, Death
@@ -66,14 +65,14 @@ class SystemReader:
         self,
         registry: Registry,
         sessions: async_sessionmaker[AsyncSession],
-        audit_writer: AuditWriter | None,
+        audit_sink: AuditSink | None,
         *,
         statute: str,
         datasets: frozenset[str],
     ) -> None:
         self._registry = registry
         self._sessions = sessions
-        self._audit_writer = audit_writer  # None only with the access log off (benchmarks)
+        self._audit_sink = audit_sink  # None only with the access log off (benchmarks)
         self._statute = statute
         self._scopes = datasets
 
@@ -86,7 +85,7 @@ class SystemReader:
             registry=self._registry,
             principal=system_principal(check, self._statute, self._scopes),
             sessions=self._sessions,
-            audit_writer=self._audit_writer,
+            audit_sink=self._audit_sink,
             request_id=uuid.uuid4().hex,
         )
         # One DataLoader batch: one call to the source for every subject.
@@ -94,11 +93,9 @@ class SystemReader:
             *(load_record(context, subject, record_cls, fields) for subject in subjects),
             return_exceptions=True,
         )
-        if self._audit_writer is not None:
-            try:
-                await self._audit_writer.record(entries(context))
-            except Exception as error:  # any failure to commit: act on no unrecorded read
-                raise SystemReadFailed(f"the access log could not be written: {error}") from None
+        failure = await context.settle_audit()
+        if failure is not None:  # act on no unrecorded read
+            raise SystemReadFailed(f"the access log could not be written: {failure}")
         found: list[R] = []
         for answer in answers:
             if isinstance(answer, BaseException):
@@ -115,7 +112,7 @@ class CivilDeathCheck:
         self,
         registry: Registry,
         sessions: async_sessionmaker[AsyncSession],
-        audit_writer: AuditWriter | None,
+        audit_sink: AuditSink | None,
         *,
         statute: str,
     ) -> None:
@@ -123,7 +120,7 @@ class CivilDeathCheck:
         self._reader = SystemReader(
             registry,
             sessions,
-            audit_writer,
+            audit_sink,
             statute=statute,
             datasets=frozenset({Dataset.CIVIL_IDENTITY.value}),
         )
@@ -162,14 +159,14 @@ class CivilBirthRecords:
         self,
         registry: Registry,
         sessions: async_sessionmaker[AsyncSession],
-        audit_writer: AuditWriter | None,
+        audit_sink: AuditSink | None,
         *,
         statute: str,
     ) -> None:
         self._reader = SystemReader(
             registry,
             sessions,
-            audit_writer,
+            audit_sink,
             statute=statute,
             datasets=frozenset({Dataset.CIVIL_BIRTH.value, Dataset.CIVIL_FAMILY.value}),
         )

@@ -9,30 +9,19 @@ any record.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+from audit.tracker import AccessPage, BadCursor, Position, access_page, decode_cursor
 from auth.consent.errors import GuardianshipError
 from auth.consent.guardianship import BirthRecords, check_guardian
 from auth.consent.national_time import national_date
 from auth.core.principal import Basis, Principal
 from auth.core.system_checks import CitizenCheck
-from resolvers.consents import service_card
 from resolvers.context import RequestContext
 from resolvers.errors import field_error
-from resolvers.tracker_store import (
-    MAX_FIRST,
-    AccessPage,
-    BadCursor,
-    Position,
-    access_page,
-    decode_cursor,
-    encode_cursor,
-    utc,
-)
 from standard.errors import ErrorCode
 from standard.national_id import InvalidNationalId
 from standard.national_id import parse as parse_national_id
-from store.audit_models import AuditRecord
+from standard.pagination import BadPageSize, check_first
 
 
 async def subject_for(
@@ -48,9 +37,9 @@ async def subject_for(
     child = parse_national_id(asked)
     if child == citizen:
         return citizen
+    day = national_date(now or datetime.now(UTC))
     if births is None:
         raise GuardianshipError("unavailable", "the civil registry's birth records are not at hand")
-    day = national_date(now or datetime.now(UTC))
     await check_guardian(
         births, parent=citizen, child=child, on=day, check=CitizenCheck.TRACKER_GUARDIAN
     )
@@ -58,16 +47,11 @@ async def subject_for(
 
 
 def _position(first: int, after: str | None) -> Position | None:
-    if not 1 <= first <= MAX_FIRST:
-        raise field_error(ErrorCode.BAD_USER_INPUT, f"`first` must be 1 to {MAX_FIRST}")
-    if after is None:
-        return None
     try:
-        return decode_cursor(after)
-    except BadCursor:
-        raise field_error(
-            ErrorCode.BAD_USER_INPUT, "`after` is not a cursor of this list"
-        ) from None
+        check_first(first)
+        return decode_cursor(after) if after is not None else None
+    except (BadPageSize, BadCursor) as error:
+        raise field_error(error.code, error.message) from None
 
 
 def _citizen(context: RequestContext, national_id: str) -> Principal:
@@ -88,7 +72,7 @@ async def list_data_accesses(
     since: datetime | None,
     until: datetime | None,
     subject: str | None,
-) -> Any:
+) -> AccessPage:
     """`Citizen.dataAccesses`: the citizen's own records, or their minor child's."""
     _citizen(context, national_id)
     position = _position(first, after)
@@ -105,10 +89,9 @@ async def list_data_accesses(
             ErrorCode.FORBIDDEN, f"you may not see this citizen's data log: {error.reason}"
         ) from None
     async with context.sessions() as session:
-        page = await access_page(
+        return await access_page(
             session, subject=whose, first=first, after=position, since=since, until=until
         )
-    return to_connection(page)
 
 
 async def list_agency_accesses(
@@ -118,61 +101,13 @@ async def list_agency_accesses(
     after: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> Any:
+) -> AccessPage:
     """`Query.agencyDataAccesses`: reads of the admin's own agency's data."""
     principal = context.require_principal()
     if principal.basis is not Basis.AGENCY_ADMIN:
         raise field_error(ErrorCode.FORBIDDEN, "only an agency admin lists its agency's reads")
     position = _position(first, after)
     async with context.sessions() as session:
-        page = await access_page(
+        return await access_page(
             session, agency=principal.agency, first=first, after=position, since=since, until=until
         )
-    return to_connection(page)
-
-
-def to_connection(page: AccessPage) -> Any:
-    from schema.tracker import DataAccessConnection, DataAccessEdge, PageInfo
-
-    edges = [
-        DataAccessEdge(cursor=encode_cursor(record), node=to_graphql(record, page))
-        for record in page.records
-    ]
-    return DataAccessConnection(
-        edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor)
-    )
-
-
-def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
-    from schema.tracker import (
-        AccessOutcome,
-        Agency,
-        DataAccess,
-        DataAccessClient,
-        LegalBasis,
-        LocalizedText,
-    )
-
-    def agency(code: str) -> Agency:
-        found = page.agencies.get(code)
-        if found is None:  # the portal ("darvazeh") is no registered agency
-            return Agency(code=code, name_fa=code, name_en=code)
-        return Agency(code=code, name_fa=found.name_fa, name_en=found.name_en)
-
-    card = page.cards.get(record.purpose) if record.purpose else None
-    return DataAccess(
-        occurred_at=utc(record.occurred_at),
-        service=service_card(card) if card else None,
-        client=DataAccessClient(id=record.client_id, agency=agency(record.client_agency)),
-        datasets=list(record.datasets),
-        fields=list(record.fields),
-        purpose=LocalizedText(fa=card.purpose_fa, en=card.purpose_en) if card else None,
-        legal_basis=LegalBasis(record.legal_basis.upper()),
-        consent_id=record.consent_id,
-        statute=record.statute,
-        case_reference=record.case_reference,
-        outcome=AccessOutcome(record.outcome),
-        reason=record.reason if record.outcome == "DENIED" else None,
-        source_agency=agency(record.source_agency) if record.source_agency else None,
-        subject=record.subject,
-    )

@@ -12,7 +12,6 @@ from resolvers.consents import list_consents
 from resolvers.errors import field_error
 from resolvers.records import resolve_record
 from resolvers.tracker import list_data_accesses
-from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema.consents import Consent
 from schema.records import (
     RECORDS,
@@ -26,6 +25,7 @@ from schema.records import (
 )
 from schema.tracker import DataAccessConnection
 from standard.errors import ErrorCode
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 
 Since = Annotated[
     datetime | None, strawberry.argument(name="from", description="From this instant on.")
@@ -91,10 +91,11 @@ class Citizen:
         to: Until = None,
         subject: str | None = None,
     ) -> DataAccessConnection | None:
-        return await list_data_accesses(  # type: ignore[no-any-return]
+        page = await list_data_accesses(
             info.context, self.national_id, first=first, after=after, since=from_, until=to,
             subject=subject,
         )  # fmt: skip
+        return DataAccessConnection.of(page)
 
     @classmethod
     def resolve_reference(cls, info: Info, **representation: Any) -> Citizen:

@@ -7,6 +7,8 @@ from enum import Enum
 
 import strawberry
 
+from store.models import ServiceCard as CardRow
+
 
 @strawberry.enum(description="ACTIVE until revoked or until it expires.")
 class ConsentStatus(Enum):
@@ -33,6 +35,17 @@ class ServiceCard:
     name_en: str
     purpose_fa: str
     purpose_en: str
+
+    @classmethod
+    def of(cls, card: CardRow) -> ServiceCard:
+        return cls(
+            id=strawberry.ID(card.id),
+            agency=card.agency_code,
+            name_fa=card.name_fa,
+            name_en=card.name_en,
+            purpose_fa=card.purpose_fa,
+            purpose_en=card.purpose_en,
+        )
 
 
 @strawberry.type(description="What a citizen allowed a service to read, for whom and how long.")

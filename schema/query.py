@@ -14,7 +14,6 @@ from resolvers.errors import field_error
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
 from resolvers.tracker import list_agency_accesses
-from resolvers.tracker_store import DEFAULT_FIRST, MAX_FIRST
 from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
@@ -22,6 +21,7 @@ from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
 from schema.tracker import Agency, DataAccessConnection
 from standard import national_id
 from standard.errors import ErrorCode
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 
 MAX_CITIZENS = 100
 
@@ -93,9 +93,10 @@ class Query:
         from_: Since = None,
         to: Until = None,
     ) -> DataAccessConnection | None:
-        return await list_agency_accesses(  # type: ignore[no-any-return]
+        page = await list_agency_accesses(
             info.context, first=first, after=after, since=from_, until=to
         )
+        return DataAccessConnection.of(page)
 
     @strawberry.field(description="The asking agency admin's own registrations.")
     async def agency_registrations(self, info: Info) -> AgencyRegistrations | None:

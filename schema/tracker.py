@@ -4,29 +4,34 @@ connection (newest first; cursors are opaque)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
+from audit.tracker import AccessPage, encode_cursor, utc
 from schema.consents import ServiceCard
+from standard.statuses import AccessOutcome, LegalBasis
+from store.audit_models import AuditRecord
+from store.models import Agency as AgencyRow
+
+# The standard's enums as GraphQL shows them: by member name (the store keeps their values, e.g.
+# lowercase legal bases).
+strawberry.enum(LegalBasis, description="Why the read was allowed (or asked for).")
+strawberry.enum(AccessOutcome, description="What came of the read.")
 
 
-@strawberry.enum(description="Why the read was allowed (or asked for).")
-class LegalBasis(Enum):
-    CONSENT = "CONSENT"
-    STATUTE = "STATUTE"
-    CITIZEN = "CITIZEN"
-    SYSTEM = strawberry.enum_value(
-        "SYSTEM", description="The gateway's own check (e.g. a death check at login), by law."
-    )
-    NONE = "NONE"
+def _describe_values(enum_cls: type, **descriptions: str) -> None:
+    """Describe some values of a GraphQL enum made from an enum defined elsewhere (strawberry
+    describes values only where the enum is defined)."""
+    if not has_enum_definition(enum_cls):
+        raise TypeError(f"{enum_cls.__name__} is not a GraphQL enum")
+    for value in enum_cls.__strawberry_definition__.values:
+        value.description = descriptions.get(value.name, value.description)
 
 
-@strawberry.enum(description="What came of the read.")
-class AccessOutcome(Enum):
-    GRANTED = "GRANTED"
-    DENIED = "DENIED"
-    SOURCE_ERROR = "SOURCE_ERROR"
+_describe_values(
+    LegalBasis, SYSTEM="The gateway's own check (e.g. a death check at login), by law."
+)
 
 
 @strawberry.type(description="A government agency.")
@@ -34,6 +39,14 @@ class Agency:
     code: str
     name_fa: str
     name_en: str
+
+    @classmethod
+    def of(cls, code: str, row: AgencyRow | None) -> Agency:
+        """The agency `code` names; by its code alone when it is no registered agency (the
+        portal, "darvazeh")."""
+        if row is None:
+            return cls(code=code, name_fa=code, name_en=code)
+        return cls(code=code, name_fa=row.name_fa, name_en=row.name_en)
 
 
 @strawberry.type(description="The client application that read, and the agency running it.")
@@ -71,6 +84,31 @@ class DataAccess:
     source_agency: Agency | None = strawberry.field(description="The agency whose data it is.")
     subject: str = strawberry.field(description="Whose data: a national code.")
 
+    @classmethod
+    def of(cls, record: AuditRecord, page: AccessPage) -> DataAccess:
+        """One record of the page (whose cards and agencies it names the page holds)."""
+
+        def agency(code: str) -> Agency:
+            return Agency.of(code, page.agencies.get(code))
+
+        card = page.cards.get(record.purpose) if record.purpose else None
+        return cls(
+            occurred_at=utc(record.occurred_at),
+            service=ServiceCard.of(card) if card else None,
+            client=DataAccessClient(id=record.client_id, agency=agency(record.client_agency)),
+            datasets=list(record.datasets),
+            fields=list(record.fields),
+            purpose=LocalizedText(fa=card.purpose_fa, en=card.purpose_en) if card else None,
+            legal_basis=LegalBasis(record.legal_basis),
+            consent_id=record.consent_id,
+            statute=record.statute,
+            case_reference=record.case_reference,
+            outcome=AccessOutcome(record.outcome),
+            reason=record.reason if record.outcome == AccessOutcome.DENIED else None,
+            source_agency=agency(record.source_agency) if record.source_agency else None,
+            subject=record.subject,
+        )
+
 
 @strawberry.type
 class DataAccessEdge:
@@ -88,3 +126,14 @@ class PageInfo:
 class DataAccessConnection:
     edges: list[DataAccessEdge]
     page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: AccessPage) -> DataAccessConnection:
+        edges = [
+            DataAccessEdge(cursor=encode_cursor(record), node=DataAccess.of(record, page))
+            for record in page.records
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        )

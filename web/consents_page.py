@@ -9,11 +9,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from audit.usage import consent_usage
 from auth.accounts.sessions import csrf_valid
 from auth.consent.errors import ConsentNotFound
 from auth.consent.national_time import national_date
 from auth.consent.records import consents_with_cards, revocation_reason, revoke_consent
-from auth.consent.usage import consent_usage
 from auth.core.liveness import standing
 from store.db import transaction
 from store.models import Agency

@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from audit.tracker import AccessPage, BadCursor, access_page, decode_cursor
 from auth.consent.errors import GuardianshipError
 from auth.consent.national_time import NATIONAL_TZ
 from resolvers.tracker import subject_for
-from resolvers.tracker_store import AccessPage, BadCursor, access_page, decode_cursor
 from standard.national_id import InvalidNationalId
+from standard.pagination import DEFAULT_FIRST
 from standard.statuses import LegalBasis
 from store.audit_models import AuditRecord
 from store.db import aware
@@ -27,7 +28,7 @@ from web.login_page import login_url
 from web.render import error_page, render, see_other
 
 PATH = "/me/data-access"
-PAGE_SIZE = 20
+PAGE_SIZE = DEFAULT_FIRST
 MAX_TYPED = 40  # characters of a typed national code kept to show back
 _STATUS = {"invalid": 400, "unavailable": 503}  # other refusals (not the parent, adult): 403
 

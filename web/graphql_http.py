@@ -8,10 +8,9 @@ status and media type of every answer (docs/query-limits.md).
   else is 400, BAD_REQUEST, never a 500. No batches.
 - Mutations are refused over GET (405, METHOD_NOT_ALLOWED, `Allow: POST`).
 - `Accept: application/graphql-response+json` is answered in that media type, otherwise
-  `application/json`. A request error (nothing was run, so there is no `data`) takes its status
-  from its error code, in `REFUSED` whatever the media type, in `REQUEST_ERRORS` only with
-  application/graphql-response+json: the GraphQL-over-HTTP spec keeps application/json at 200 for
-  a well-formed request, for the clients that read only a 200's body.
+  `application/json`.
+- Every answer's status comes from its error codes (web/graphql_status.py): nothing below the
+  edge touches the HTTP response.
 """
 
 from __future__ import annotations
@@ -37,34 +36,16 @@ from strawberry.types.execution import PreExecutionError
 from observability.request import note_outcome
 from resolvers.context import RequestContext
 from standard.errors import PUBLIC_MESSAGES, ErrorCode
+from web.graphql_status import (
+    RAN_REFUSED,
+    REFUSED,
+    ran_refused,
+    refusal_headers,
+    request_error_status,
+)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-
-# Refused before the request was a GraphQL request, or by the gateway's limits.
-REFUSED: dict[str, int] = {
-    ErrorCode.BAD_REQUEST: 400,
-    ErrorCode.METHOD_NOT_ALLOWED: 405,
-    ErrorCode.BODY_TOO_LARGE: 413,
-    ErrorCode.QUERY_TOO_LARGE: 400,
-    ErrorCode.TOO_MANY_DIRECTIVES: 400,
-    ErrorCode.TOO_MANY_OPERATIONS: 400,
-    ErrorCode.QUERY_TOO_DEEP: 400,
-    ErrorCode.TOO_MANY_ALIASES: 400,
-    ErrorCode.TOO_MANY_ROOT_FIELDS: 400,
-    ErrorCode.QUERY_TOO_COMPLEX: 400,
-    ErrorCode.RATE_LIMITED: 429,
-    ErrorCode.PERSISTED_QUERY_REQUIRED: 400,
-    # 200: Apollo's clients then resend the document (on a 400 they would stop trying).
-    ErrorCode.PERSISTED_QUERY_NOT_FOUND: 200,
-}
-# A well-formed request that could not run; any other code of such a request is a 400.
-REQUEST_ERRORS: dict[str, int] = {
-    ErrorCode.GRAPHQL_PARSE_FAILED: 400,
-    ErrorCode.GRAPHQL_VALIDATION_FAILED: 400,
-    ErrorCode.BAD_USER_INPUT: 400,
-    ErrorCode.INTERNAL_SERVER_ERROR: 500,
-}
 
 
 class EdgeRefusal(Exception):
@@ -91,20 +72,6 @@ class EdgeRefusal(Exception):
             return {"errors": [error]}
         extensions = {"code": self.code.value, **self.details}
         return {"errors": [{"message": self.message, "extensions": extensions}]}
-
-
-def request_error_status(errors: list[Any], media_type: str) -> int:
-    """The HTTP status of an answer with no `data`, from its errors' codes."""
-    codes = [
-        error.get("extensions", {}).get("code") if isinstance(error, dict) else None
-        for error in errors
-    ]
-    for code in codes:
-        if code in REFUSED:
-            return REFUSED[code]
-    if media_type != GRAPHQL_RESPONSE:
-        return 200
-    return max((REQUEST_ERRORS.get(code or "", 400) for code in codes), default=400)
 
 
 def response_media_type(accept: str | None) -> str:
@@ -316,6 +283,29 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
         body = await request.get_body()
         return graphql_request(decode_json(body, self.max_json_depth, "the body"))
 
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: Any,
+        sub_response: Response,
+    ) -> Any:
+        """Run the operation; an answer whose errors refuse it takes the refusal's status."""
+        result = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if isinstance(result, ExecutionResult) and result.errors:
+            code = ran_refused(result.errors)
+            if code is not None:
+                sub_response.status_code = RAN_REFUSED[code]
+                headers = refusal_headers(
+                    code, challenge=context.auth_challenge, retry_after=context.retry_after
+                )
+                sub_response.headers.update(headers)
+        return result
+
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
             return await super().execute_single(*args, **kwargs)
@@ -356,5 +346,7 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
             errors = (
                 list(response_data.get("errors") or []) if isinstance(response_data, dict) else []
             )
-            response.status_code = request_error_status(errors, media_type)
+            response.status_code = request_error_status(
+                errors, graphql_response=media_type == GRAPHQL_RESPONSE
+            )
         return response

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from auth.consent.usage import consent_usage
+from audit.usage import consent_usage
 from auth.core.access_tokens import issue_access_token
 from store.citizen_models import Consent
 from store.db import transaction

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.harness import RunningGateway
-from tests.resolvers.test_audit_trail import records_of
+from tests.resolvers.test_audit_notes import records_of
 from tests.resolvers.test_records import person
 
 ENTITIES = """query($representations: [_Any!]!) { _entities(representations: $representations) {

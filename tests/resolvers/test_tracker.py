@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from auth.consent.usage import consent_usage
-from resolvers.tracker_store import BadCursor, Position, decode_cursor, encode_cursor
+from audit.tracker import BadCursor, Position, decode_cursor, encode_cursor
+from audit.usage import consent_usage
 from store.audit_models import AuditRecord
 from tests.harness import RunningGateway
 from tests.resolvers.test_own_consents import a_consent

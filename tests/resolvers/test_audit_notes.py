@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
+from audit.entry import AuditEntry
 from store.audit_models import AuditRecord
 from tests.harness import RunningGateway
 
@@ -64,20 +67,20 @@ async def test_a_hundred_citizens_are_recorded_in_one_go(gateway: RunningGateway
     assert all(row.datasets == ["civil.identity"] for row in rows)
 
 
-class FailingWriter:
+class FailingSink:
     """The edge under test: an access log that cannot be written."""
 
-    async def record(self, entries: object) -> None:
+    async def record(self, entries: Sequence[AuditEntry]) -> None:
         raise OSError("disk full")
 
 
 async def test_no_answer_leaves_without_its_records(gateway: RunningGateway) -> None:
-    real = gateway.gateway.audit_writer
-    gateway.gateway.audit_writer = FailingWriter()  # type: ignore[assignment]
+    real = gateway.gateway.audit_sink
+    gateway.gateway.audit_sink = FailingSink()
     try:
         response = await gateway.post(QUERY, {"id": gateway.citizens["parent"]})
     finally:
-        gateway.gateway.audit_writer = real
+        gateway.gateway.audit_sink = real
     assert response.status_code == 503
     body = response.json()
     assert body["data"] is None

@@ -1,4 +1,4 @@
-"""Reading the access log for the data tracker: one page of records, newest first, by keyset.
+"""The data tracker's reads of the access log: one page of records, newest first, by keyset.
 
 A page is either one data subject's records (index `ix_audit_subject_time`) or the reads of one
 agency's data (index `ix_audit_agency_time`); the cursor is the last row's (occurred_at, id), so
@@ -7,8 +7,6 @@ pages never skip or repeat a record, even when many share one instant. Never wri
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,19 +14,28 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from standard import pagination
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST, BadCursor, check_first
 from store.audit_models import AuditRecord
 from store.db import aware
 from store.models import Agency, ServiceCard
 
-DEFAULT_FIRST = 20
-MAX_FIRST = 100
+__all__ = [
+    "DEFAULT_FIRST",
+    "MAX_FIRST",
+    "AccessPage",
+    "BadCursor",
+    "Position",
+    "access_page",
+    "decode_cursor",
+    "encode_cursor",
+    "page_query",
+    "utc",
+]
+
+CURSOR_KIND = "a1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"a1\.([0-9]{1,19})\.([0-9]{1,19})")
-_MAX_CURSOR_CHARS = 64
-
-
-class BadCursor(ValueError):
-    """A cursor this gateway did not hand out (or one that was altered)."""
+_POSITION = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +53,18 @@ def utc(moment: datetime) -> datetime:
 
 def encode_cursor(record: AuditRecord) -> str:
     micros = (utc(record.occurred_at) - _EPOCH) // timedelta(microseconds=1)
-    raw = f"a1.{micros}.{record.id}".encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return pagination.encode_cursor(CURSOR_KIND, f"{micros}.{record.id}")
 
 
 def decode_cursor(value: str) -> Position:
     """The position a cursor names; BadCursor for anything else, never another exception."""
-    if not value or len(value) > _MAX_CURSOR_CHARS:
-        raise BadCursor("malformed cursor")
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise BadCursor("malformed cursor") from None
-    match = _CURSOR.fullmatch(raw)
+    match = _POSITION.fullmatch(pagination.decode_cursor(CURSOR_KIND, value))
     if match is None:
-        raise BadCursor("malformed cursor")
+        raise BadCursor()
     try:
         moment = _EPOCH + timedelta(microseconds=int(match.group(1)))
     except OverflowError:
-        raise BadCursor("malformed cursor") from None
+        raise BadCursor() from None
     return Position(moment, int(match.group(2)))
 
 
@@ -90,12 +90,11 @@ def page_query(
     after: Position | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditRecord]]:
+) -> Select[AuditRecord]:
     """The keyset query of `access_page` (one row more than the page, to tell if more follow)."""
     if (subject is None) == (agency is None):
         raise ValueError("exactly one of subject and agency")
-    if not 1 <= first <= MAX_FIRST:
-        raise ValueError(f"first must be 1..{MAX_FIRST}")
+    check_first(first)
     occurred = AuditRecord.occurred_at
     query = select(AuditRecord)
     if subject is not None:

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auth.consent.usage import consent_usage
-from resolvers.tracker_store import Position, access_page, decode_cursor, page_query
+from audit.tracker import Position, access_page, decode_cursor, page_query
+from audit.usage import consent_usage
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from tests.conftest import fresh_database

@@ -1,9 +1,5 @@
-"""How often, and when last, each consent was used: counted from the access log, the one record of
-every read, so nothing is written on the hot path to keep a counter.
-
-The one place auth/ reads the access log; it will read through audit/'s read side once that
-exists.
-"""
+"""How much each consent was used, read from the access log: a consent's uses are the requests
+that read data under it, so they are counted where the reads are recorded, never kept apart."""
 
 from __future__ import annotations
 
@@ -33,10 +29,13 @@ async def consent_usage(session: AsyncSession, consent_ids: Collection[str]) -> 
             func.count(distinct(AuditRecord.request_id)),
             func.max(AuditRecord.occurred_at),
         )
-        .where(AuditRecord.consent_id.in_(usage), AuditRecord.outcome == AccessOutcome.GRANTED)
+        .where(
+            AuditRecord.consent_id.in_(usage),
+            AuditRecord.outcome == AccessOutcome.GRANTED.value,
+        )
         .group_by(AuditRecord.consent_id)
     )
     for consent_id, count, last in rows:
-        if consent_id is not None:  # never: the query names consents
+        if consent_id is not None:
             usage[consent_id] = (int(count), aware(last) if last else None)
     return usage
