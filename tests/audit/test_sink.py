@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth.core.system_checks import CitizenCheck
 from sqlalchemy import func, select
 
 from audit.entry import AuditEntry
+from auth.core.system_checks import CitizenCheck
 from demo.world import age
 from resolvers.system_reads import CivilDeathCheck
 from store.audit_models import AuditRecord

@@ -7,7 +7,7 @@ import html
 
 from auth.consent.national_time import national_date
 from auth.consent.records import create_consent
-from datasources import solar_hijri
+from standard import solar_hijri
 from store.citizen_models import Consent
 from store.db import transaction
 from tests.harness import RunningGateway
