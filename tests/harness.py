@@ -114,6 +114,10 @@ async def server_process(var_dir: Path, store_url: str, **environment: str) -> A
                 await process.wait()
 
 
+# A cached access token is fetched anew after this long, well within its lifetime.
+TOKEN_REUSE_SECONDS = 120.0
+
+
 @dataclass
 class RunningGateway:
     app: Starlette
@@ -124,7 +128,8 @@ class RunningGateway:
     urls: AgencyUrls
     # A loopback port per agency code that its sources may reach, for services a test starts.
     spare_ports: dict[str, int] = field(default_factory=dict)
-    _tokens: dict[str, str] = field(default_factory=dict)
+    # role -> (access token, when it was issued); a slow run outlives a token's 300 s.
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def gateway(self) -> Gateway:
@@ -134,7 +139,8 @@ class RunningGateway:
         return {source.id: source.calls for source in self.gateway.registry.sources()}
 
     async def token(self, role: str = "statutory_all_datasets") -> str:
-        if role not in self._tokens:
+        cached = self._tokens.get(role)
+        if cached is None or time.monotonic() - cached[1] > TOKEN_REUSE_SECONDS:
             client = self.clients[role]
             response = await self.http.post(
                 "/oauth/token",
@@ -142,8 +148,8 @@ class RunningGateway:
                 auth=(client["client_id"], client["client_secret"]),
             )
             response.raise_for_status()
-            self._tokens[role] = response.json()["access_token"]
-        return self._tokens[role]
+            cached = self._tokens[role] = (response.json()["access_token"], time.monotonic())
+        return cached[0]
 
     async def post(
         self,
