@@ -35,7 +35,7 @@ from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.request_auth import request_principal
 from auth.resource import AuthenticationError
 from datasources.health import HealthPolicy
-from datasources.health_store import DEGRADED, DOWN, FRESH_FLUSHES, source_health
+from datasources.health_store import FRESH_FLUSHES, source_health
 from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs, tracing
@@ -49,6 +49,7 @@ from schema.limits import QueryLimits
 from schema.records import record_specs
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
+from standard.statuses import SourceStatus
 from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
@@ -237,7 +238,8 @@ async def readyz(request: Request) -> Response:
     stale_after = FRESH_FLUSHES * gateway.settings.health_flush_interval
     views = await source_health(gateway.sessions, stale_after=stale_after)
     sources = {source_id: view.as_dict() for source_id, view in views.items()}
-    degraded = any(view.status in {DOWN, DEGRADED} for view in views.values())
+    unwell = {SourceStatus.DOWN, SourceStatus.DEGRADED}
+    degraded = any(view.status in unwell for view in views.values())
     body = {"status": "degraded" if degraded else "ok", "store": "ok", "sources": sources}
     return JSONResponse(body)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from auth.pkce import challenge_problem
+from standard.errors import DarvazehError, ErrorCode
 
 if TYPE_CHECKING:
     from auth.authorization_server import Client
@@ -35,8 +36,10 @@ JKT = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_STATE_LENGTH = 512
 
 
-class AuthorizationError(Exception):
+class AuthorizationError(DarvazehError):
     """An OAuth error for the client (`error`, `error_description`), redirected or shown."""
+
+    code = ErrorCode.BAD_REQUEST
 
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)

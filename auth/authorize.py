@@ -34,6 +34,7 @@ from auth.authorization_server import Client, DarvazehAuthorizationServer
 from auth.form import FormError, read_pairs
 from auth.oauth_call import secret_hash
 from auth.paths import CONSENT_PATH, endpoint_url
+from standard.errors import DarvazehError, ErrorCode
 from store.citizen_models import Consent
 from store.db import aware, transaction
 from store.models import OAuthClient, ServiceCard
@@ -45,12 +46,16 @@ CODE_LIFETIME = timedelta(seconds=60)
 UNAMBIGUOUS = ("client_id", "redirect_uri", "request_uri")
 
 
-class AuthorizationRequestGone(Exception):
+class AuthorizationRequestGone(DarvazehError):
     """The authorization request is unknown, already used or expired."""
 
+    code = ErrorCode.NOT_FOUND
 
-class _Refused(Exception):
+
+class _Refused(DarvazehError):
     """An error shown on a page: the client or its redirect URI cannot be trusted."""
+
+    code = ErrorCode.BAD_REQUEST
 
 
 async def authorize(server: DarvazehAuthorizationServer, request: Request) -> Response:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.consents import ACTIVE, REVOKED, RevocationReason
+from standard.errors import DarvazehError, ErrorCode
 from store.citizen_models import BrowserSession, Consent, EndedCitizen, TrustedDevice
 from store.db import transaction
 from store.oauth_models import Grant
@@ -47,8 +48,10 @@ class CitizenCheck(StrEnum):
     TOKEN = "token-death-check"
 
 
-class DeathCheckUnavailable(Exception):
+class DeathCheckUnavailable(DarvazehError):
     """The civil registry could not say whether the citizen is alive: refuse for now."""
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
 
 class DeathCheck(Protocol):

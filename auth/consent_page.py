@@ -187,7 +187,7 @@ async def _approve(
                 registry=gateway.registry,
             )
     except ConsentError as error:
-        return again(f"err_{error.code}", 503 if error.code == "unavailable" else 400)
+        return again(f"err_{error.kind}", 503 if error.kind == "unavailable" else 400)
     from auth.authorize import AuthorizationRequestGone, complete_authorization
 
     try:

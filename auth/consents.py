@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from datasources.base import MappedRecord, SourceError
 from datasources.registry import Registry
 from standard.datasets import RecordType
+from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import InvalidNationalId
 from standard.national_id import validate as validate_national_id
 from store.audit_models import AuditRecord
@@ -42,26 +43,44 @@ class RevocationReason(StrEnum):
 NATIONAL_TZ = timezone(timedelta(hours=3, minutes=30), "IRST")
 
 
-class ConsentError(ValueError):
-    """A consent the gateway refuses to record; `code` picks the citizen-facing message."""
+class ConsentError(DarvazehError):
+    """A consent the gateway refuses to record; `kind` picks the citizen-facing message."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    code = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message, code=_CODES.get(kind, ErrorCode.BAD_USER_INPUT))
+        self.kind = kind
 
 
 class GuardianshipError(ConsentError):
-    """The citizen may not consent for this child. Codes: `no_record` (no birth record),
+    """The citizen may not consent for this child. Kinds: `no_record` (no birth record),
     `not_parent`, `adult` (18 or older on the consent date), `unavailable` (the civil registry
     could not be read; try again later)."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(code, reason)
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(kind, reason)
         self.reason = reason
 
 
-class ConsentNotFound(LookupError):
+# A refusal's code by its kind; any other kind is the citizen's BAD_USER_INPUT.
+_CODES = {
+    "invalid_national_id": ErrorCode.INVALID_NATIONAL_ID,
+    "unavailable": ErrorCode.SOURCE_UNAVAILABLE,
+    "no_record": ErrorCode.FORBIDDEN,
+    "not_parent": ErrorCode.FORBIDDEN,
+    "adult": ErrorCode.FORBIDDEN,
+}
+
+
+class ConsentNotFound(DarvazehError):
     """No such consent, or not the asking citizen's (the two are indistinguishable on purpose)."""
+
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, consent_id: str) -> None:
+        super().__init__("you have no consent with this id")
+        self.consent_id = consent_id
 
 
 def national_date(moment: datetime) -> date:

@@ -11,17 +11,20 @@ from auth.dpop import ALGS_PARAMETER, DpopError, single_proof, verify_dpop_proof
 from auth.keys import KeyRing
 from auth.principal import Basis, Principal
 from auth.tokens import QUERY_BUDGET_CLAIM, TokenError, verify_access_token
+from standard.errors import DarvazehError, ErrorCode
 
 Scheme = Literal["Bearer", "DPoP"]
 _SCHEMES: dict[str, Scheme] = {"bearer": "Bearer", "dpop": "DPoP"}
 
 
-class AuthenticationError(Exception):
+class AuthenticationError(DarvazehError):
     """No usable access token; `www_authenticate` is the challenge to answer 401 with.
 
     `scheme` is the scheme the client must use (a DPoP-bound token sent as Bearer is told DPoP);
     `error` is `invalid_token`, or `invalid_dpop_proof` when only the proof is at fault.
     """
+
+    code = ErrorCode.UNAUTHENTICATED
 
     def __init__(
         self, description: str, *, scheme: Scheme = "Bearer", error: str = "invalid_token"

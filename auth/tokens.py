@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from standard.errors import DarvazehError, ErrorCode
+
 if TYPE_CHECKING:
     from auth.keys import KeyRing, SigningKeyPair
 
@@ -28,8 +30,10 @@ _MAX_TOKEN_LENGTH = 8192
 QUERY_BUDGET_CLAIM = "query_budget"
 
 
-class TokenError(Exception):
+class TokenError(DarvazehError):
     """The token is not acceptable; `description` is safe to return to the client."""
+
+    code = ErrorCode.UNAUTHENTICATED
 
     def __init__(self, description: str) -> None:
         super().__init__(description)

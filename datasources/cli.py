@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from standard.errors import DarvazehError, ErrorCode
+
 SOURCE = "id recordType kind connection mapping timeoutSeconds enabled version updatedAt updatedBy"
 HISTORY = "history { version action changedBy changedAt kind connection mapping enabled }"
 CLIENT = (
@@ -44,8 +46,10 @@ REPLACES_HELP = (
 )
 
 
-class CommandError(Exception):
+class CommandError(DarvazehError):
     """What the gateway refused, with every problem it named."""
+
+    code = ErrorCode.BAD_REQUEST
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from audit.entry import AuditEntry
 from auth.principal import Basis
 from standard.datasets import Dataset
+from standard.records import RecordSpec
 
 if TYPE_CHECKING:
     from resolvers.context import RequestContext
@@ -40,18 +41,18 @@ class Reads:
     fields: set[str] = field(default_factory=set)
 
 
-def asked_datasets(record_cls: type, asked: frozenset[str]) -> tuple[Dataset, ...]:
+def asked_datasets(record: RecordSpec, asked: frozenset[str]) -> tuple[Dataset, ...]:
     """The record's datasets the query touches; asking only `provenance` reveals whether a
     record exists, which touches all of them."""
-    by_field = record_cls.FIELD_DATASETS  # type: ignore[attr-defined]
+    by_field = record.field_datasets
     touched = {by_field[name] for name in asked if name in by_field}
-    return tuple(d for d in record_cls.DATASETS if d in touched) or record_cls.DATASETS  # type: ignore[attr-defined]
+    return tuple(d for d in record.datasets if d in touched) or record.datasets
 
 
 def log_read(
     context: RequestContext,
     subject: str,
-    record_cls: type,
+    record: RecordSpec,
     asked: frozenset[str],
     *,
     error: Exception | None = None,
@@ -60,11 +61,11 @@ def log_read(
     instead that the granted ones could not be read (the decisions are already noted)."""
     if context.principal is None or context.audit_writer is None:
         return  # root fields refuse before any record is decided; or audit is off (benchmarks)
-    record_type = record_cls.RECORD_TYPE.value  # type: ignore[attr-defined]
+    record_type = record.record_type
     source = context.registry.source_for(record_type)
     agency = source.agency if source is not None else None
-    by_field = record_cls.FIELD_DATASETS  # type: ignore[attr-defined]
-    for dataset in asked_datasets(record_cls, asked):
+    by_field = record.field_datasets
+    for dataset in asked_datasets(record, asked):
         decision = context.decision(subject, dataset)
         if error is not None:
             if not decision.granted:

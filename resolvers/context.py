@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.dpop import ALGS_PARAMETER as DPOP_ALGS
 from auth.principal import Principal
@@ -15,11 +15,10 @@ from auth.rate_limits import ClientRateCeilings
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.access import Decision, decide
-from resolvers.errors import field_error
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
 from standard.datasets import Dataset
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode
 from store.persisted_queries import SafelistBounds
 
 
@@ -27,7 +26,7 @@ from store.persisted_queries import SafelistBounds
 class RequestContext:
     registry: Registry
     principal: Principal | None
-    sessions: Any = None  # the gateway store's session factory, for the citizen's own records
+    sessions: async_sessionmaker[AsyncSession]  # the gateway's own store
     # Why the token was refused, and the WWW-Authenticate challenge that says so (Bearer or
     # DPoP); None when there was no token at all.
     auth_error: str | None = None
@@ -73,20 +72,20 @@ class RequestContext:
         self.audit_reads = {}
         self.audit_commits.append(asyncio.ensure_future(self.audit_writer.record(batch)))
 
-    async def refused_subjects(self, subjects: list[str]) -> dict[str, GraphQLError]:
+    async def refused_subjects(self, subjects: list[str]) -> dict[str, DarvazehError]:
         """The error each subject's fields carry when reading about it is over its limit."""
         if self.subject_gate is None or not subjects:
             return {}
         refusals = await self.subject_gate.refusals(subjects)
         return {subject: self.rate_limited(refusal) for subject, refusal in refusals.items()}
 
-    def rate_limited(self, refusal: Refusal) -> GraphQLError:
+    def rate_limited(self, refusal: Refusal) -> DarvazehError:
         """The field error for a rate-limit refusal; the response becomes 429 with Retry-After."""
         if self.response is not None:
             self.response.status_code = 429
             self.response.headers["Retry-After"] = str(refusal.retry_after)
         message = f"too many reads of this citizen's data; retry after {refusal.retry_after} s"
-        return field_error(ErrorCode.RATE_LIMITED, message, retryAfter=refusal.retry_after)
+        return DarvazehError(message, code=ErrorCode.RATE_LIMITED, retryAfter=refusal.retry_after)
 
     def require_principal(self) -> Principal:
         """Root fields call this: with no valid token (or a malformed case reference), nothing
@@ -94,7 +93,7 @@ class RequestContext:
         if self.case_reference_error is not None:
             if self.response is not None:
                 self.response.status_code = 400
-            raise field_error(ErrorCode.INVALID_CASE_REFERENCE, self.case_reference_error)
+            raise DarvazehError(self.case_reference_error, code=ErrorCode.INVALID_CASE_REFERENCE)
         if self.principal is not None:
             return self.principal
         if self.response is not None:
@@ -103,4 +102,4 @@ class RequestContext:
                 self.auth_challenge or f'Bearer realm="darvazeh", DPoP algs="{DPOP_ALGS}"'
             )
         message = self.auth_error or "a valid access token is required"
-        raise field_error(ErrorCode.UNAUTHENTICATED, message)
+        raise DarvazehError(message, code=ErrorCode.UNAUTHENTICATED)

@@ -29,9 +29,8 @@ from datasources.registry import Registry
 from resolvers.audit_trail import entries
 from resolvers.context import RequestContext
 from resolvers.records import load_record
-from schema.records import Death
-from schema.standard import RecordStatus
-from standard.datasets import Dataset
+from standard.datasets import Dataset, RecordType
+from standard.records import RecordStatus
 
 SYSTEM_CLIENT = "darvazeh-gateway"
 SYSTEM_AGENCY = "darvazeh"
@@ -92,9 +91,10 @@ class CivilDeathCheck:
             audit_writer=self._audit_writer,
             request_id=uuid.uuid4().hex,
         )
+        death = self._registry.specs[RecordType.DEATH]
         # One DataLoader batch: one call to the source for every subject.
         answers = await asyncio.gather(
-            *(load_record(context, subject, Death, _DEATH_FIELDS) for subject in subjects),
+            *(load_record(context, subject, death, _DEATH_FIELDS) for subject in subjects),
             return_exceptions=True,
         )
         if self._audit_writer is not None:

@@ -14,22 +14,18 @@ from typing import Any
 from auth.consents import GuardianshipError, check_guardian, national_date
 from auth.principal import Basis, Principal
 from datasources.registry import Registry
-from resolvers.consents import service_card
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
 from resolvers.tracker_store import (
-    MAX_FIRST,
     AccessPage,
-    BadCursor,
     Position,
     access_page,
     decode_cursor,
     encode_cursor,
     utc,
 )
-from standard.errors import ErrorCode
-from standard.national_id import InvalidNationalId
+from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import parse as parse_national_id
+from standard.pagination import page_size
 from store.audit_models import AuditRecord
 
 
@@ -52,24 +48,17 @@ async def subject_for(
 
 
 def _position(first: int, after: str | None) -> Position | None:
-    if not 1 <= first <= MAX_FIRST:
-        raise field_error(ErrorCode.BAD_USER_INPUT, f"`first` must be 1 to {MAX_FIRST}")
-    if after is None:
-        return None
-    try:
-        return decode_cursor(after)
-    except BadCursor:
-        raise field_error(
-            ErrorCode.BAD_USER_INPUT, "`after` is not a cursor of this list"
-        ) from None
+    page_size(first)
+    return decode_cursor(after) if after is not None else None
 
 
 def _citizen(context: RequestContext, national_id: str) -> Principal:
     principal = context.require_principal()
     if principal.basis is not Basis.CITIZEN or principal.citizen is None:
-        raise field_error(ErrorCode.FORBIDDEN, "only the citizen themselves sees their data log")
+        message = "only the citizen themselves sees their data log"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
     if national_id != principal.citizen:
-        raise field_error(ErrorCode.FORBIDDEN, "a citizen sees only their own data log")
+        raise DarvazehError("a citizen sees only their own data log", code=ErrorCode.FORBIDDEN)
     return principal
 
 
@@ -88,16 +77,11 @@ async def list_data_accesses(
     position = _position(first, after)
     try:
         whose = await subject_for(context.registry, national_id, subject)
-    except InvalidNationalId as error:
-        raise field_error(
-            ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value
-        ) from None
     except GuardianshipError as error:
-        if error.code == "unavailable":
-            raise field_error(ErrorCode.SOURCE_UNAVAILABLE, error.reason) from None
-        raise field_error(
-            ErrorCode.FORBIDDEN, f"you may not see this citizen's data log: {error.reason}"
-        ) from None
+        if error.code is not ErrorCode.FORBIDDEN:
+            raise  # the civil registry could not be read
+        message = f"you may not see this citizen's data log: {error.reason}"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN) from None
     async with context.sessions() as session:
         page = await access_page(
             session, subject=whose, first=first, after=position, since=since, until=until
@@ -116,7 +100,8 @@ async def list_agency_accesses(
     """`Query.agencyDataAccesses`: reads of the admin's own agency's data."""
     principal = context.require_principal()
     if principal.basis is not Basis.AGENCY_ADMIN:
-        raise field_error(ErrorCode.FORBIDDEN, "only an agency admin lists its agency's reads")
+        message = "only an agency admin lists its agency's reads"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
     position = _position(first, after)
     async with context.sessions() as session:
         page = await access_page(
@@ -138,6 +123,7 @@ def to_connection(page: AccessPage) -> Any:
 
 
 def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
+    from schema.consents import ServiceCard
     from schema.tracker import (
         AccessOutcome,
         Agency,
@@ -156,7 +142,7 @@ def to_graphql(record: AuditRecord, page: AccessPage) -> Any:
     card = page.cards.get(record.purpose) if record.purpose else None
     return DataAccess(
         occurred_at=utc(record.occurred_at),
-        service=service_card(card) if card else None,
+        service=ServiceCard.of(card) if card else None,
         client=DataAccessClient(id=record.client_id, agency=agency(record.client_agency)),
         datasets=list(record.datasets),
         fields=list(record.fields),

@@ -7,8 +7,6 @@ pages never skip or repeat a record, even when many share one instant. Never wri
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,19 +14,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from standard import pagination
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST, BadCursor
 from store.audit_models import AuditRecord
 from store.db import aware
 from store.models import Agency, ServiceCard
 
-DEFAULT_FIRST = 20
-MAX_FIRST = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_CURSOR = re.compile(r"a1\.([0-9]{1,19})\.([0-9]{1,19})")
-_MAX_CURSOR_CHARS = 64
-
-
-class BadCursor(ValueError):
-    """A cursor this gateway did not hand out (or one that was altered)."""
+_CURSOR_KIND = "a1"
+_POSITION = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +40,18 @@ def utc(moment: datetime) -> datetime:
 
 def encode_cursor(record: AuditRecord) -> str:
     micros = (utc(record.occurred_at) - _EPOCH) // timedelta(microseconds=1)
-    raw = f"a1.{micros}.{record.id}".encode("ascii")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    return pagination.encode_cursor(_CURSOR_KIND, f"{micros}.{record.id}")
 
 
 def decode_cursor(value: str) -> Position:
     """The position a cursor names; BadCursor for anything else, never another exception."""
-    if not value or len(value) > _MAX_CURSOR_CHARS:
-        raise BadCursor("malformed cursor")
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise BadCursor("malformed cursor") from None
-    match = _CURSOR.fullmatch(raw)
+    match = _POSITION.fullmatch(pagination.decode_cursor(_CURSOR_KIND, value))
     if match is None:
-        raise BadCursor("malformed cursor")
+        raise BadCursor()
     try:
         moment = _EPOCH + timedelta(microseconds=int(match.group(1)))
     except OverflowError:
-        raise BadCursor("malformed cursor") from None
+        raise BadCursor() from None
     return Position(moment, int(match.group(2)))
 
 

@@ -108,7 +108,7 @@ async def test_non_parent_refused_and_nothing_recorded(gateway: RunningGateway) 
     other = stranger(gateway, child)
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=other, subject=child.national_id)
-    assert refused.value.code == "not_parent"
+    assert refused.value.kind == "not_parent"
     assert await count_consents(gateway, other) == 0
 
 
@@ -117,7 +117,7 @@ async def test_guardian_beyond_the_childs_majority_refused(gateway: RunningGatew
     assert grown.father_id is not None
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=grown.father_id, subject=grown.national_id)
-    assert refused.value.code == "adult"
+    assert refused.value.kind == "adult"
     assert await count_consents(gateway, grown.father_id) == 0
 
 
@@ -129,7 +129,7 @@ async def test_majority_begins_on_the_18th_birthday(gateway: RunningGateway) -> 
     await check_guardian(registry, parent=parent, child=child, on=eighteenth - timedelta(days=1))
     with pytest.raises(GuardianshipError) as refused:
         await check_guardian(registry, parent=parent, child=child, on=eighteenth)
-    assert refused.value.code == "adult"
+    assert refused.value.kind == "adult"
 
 
 async def test_child_without_birth_record_refused(gateway: RunningGateway) -> None:
@@ -146,7 +146,7 @@ async def test_child_without_birth_record_refused(gateway: RunningGateway) -> No
             gateway.gateway.registry, parent=gateway.citizens["parent"], child=nobody,
             on=date.today(),
         )  # fmt: skip
-    assert refused.value.code == "no_record"
+    assert refused.value.kind == "no_record"
 
 
 class FailingRegistry:
@@ -171,7 +171,7 @@ async def test_civil_registry_failure_is_a_clear_refusal(
     parent, child = gateway.citizens["parent"], gateway.citizens["minor_child"]
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=parent, subject=child, registry=registry)
-    assert refused.value.code == "unavailable"
+    assert refused.value.kind == "unavailable"
 
 
 @pytest.mark.parametrize(
@@ -184,13 +184,13 @@ async def test_datasets_must_be_some_of_the_cards(
     citizen = gateway.citizens["no_tax_record"]
     with pytest.raises(ConsentError) as refused:
         await consent(gateway, citizen=citizen, subject=citizen, datasets=datasets)
-    assert refused.value.code == code
+    assert refused.value.kind == code
 
 
 async def test_malformed_national_codes_refused(gateway: RunningGateway) -> None:
     with pytest.raises(ConsentError) as refused:
         await consent(gateway, citizen="1234567890", subject="1234567890")
-    assert refused.value.code == "invalid_national_id"
+    assert refused.value.kind == "invalid_national_id"
 
 
 async def test_listing_shows_only_ones_own_consents(gateway: RunningGateway) -> None:
