@@ -16,7 +16,8 @@ from strawberry.types import Info
 
 from resolvers.consents import list_consents
 from resolvers.guard import AccessGuard
-from resolvers.records import Prefetched, Provenance, Record, record_of
+from resolvers.records import Prefetched, Provenance, Record, load_record
+from resolvers.selection import asked_fields
 from resolvers.tracker import list_data_accesses
 from schema.consents import Consent
 from schema.errors import field_error
@@ -141,8 +142,14 @@ Until = Annotated[datetime | None, strawberry.argument(description="Before this 
 def _record(info: Info, citizen: Citizen, cls: type[R]) -> R | Awaitable[R]:
     """The citizen's record of type `cls`: ready when the root field prefetched it (record
     fields are synchronous for that reason), an awaitable otherwise (nested citizens)."""
-    found = record_of(info, citizen.national_id, citizen.prefetched, cls.SPEC)
-    return cls.of(found) if isinstance(found, Record) else _wrapped(cls, found)
+    spec = cls.SPEC
+    found = citizen.prefetched.get(spec.record_type)
+    if isinstance(found, Record):
+        return cls.of(found)
+    if found is not None:
+        raise found  # the root field's refusal or the source's failure, for this field
+    asked = asked_fields(info)
+    return _wrapped(cls, load_record(info.context, citizen.national_id, spec, asked))
 
 
 async def _wrapped(cls: type[R], pending: Awaitable[Record]) -> R:
