@@ -34,7 +34,6 @@ from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.resource.authenticate import AuthenticationError
 from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
 from datasources.health import HealthPolicy
-from datasources.health_store import DEGRADED, DOWN
 from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs, tracing
@@ -48,6 +47,7 @@ from schema.limits import QueryLimits
 from schema.records import record_specs
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
+from standard.statuses import SourceStatus
 from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
@@ -248,7 +248,8 @@ async def readyz(request: Request) -> Response:
     # Every worker's view, not just this one's: the load balancer may ask any of them.
     views = await gateway.registry.shared_health.views()
     sources = {source_id: view.as_dict() for source_id, view in views.items()}
-    degraded = any(view.status in {DOWN, DEGRADED} for view in views.values())
+    unwell = {SourceStatus.DOWN, SourceStatus.DEGRADED}
+    degraded = any(view.status in unwell for view in views.values())
     body = {"status": "degraded" if degraded else "ok", "store": "ok", "sources": sources}
     return JSONResponse(body)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
+from standard.errors import DarvazehError, ErrorCode
 from store.audit_models import AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -22,8 +23,10 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class ChainConflict(RuntimeError):
+class ChainConflict(DarvazehError):
     """The chain head moved under this writer: another writer uses the same chain id."""
+
+    code = ErrorCode.AUDIT_UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)

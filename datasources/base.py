@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from standard.errors import DarvazehError, ErrorCode, Refused
+
 
 @dataclass(frozen=True, slots=True)
 class MappedRecord:
@@ -48,23 +50,27 @@ class Fault(StrEnum):
     REFUSED = "is outside what the gateway's connection policy allows"
 
 
-class SourceError(Exception):
+class SourceError(DarvazehError):
     """A source could not be read: unreachable, failing, slow, or no longer matching its mapping.
 
     Three views of one fault: `str()` and `reason` carry every detail, for the log only;
-    `public` names the source and the kind of fault, for any client; `for_agency` adds `hint`,
-    a detail about the agency's own mapping or answer (a missing column, an HTTP status, its
-    GraphQL service's message) that never names where or how the source is reached.
+    `public` (also its `message`, what clients are told) names the source and the kind of fault;
+    `for_agency` adds `hint`, a detail about the agency's own mapping or answer (a missing
+    column, an HTTP status, its GraphQL service's message) that never names where or how the
+    source is reached.
     """
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
     def __init__(
         self, source: str, message: str, fault: Fault = Fault.FAILED, *, hint: str | None = None
     ) -> None:
-        super().__init__(f"data source {source!r}: {message}")
         self.source = source
         self.reason = message
         self.fault = fault
         self.hint = hint
+        super().__init__(self.public)  # what clients are told
+        self.args = (f"data source {source!r}: {message}",)  # str(): every detail, for the log
 
     @property
     def public(self) -> str:
@@ -75,27 +81,31 @@ class SourceError(Exception):
         return f"{self.public}: {self.hint}" if self.hint else self.public
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Refused):
     """A registration the gateway refuses before touching the source (bad kind, agency, ...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
 
 
 class SourceTimeout(SourceError):
     """The source did not answer within its timeout."""
 
 
-class MappingError(ValueError):
+class MappingError(Refused):
     """A mapping that cannot work; `problems` names every fault found, not just the first."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid mapping: " + "; ".join(problems))
-        self.problems = problems
+        super().__init__(problems, "invalid mapping: " + "; ".join(problems))
 
 
-class RecordError(ValueError):
+class RecordError(DarvazehError):
     """One stored value that its mapping cannot turn into the standard's value.
 
     The message names the field and column but never the value: it may be personal data.
     """
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
     def __init__(self, field: str, column: str, reason: str) -> None:
         super().__init__(f"field {field!r} (from {column!r}): {reason}")

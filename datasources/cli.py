@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from settings.tools import AgencyCliSettings, agency_cli_settings
+from standard.errors import DarvazehError, ErrorCode
 
 SOURCE = "id recordType kind connection mapping timeoutSeconds enabled version updatedAt updatedBy"
 HISTORY = "history { version action changedBy changedAt kind connection mapping enabled }"
@@ -47,8 +48,10 @@ REPLACES_HELP = (
 )
 
 
-class CommandError(Exception):
+class CommandError(DarvazehError):
     """What the gateway refused, with every problem it named."""
+
+    code = ErrorCode.BAD_REQUEST
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)

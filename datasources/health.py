@@ -20,14 +20,11 @@ from typing import Any
 
 from datasources.base import Fault, SourceError
 from observability import metrics, tracing
+from standard.statuses import BreakerState
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]  # monotonic seconds
-
-CLOSED = "closed"
-HALF_OPEN = "half_open"
-OPEN = "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +57,7 @@ class HealthReport:
     """What a worker flushes to the store for one source."""
 
     source_id: str
-    breaker: str
+    breaker: BreakerState
     stats: StatsSnapshot
 
 
@@ -142,9 +139,9 @@ class CircuitOpenError(SourceError):
     """The breaker refused the call: the source is not called until `retry_at`."""
 
     def __init__(self, source: str, message: str, retry_at: datetime, when: str) -> None:
-        super().__init__(source, message, Fault.CIRCUIT_OPEN)
         self.retry_at = retry_at
         self.when = when  # "next trial call after ..." or "a trial call is under way"
+        super().__init__(source, message, Fault.CIRCUIT_OPEN)
 
     @property
     def public(self) -> str:
@@ -172,10 +169,10 @@ class CircuitBreaker:
         self._reason = ""
 
     @property
-    def state(self) -> str:
+    def state(self) -> BreakerState:
         if not self._open:
-            return CLOSED
-        return HALF_OPEN if self._cooled_down() else OPEN
+            return BreakerState.CLOSED
+        return BreakerState.HALF_OPEN if self._cooled_down() else BreakerState.OPEN
 
     def _cooled_down(self) -> bool:
         return self._clock() - self._opened_at >= self._policy.cooldown
@@ -186,7 +183,7 @@ class CircuitBreaker:
             return False
         if self._cooled_down() and not self._trial:
             self._trial = True
-            metrics.set_breaker_state(self._source_id, HALF_OPEN)
+            metrics.set_breaker_state(self._source_id, BreakerState.HALF_OPEN)
             return True
         remaining = max(0.0, self._opened_at + self._policy.cooldown - self._clock())
         retry_at = datetime.now(UTC) + timedelta(seconds=remaining)
@@ -229,7 +226,7 @@ class CircuitBreaker:
     def _trip(self, reason: str) -> None:
         if not self._open:
             logger.warning("data source %s: circuit opened: %s", self._source_id, reason)
-        metrics.set_breaker_state(self._source_id, OPEN)
+        metrics.set_breaker_state(self._source_id, BreakerState.OPEN)
         self._open = True
         self._opened_at = self._clock()
         self._reason = reason
@@ -237,7 +234,7 @@ class CircuitBreaker:
     def _close(self) -> None:
         if self._open:
             logger.info("data source %s: circuit closed, the source answers again", self._source_id)
-        metrics.set_breaker_state(self._source_id, CLOSED)
+        metrics.set_breaker_state(self._source_id, BreakerState.CLOSED)
         self._open = False
         self._consecutive = 0
         self._closed_at = self._clock()
@@ -258,7 +255,7 @@ class SourceMonitor:
             "darvazeh.source.record_type": record_type,
             "darvazeh.source.kind": kind,
         }
-        metrics.set_breaker_state(source_id, CLOSED)
+        metrics.set_breaker_state(source_id, BreakerState.CLOSED)
 
     @contextmanager
     def watch(self, batch_size: int | None = None) -> Iterator[None]:

@@ -17,16 +17,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.health import CLOSED, HALF_OPEN, OPEN, HealthReport
+from datasources.health import HealthReport
+from standard.statuses import BreakerState, SourceStatus
 from store.db import transaction
 from store.models import DataSource, SourceHealth, SourceProbe
 
 logger = logging.getLogger(__name__)
-
-HEALTHY = "HEALTHY"
-DEGRADED = "DEGRADED"
-DOWN = "DOWN"
-UNKNOWN = "UNKNOWN"
 
 DEGRADED_ERROR_RATE = 0.2
 # A worker's row counts while it was updated within this many flush intervals.
@@ -34,13 +30,13 @@ FRESH_FLUSHES = 3
 # Rows of workers gone this long are deleted (restarts would otherwise pile them up).
 PRUNE_AFTER = timedelta(hours=1)
 
-_WORSE = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
+_WORSE: dict[str, int] = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.OPEN: 2}
 
 
 @dataclass(frozen=True, slots=True)
 class SourceHealthView:
     source_id: str
-    status: str  # "HEALTHY" | "DEGRADED" | "DOWN" | "UNKNOWN"
+    status: SourceStatus
     breaker: str  # "closed" | "half_open" | "open"  (worst among fresh workers)
     last_success_at: datetime | None
     last_failure_at: datetime | None
@@ -147,7 +143,9 @@ def _combine(
     source_id: str, probe: SourceProbe | None, rows: list[SourceHealth], horizon: datetime
 ) -> SourceHealthView:
     fresh = [row for row in rows if row.updated_at >= horizon]
-    breaker = max((row.breaker for row in fresh), key=_WORSE.__getitem__, default=CLOSED)
+    breaker = max(
+        (row.breaker for row in fresh), key=_WORSE.__getitem__, default=BreakerState.CLOSED
+    )
     calls = sum(row.calls for row in fresh)
     errors = sum(row.errors for row in fresh)
     error_rate = errors / calls if calls else None
@@ -178,11 +176,12 @@ def _combine(
     )
 
 
-def health_status(probe_ok: bool | None, breaker: str, error_rate: float | None) -> str:
-    if probe_ok is False or breaker == OPEN:
-        return DOWN
-    if breaker == HALF_OPEN or (error_rate is not None and error_rate >= DEGRADED_ERROR_RATE):
-        return DEGRADED
+def health_status(probe_ok: bool | None, breaker: str, error_rate: float | None) -> SourceStatus:
+    if probe_ok is False or breaker == BreakerState.OPEN:
+        return SourceStatus.DOWN
+    degraded = error_rate is not None and error_rate >= DEGRADED_ERROR_RATE
+    if breaker == BreakerState.HALF_OPEN or degraded:
+        return SourceStatus.DEGRADED
     if probe_ok:
-        return HEALTHY
-    return UNKNOWN
+        return SourceStatus.HEALTHY
+    return SourceStatus.UNKNOWN

@@ -83,6 +83,8 @@ class Registry:
     ) -> None:
         self._sessions = sessions
         self._box = box
+        # The standard records this registry serves, by record type (as the schema declares them).
+        self.specs: SpecMap[str, RecordSpec] = specs
         self._admission = Admission(sessions, box, specs, policy, default_timeout)
         # Enabled stored sources this worker does not serve because they break the connection
         # policy: source id -> (record type, the rule broken).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.cards import CardDraft
 from services.life_events import LifeEvent
 from standard.datasets import AGENCY_ADMIN_SCOPE, Dataset
 
@@ -49,23 +50,8 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Card:
-    id: str
-    agency: str
-    name_fa: str
-    name_en: str
-    purpose_fa: str
-    purpose_en: str
-    datasets: tuple[str, ...]  # the standard's (Dataset) or planned ones (PlannedDataset)
-    legal_basis: str
-    statute: str | None = None
-    proactive: bool = False
-    life_event: str | None = None
-
-
-CARDS: tuple[Card, ...] = (
-    Card(
+CARDS: tuple[CardDraft, ...] = (
+    CardDraft(
         id="newborn-health-insurance",
         agency="health-insurance",
         name_fa="بیمه سلامت نوزاد",
@@ -78,7 +64,7 @@ CARDS: tuple[Card, ...] = (
         proactive=True,
         life_event=LifeEvent.BIRTH_REGISTERED,
     ),
-    Card(
+    CardDraft(
         id="subsidy-eligibility",
         agency="welfare",
         name_fa="تعیین استحقاق یارانه",
@@ -89,7 +75,7 @@ CARDS: tuple[Card, ...] = (
         legal_basis="statute",
         statute="Targeted Subsidies Act, article 7",
     ),
-    Card(
+    CardDraft(
         id="school-enrolment",
         agency="education",
         name_fa="ثبت نام مدرسه",
@@ -115,7 +101,7 @@ class DemoClient:
     redirect_uris: tuple[str, ...] = ()
 
 
-def _card(card_id: str) -> Card:
+def _card(card_id: str) -> CardDraft:
     return next(card for card in CARDS if card.id == card_id)
 
 

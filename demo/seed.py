@@ -22,10 +22,9 @@ from datasources.registration_store import ReplacementRequired
 from datasources.registry import Registry
 from demo import mappings
 from demo.agencies import agency_urls
-from demo.catalogue import AGENCIES, CLIENTS, Card
+from demo.catalogue import AGENCIES, CLIENTS
 from demo.service_cards import DEMO_COUNT, service_cards
 from services.card_registration import register_missing
-from services.cards import CardDraft
 from store.citizen_models import CitizenAccount
 from store.models import Agency, OAuthClient
 
@@ -95,22 +94,6 @@ def source_registrations(urls: AgencyUrls) -> list[dict[str, Any]]:
 SEEDED_BY = "demo.seed"  # the history's `changed_by` of cards the demo registered
 
 
-def card_draft(card: Card) -> CardDraft:
-    return CardDraft(
-        id=card.id,
-        agency=card.agency,
-        name_fa=card.name_fa,
-        name_en=card.name_en,
-        datasets=tuple(str(dataset) for dataset in card.datasets),
-        legal_basis=card.legal_basis,
-        purpose_fa=card.purpose_fa,
-        purpose_en=card.purpose_en,
-        statute=card.statute,
-        proactive=card.proactive,
-        life_event=card.life_event,
-    )
-
-
 async def _seed_catalogue(session: AsyncSession, card_count: int = DEMO_COUNT) -> None:
     """The agencies, and the first `card_count` cards of the demo catalogue not yet there
     (each validated and versioned as a registration would be)."""
@@ -118,8 +101,7 @@ async def _seed_catalogue(session: AsyncSession, card_count: int = DEMO_COUNT) -
         if await session.get(Agency, code) is None:
             session.add(Agency(code=code, name_fa=name_fa, name_en=name_en))
     await session.flush()
-    drafts = [card_draft(card) for card in service_cards(card_count)]
-    await register_missing(session, drafts, changed_by=SEEDED_BY)
+    await register_missing(session, service_cards(card_count), changed_by=SEEDED_BY)
 
 
 async def seed_catalogue(sessions: async_sessionmaker[AsyncSession]) -> None:

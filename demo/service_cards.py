@@ -14,7 +14,8 @@ from dataclasses import replace
 from itertools import islice, zip_longest
 from typing import NamedTuple
 
-from demo.catalogue import CARDS, Card
+from demo.catalogue import CARDS
+from services.cards import CardDraft
 from services.life_events import LifeEvent
 from standard.datasets import PlannedDataset
 
@@ -325,14 +326,14 @@ def _purpose(fa: str, en: str) -> tuple[str, str]:
     )
 
 
-def _variants(service: Service) -> Iterator[Card]:
+def _variants(service: Service) -> Iterator[CardDraft]:
     for variant in service.variants.split():
         fa_name, en_name = VARIANTS[variant]
         name_en = en_name.format(en=service.en, En=service.en[0].upper() + service.en[1:])
         name_fa = fa_name.format(fa=service.fa)
         statutory = service.statutory and variant != "inquiry"
         purpose_fa, purpose_en = _purpose(name_fa, name_en)
-        yield Card(
+        yield CardDraft(
             id=f"{service.slug}-{variant}",
             agency=service.agency,
             name_fa=name_fa,
@@ -345,9 +346,9 @@ def _variants(service: Service) -> Iterator[Card]:
         )
 
 
-def _proactive(service: Proactive) -> Card:
+def _proactive(service: Proactive) -> CardDraft:
     purpose_fa, purpose_en = _purpose(service.fa, service.en)
-    return Card(
+    return CardDraft(
         id=service.slug,
         agency=service.agency,
         name_fa=service.fa,
@@ -362,9 +363,9 @@ def _proactive(service: Proactive) -> Card:
     )
 
 
-def national_cards() -> list[Card]:
+def national_cards() -> list[CardDraft]:
     """The hand-written cards, then every national service, agencies taking turns."""
-    by_agency: dict[str, list[Card]] = {}
+    by_agency: dict[str, list[CardDraft]] = {}
     for service in SERVICES:
         by_agency.setdefault(service.agency, []).extend(_variants(service))
     for proactive in PROACTIVE:
@@ -373,7 +374,7 @@ def national_cards() -> list[Card]:
     return [*CARDS, *(card for turn in turns for card in turn if card is not None)]
 
 
-def _provincial(card: Card, slug: str, fa: str, en: str) -> Card:
+def _provincial(card: CardDraft, slug: str, fa: str, en: str) -> CardDraft:
     return replace(
         card,
         id=f"{card.id}-{slug}",
@@ -382,7 +383,7 @@ def _provincial(card: Card, slug: str, fa: str, en: str) -> Card:
     )
 
 
-def all_cards() -> Iterator[Card]:
+def all_cards() -> Iterator[CardDraft]:
     national = national_cards()
     yield from national
     for slug, fa, en in PROVINCES:
@@ -390,6 +391,6 @@ def all_cards() -> Iterator[Card]:
             yield _provincial(card, slug, fa, en)
 
 
-def service_cards(count: int = DEMO_COUNT) -> list[Card]:
+def service_cards(count: int = DEMO_COUNT) -> list[CardDraft]:
     """The first `count` cards of the catalogue's one deterministic sequence."""
     return list(islice(all_cards(), count))

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from auth.core.principal import Basis, Principal
 from auth.resource.case_reference import CASE_REFERENCE_HEADER
-from resolvers.errors import field_error
 from standard.datasets import Dataset
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode
+from standard.statuses import ConsentStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +21,9 @@ class Decision:
     code: ErrorCode | None = None
     reason: str = ""
 
-    def error(self) -> Exception:
-        assert self.code is not None
-        return field_error(self.code, self.reason)
+    def error(self) -> DarvazehError:
+        """The refusal a field denied by this decision carries."""
+        return DarvazehError(self.reason, code=self.code or ErrorCode.FORBIDDEN)
 
 
 GRANTED = Decision(True)
@@ -33,7 +33,7 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
     """Pure policy: no I/O, so every field can afford it."""
     if principal is None:
         return Decision(False, ErrorCode.UNAUTHENTICATED, "a valid access token is required")
-    if principal.basis is Basis.CONSENT and principal.consent_status != "ACTIVE":
+    if principal.basis is Basis.CONSENT and principal.consent_status != ConsentStatus.ACTIVE:
         # A token whose consent is gone reads nothing, whatever its scopes say.
         state = (principal.consent_status or "unchecked").lower()
         return Decision(False, ErrorCode.CONSENT_REVOKED, f"the consent is {state}")

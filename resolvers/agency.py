@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
-
 from auth.core.principal import Basis, Principal
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode, Refused
 from store.models import Agency as AgencyRow
 from store.registrations import id_taken, not_owned
 
@@ -16,23 +13,21 @@ def require_agency_admin(context: RequestContext) -> Principal:
     """The asking agency admin; FORBIDDEN for any other token (UNAUTHENTICATED without one)."""
     principal = context.require_principal()
     if principal.basis is not Basis.AGENCY_ADMIN:
-        raise field_error(
-            ErrorCode.FORBIDDEN, "only an agency admin token (scope agency.admin) may do this"
+        raise DarvazehError(
+            "only an agency admin token (scope agency.admin) may do this", code=ErrorCode.FORBIDDEN
         )
     return principal
 
 
-def not_yours(principal: Principal, what: str, object_id: str) -> GraphQLError:
+def not_yours(principal: Principal, what: str, object_id: str) -> Refused:
     """The one refusal for an id the asking agency does not own, whether another agency owns it
     or nobody does: the answer never tells the two apart."""
-    message = not_owned(principal.agency, what, object_id)
-    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+    return Refused([not_owned(principal.agency, what, object_id)])
 
 
-def taken(what: str, object_id: str) -> GraphQLError:
+def taken(what: str, object_id: str) -> Refused:
     """Registering under an id another agency holds (ids are shared by all agencies)."""
-    message = id_taken(what, object_id)
-    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+    return Refused([id_taken(what, object_id)])
 
 
 def require_own_agency(principal: Principal, agency: str, what: str, object_id: str) -> None:
@@ -45,7 +40,8 @@ async def own_agency(context: RequestContext) -> AgencyRow:
     """The asking admin's agency, as stored."""
     principal = require_agency_admin(context)
     async with context.sessions() as session:
-        row = await session.get(AgencyRow, principal.agency)
+        row: AgencyRow | None = await session.get(AgencyRow, principal.agency)
     if row is None:  # a client outliving its agency: refuse rather than guess
-        raise field_error(ErrorCode.FORBIDDEN, f"agency {principal.agency!r} is not registered")
+        message = f"agency {principal.agency!r} is not registered"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
     return row

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
 from standard.errors import ErrorCode
 
 logger = logging.getLogger("darvazeh.audit")
@@ -33,8 +33,8 @@ class AuditFlush(SchemaExtension):
         if result is not None:
             result.data = None
             result.errors = [
-                field_error(
-                    ErrorCode.AUDIT_UNAVAILABLE,
+                GraphQLError(
                     "the access log could not be written, so nothing is answered; try again",
+                    extensions={"code": ErrorCode.AUDIT_UNAVAILABLE.value},
                 )
             ]

@@ -8,35 +8,24 @@ leaves (RequestContext.commit_audit_so_far, AuditFlush).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol, cast
-
 from resolvers.context import RequestContext
-from standard.datasets import Dataset, RecordType
+from standard.datasets import Dataset
+from standard.records import RecordSpec
 from standard.statuses import AccessOutcome
 
 
-class _Record(Protocol):
-    """What `@record` (schema/standard.py) sets on each standard record's class."""
-
-    RECORD_TYPE: RecordType
-    DATASETS: tuple[Dataset, ...]  # in field order
-    FIELD_DATASETS: Mapping[str, Dataset]  # GraphQL field name -> its dataset
-
-
-def asked_datasets(record_cls: type, asked: frozenset[str]) -> tuple[Dataset, ...]:
+def asked_datasets(record: RecordSpec, asked: frozenset[str]) -> tuple[Dataset, ...]:
     """The record's datasets the query touches; asking only `provenance` reveals whether a
     record exists, which touches all of them."""
-    record = cast(_Record, record_cls)
-    by_field = record.FIELD_DATASETS
+    by_field = record.field_datasets
     touched = {by_field[name] for name in asked if name in by_field}
-    return tuple(d for d in record.DATASETS if d in touched) or record.DATASETS
+    return tuple(d for d in record.datasets if d in touched) or record.datasets
 
 
 def log_read(
     context: RequestContext,
     subject: str,
-    record_cls: type,
+    record: RecordSpec,
     asked: frozenset[str],
     *,
     error: Exception | None = None,
@@ -46,12 +35,11 @@ def log_read(
     trail = context.trail
     if trail is None:
         return  # root fields refuse before any record is decided; or audit is off (benchmarks)
-    record = cast(_Record, record_cls)
-    record_type = record.RECORD_TYPE.value
+    record_type = record.record_type
     source = context.registry.source_for(record_type)
     agency = source.agency if source is not None else None
-    by_field = record.FIELD_DATASETS
-    for dataset in asked_datasets(record_cls, asked):
+    by_field = record.field_datasets
+    for dataset in asked_datasets(record, asked):
         decision = context.decision(subject, dataset)
         if error is not None:
             if not decision.granted:

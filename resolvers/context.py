@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
-from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.entry import ActorKind
 from audit.sink import AuditSink
@@ -23,11 +22,10 @@ from auth.rate_limits import ClientRateCeilings
 from datasources.registry import Registry
 from ratelimit import Refusal
 from resolvers.access import Decision, decide
-from resolvers.errors import field_error
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
 from standard.datasets import Dataset
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode
 from standard.statuses import LegalBasis
 from store.persisted_queries import SafelistBounds
 
@@ -66,7 +64,7 @@ def reader(principal: Principal) -> Reader:
 class RequestContext:
     registry: Registry
     principal: Principal | None
-    sessions: Any = None  # the gateway store's session factory, for the citizen's own records
+    sessions: async_sessionmaker[AsyncSession]  # the gateway's own store
     # Why the token was refused, and the WWW-Authenticate challenge that says so (Bearer or
     # DPoP); None when there was no token at all.
     auth_error: str | None = None
@@ -124,25 +122,25 @@ class RequestContext:
         outcomes = await asyncio.gather(*commits, return_exceptions=True)
         return next((o for o in outcomes if isinstance(o, BaseException)), None)
 
-    async def refused_subjects(self, subjects: list[str]) -> dict[str, GraphQLError]:
+    async def refused_subjects(self, subjects: list[str]) -> dict[str, DarvazehError]:
         """The error each subject's fields carry when reading about it is over its limit."""
         if self.subject_gate is None or not subjects:
             return {}
         refusals = await self.subject_gate.refusals(subjects)
         return {subject: self.rate_limited(refusal) for subject, refusal in refusals.items()}
 
-    def rate_limited(self, refusal: Refusal) -> GraphQLError:
+    def rate_limited(self, refusal: Refusal) -> DarvazehError:
         """The field error for a rate-limit refusal (the edge answers 429 with Retry-After)."""
         self.retry_after = max(self.retry_after or 0, refusal.retry_after)
         message = f"too many reads of this citizen's data; retry after {refusal.retry_after} s"
-        return field_error(ErrorCode.RATE_LIMITED, message, retryAfter=refusal.retry_after)
+        return DarvazehError(message, code=ErrorCode.RATE_LIMITED, retryAfter=refusal.retry_after)
 
     def require_principal(self) -> Principal:
         """Root fields call this: with no valid token (or a malformed case reference), nothing
         comes back."""
         if self.case_reference_error is not None:
-            raise field_error(ErrorCode.INVALID_CASE_REFERENCE, self.case_reference_error)
+            raise DarvazehError(self.case_reference_error, code=ErrorCode.INVALID_CASE_REFERENCE)
         if self.principal is not None:
             return self.principal
         message = self.auth_error or "a valid access token is required"
-        raise field_error(ErrorCode.UNAUTHENTICATED, message)
+        raise DarvazehError(message, code=ErrorCode.UNAUTHENTICATED)

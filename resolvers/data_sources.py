@@ -19,8 +19,7 @@ from datasources.health_store import SourceHealthView
 from datasources.registration_store import ReplacementRequired
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
-from standard.errors import ErrorCode
+from standard.errors import Refused
 from store.models import DataSource, RegistrationVersion
 from store.registrations import Action, RegistrationKind, version, versions
 
@@ -29,16 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 async def refused_unless(operation: Callable[[], Awaitable[T]]) -> T:
-    """Run a registration change; turn each way it can be refused into one clear error."""
+    """Run a registration change. A mapping or registration the registry refuses is already a
+    refusal naming its problems; a source whose probe fails refuses the registration too, in
+    the words its agency may read; and so does a change that lost a race."""
     try:
         return await operation()
     except MappingError as error:
-        raise _refused("the mapping does not fit the standard record", error.problems) from None
-    except (RegistrationError, SourceError) as error:
-        raise _refused(refusal_text(error), [refusal_text(error)]) from None
+        raise Refused(error.problems, "the mapping does not fit the standard record") from None
+    except SourceError as error:
+        raise Refused([refusal_text(error)]) from None
     except IntegrityError:
-        raise _refused(
-            "the registration changed at the same moment elsewhere; read it again and retry", []
+        raise Refused(
+            ["the registration changed at the same moment elsewhere; read it again and retry"]
         ) from None
 
 
@@ -60,11 +61,6 @@ def _shape_problems(registration: dict[str, Any]) -> list[str]:
         and registration[name] is not None
         and not isinstance(registration[name], dict)
     ]
-
-
-def _refused(message: str, problems: list[str]) -> Exception:
-    # `problems` is never empty: a refusal with one reason lists that reason.
-    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems or [message])
 
 
 async def list_sources(context: RequestContext) -> list[DataSource]:
@@ -107,7 +103,7 @@ async def source_history(context: RequestContext, source_id: str) -> list[Regist
 async def register(context: RequestContext, registration: dict[str, Any]) -> DataSource:
     principal = require_agency_admin(context)
     if problems := _shape_problems(registration):
-        raise _refused("; ".join(problems), problems)
+        raise Refused(problems)
     await refused_unless(
         lambda: context.registry.register(
             **registration, agency=principal.agency, actor=principal.client_id
@@ -126,7 +122,7 @@ async def update(
     unless a new one is given, so an agency never resends its credentials to change a mapping."""
     principal = require_agency_admin(context)
     if problems := _shape_problems(changes):
-        raise _refused("; ".join(problems), problems)
+        raise Refused(problems)
     current = await own_source(context, source_id)
     if current is None:
         raise not_yours(principal, "data source", source_id)
@@ -193,7 +189,7 @@ async def restore(
     async with context.sessions() as session:
         earlier = await version(session, RegistrationKind.DATA_SOURCE, source_id, number)
     if earlier is None:
-        raise _refused(f"data source {source_id!r} has no version {number}", [])
+        raise Refused([f"data source {source_id!r} has no version {number}"])
     state = earlier.snapshot
     if not state.get("enabled", True):
         return await disable(context, source_id)
@@ -216,6 +212,6 @@ async def restore(
 
 async def _stored(context: RequestContext, source_id: str) -> DataSource:
     async with context.sessions() as session:
-        row = await session.get(DataSource, source_id)
+        row: DataSource | None = await session.get(DataSource, source_id)
     assert row is not None  # just written by this request
     return row

@@ -4,13 +4,16 @@ per source however many citizens it names."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from aiodataloader import DataLoader
 
 from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.registry import Registry, Source
+from standard.errors import DarvazehError, ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +25,10 @@ class Fetched:
     retrieved_at: datetime
 
 
-class NoSource(Exception):
+class NoSource(DarvazehError):
     """Nothing serves the record type here; the message is fit for any client."""
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
     def __init__(self, record_type: str, refused: str | None = None) -> None:
         if refused is not None:  # stored, but outside the connection policy
@@ -35,9 +40,9 @@ class NoSource(Exception):
 class SourceLoaders:
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._loaders: dict[tuple[str, str], DataLoader] = {}
+        self._loaders: dict[tuple[str, str], DataLoader[str, Fetched]] = {}
 
-    def _loader(self, record_type: str) -> DataLoader:
+    def _loader(self, record_type: str) -> DataLoader[str, Fetched]:
         source = self._registry.source_for(record_type)
         if source is None:
             raise NoSource(record_type, self._registry.refused_for(record_type))
@@ -60,18 +65,27 @@ class SourceLoaders:
             return [error] * len(national_ids)
         futures = [loader.load(national_id) for national_id in national_ids]
         await asyncio.wait(futures)
-        return [future.exception() or future.result() for future in futures]
+        answers: list[Fetched | Exception] = []
+        for future in futures:
+            failure = future.exception()
+            answers.append(failure if isinstance(failure, Exception) else future.result())
+        return answers
 
-    def _batch_for(self, source: Source):  # type: ignore[no-untyped-def]
+    def _batch_for(
+        self, source: Source
+    ) -> Callable[[list[str]], Coroutine[Any, Any, list[Fetched]]]:
         registry = self._registry
 
-        async def batch(national_ids: list[str]) -> list[Fetched | Exception]:
+        async def batch(national_ids: list[str]) -> list[Fetched]:
             retrieved_at = datetime.now(UTC)
             try:
                 found = await registry.fetch(source, national_ids)
             except SourceError as error:
-                return [error] * len(national_ids)
-            return [_answer(source, found.get(nid), retrieved_at) for nid in national_ids]
+                answers: list[Fetched | Exception] = [error] * len(national_ids)
+            else:
+                answers = [_answer(source, found.get(nid), retrieved_at) for nid in national_ids]
+            # aiodataloader rejects the key whose answer is an exception.
+            return cast(list[Fetched], answers)
 
         return batch
 

@@ -13,8 +13,7 @@ from auth.core.principal import Principal
 from auth.oauth.clients import ROLE_SERVICE
 from resolvers.agency import require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode, Refused
 from store.db import transaction
 from store.limit_models import PersistedQuery
 from store.models import OAuthClient, RegistrationVersion
@@ -42,10 +41,6 @@ MAX_NAME = 100
 MAX_TOKENS = 5000
 
 
-def _refused(message: str) -> GraphQLError:
-    return field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
-
-
 def _bounds(context: RequestContext) -> SafelistBounds:
     bounds: SafelistBounds | None = context.safelist_bounds
     if bounds is None:
@@ -61,7 +56,7 @@ async def _own_client(
     if len(client_id) <= MAX_CLIENT_ID:
         row = await session.get(OAuthClient, client_id, with_for_update=lock)
     if row is None or row.agency_code != principal.agency or row.role != ROLE_SERVICE:
-        raise _refused(f"agency {principal.agency!r} has no service client {client_id[:64]!r}")
+        raise Refused([f"agency {principal.agency!r} has no service client {client_id[:64]!r}"])
     return row
 
 
@@ -86,12 +81,11 @@ async def register(
     bounds = _bounds(context)
     size = len(document.encode())
     if size > bounds.max_bytes:
-        raise _refused(f"the document has {size} bytes; at most {bounds.max_bytes} are allowed")
+        raise Refused([f"the document has {size} bytes; at most {bounds.max_bytes} are allowed"])
     if name is not None and len(name) > MAX_NAME:
-        raise _refused(f"a document's name has at most {MAX_NAME} characters")
+        raise Refused([f"a document's name has at most {MAX_NAME} characters"])
     if problems := await asyncio.to_thread(_problems, schema, document):
-        message = "the document is not valid against the schema"
-        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=problems[:20])
+        raise Refused(problems[:20], "the document is not valid against the schema")
     sha256 = document_hash(document)
     async with transaction(context.sessions) as session:
         # Locked, so two registrations at once cannot both take the last free place.
@@ -100,8 +94,8 @@ async def register(
         if existing is not None:
             return existing
         if await count_for(session, row.client_id) >= bounds.max_documents:
-            raise _refused(
-                f"client {client_id!r} already has {bounds.max_documents} safelisted documents"
+            raise Refused(
+                [f"client {client_id!r} already has {bounds.max_documents} safelisted documents"]
             )
         added = PersistedQuery(
             client_id=row.client_id,
@@ -129,11 +123,13 @@ async def remove_document(context: RequestContext, client_id: str, sha256: str) 
     cache's few seconds."""
     principal = require_agency_admin(context)
     if not is_hash(sha256):
-        raise field_error(ErrorCode.BAD_USER_INPUT, "sha256 is 64 lowercase hexadecimal digits")
+        raise DarvazehError(
+            "sha256 is 64 lowercase hexadecimal digits", code=ErrorCode.BAD_USER_INPUT
+        )
     async with transaction(context.sessions) as session:
         row = await _own_client(session, principal, client_id, lock=True)
         if not await remove(session, row.client_id, sha256):
-            raise _refused(f"client {client_id!r} has no safelisted document {sha256}")
+            raise Refused([f"client {client_id!r} has no safelisted document {sha256}"])
         await _record(session, row, Action.REMOVED, principal.client_id, {"removed": sha256})
     return True
 

@@ -13,66 +13,75 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from observability import tracing
 from resolvers.audit_notes import log_read
 from resolvers.context import RequestContext
-from resolvers.records import build_record, denied_datasets, nothing_readable, unavailable
+from resolvers.records import (
+    Record,
+    build_record,
+    denied_datasets,
+    nothing_readable,
+    unavailable,
+)
+from standard.errors import DarvazehError
+from standard.records import RecordSpec
 
 
 async def prefetch(
     context: RequestContext,
-    citizens: Sequence[Any],
-    records: Sequence[tuple[type, frozenset[str]]],
-) -> None:
-    """Fill `citizen.prefetched[record_cls]` with the record, or the error its field will carry.
-
-    `records` pairs each record type asked for with the fields asked of it.
-    """
+    subjects: Sequence[str],
+    records: Sequence[tuple[RecordSpec, frozenset[str]]],
+) -> list[dict[str, Record | DarvazehError]]:
+    """For each of `subjects` (national codes), by record type: the record, or the error its
+    field will carry. `records` pairs each record type asked for with the fields asked of it."""
+    answers: list[dict[str, Record | DarvazehError]] = [{} for _ in subjects]
     # Only reading agency data counts against a citizen's limit, not `citizen { nationalId }`.
-    subjects = [citizen.national_id for citizen in citizens] if records else []
-    refused = await context.refused_subjects(subjects)
+    refused = await context.refused_subjects(list(subjects) if records else [])
+    reading: Sequence[int] = range(len(subjects))
     if refused:
-        for citizen in citizens:
-            if (error := refused.get(citizen.national_id)) is not None:
-                citizen.prefetched.update(dict.fromkeys((cls for cls, _ in records), error))
-        citizens = [citizen for citizen in citizens if citizen.national_id not in refused]
-    readable: dict[type, list[Any]] = {}
+        for index, subject in enumerate(subjects):
+            if (error := refused.get(subject)) is not None:
+                answers[index].update(
+                    dict.fromkeys((spec.record_type for spec, _ in records), error)
+                )
+        reading = [index for index in reading if subjects[index] not in refused]
+    readable: dict[str, list[int]] = {}
     attributes = {
-        "darvazeh.access.citizens": len(citizens),
+        "darvazeh.access.citizens": len(reading),
         "darvazeh.access.records": len(records),
     }
     with tracing.span("access.decide", attributes) as span:
-        for record_cls, asked in records:
-            readable[record_cls] = []
-            for citizen in citizens:
-                log_read(context, citizen.national_id, record_cls, asked)
-                refusal = nothing_readable(context, citizen.national_id, record_cls, asked)
+        for spec, asked in records:
+            granted = readable[spec.record_type] = []
+            for index in reading:
+                subject = subjects[index]
+                log_read(context, subject, spec, asked)
+                refusal = nothing_readable(context, subject, spec, asked)
                 if refusal is None:
-                    readable[record_cls].append(citizen)
+                    granted.append(index)
                 else:
-                    citizen.prefetched[record_cls] = refusal
+                    answers[index][spec.record_type] = refusal
         if span is not None:
-            granted = sum(len(wanted) for wanted in readable.values())
-            span.set_attribute("darvazeh.access.refused", len(citizens) * len(records) - granted)
+            read = sum(len(wanted) for wanted in readable.values())
+            span.set_attribute("darvazeh.access.refused", len(reading) * len(records) - read)
     context.commit_audit_so_far()
 
-    async def one_type(record_cls: type, asked: frozenset[str]) -> None:
-        wanted = readable[record_cls]
+    async def one_type(spec: RecordSpec, asked: frozenset[str]) -> None:
+        wanted = readable[spec.record_type]
         if not wanted:
             return
         outcomes = await context.loaders.load_many(
-            record_cls.RECORD_TYPE,  # type: ignore[attr-defined]
-            [citizen.national_id for citizen in wanted],
+            spec.record_type, [subjects[index] for index in wanted]
         )
-        for citizen, outcome in zip(wanted, outcomes, strict=True):
-            subject = citizen.national_id
+        for index, outcome in zip(wanted, outcomes, strict=True):
+            subject = subjects[index]
             if isinstance(outcome, Exception):
-                log_read(context, subject, record_cls, asked, error=outcome)
-                citizen.prefetched[record_cls] = unavailable(outcome)
+                log_read(context, subject, spec, asked, error=outcome)
+                answers[index][spec.record_type] = unavailable(outcome)
             else:
-                denied = denied_datasets(context, subject, record_cls)
-                citizen.prefetched[record_cls] = build_record(record_cls, outcome, subject, denied)
+                denied = denied_datasets(context, subject, spec)
+                answers[index][spec.record_type] = build_record(outcome, subject, denied)
 
-    await asyncio.gather(*(one_type(record_cls, asked) for record_cls, asked in records))
+    await asyncio.gather(*(one_type(spec, asked) for spec, asked in records))
+    return answers

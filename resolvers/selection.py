@@ -11,7 +11,7 @@ spread each other twice per level costs exponential time there.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     BooleanValueNode,
@@ -106,8 +106,12 @@ def asked_fields(info: Info) -> frozenset[str]:
     return frozenset(selections.children(below))
 
 
-def requested_records(info: Info, records: dict[str, type]) -> list[tuple[type, frozenset[str]]]:
-    """The records a root field's citizens are asked for, each with the fields asked of it."""
+T = TypeVar("T")
+
+
+def requested_records(info: Info, records: Mapping[str, T]) -> list[tuple[T, frozenset[str]]]:
+    """The records a root field's citizens are asked for (`records`: by the field that reads
+    each), each with the fields asked of it."""
     selections, below = _below_current_field(info)
     return [
         (records[name], frozenset(selections.children(sets)))

@@ -14,8 +14,7 @@ from auth.oauth.clients import ROLE_SERVICE
 from auth.oauth.registration import create_client
 from resolvers.agency import not_yours, require_agency_admin
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
-from standard.errors import ErrorCode
+from standard.errors import Refused
 from store.db import transaction
 from store.models import OAuthClient
 from store.registrations import (
@@ -35,15 +34,14 @@ async def register(
     principal = require_agency_admin(context)
     budget = spec.get("query_cost_budget")
     if budget is not None and not 1 <= budget <= cost_ceiling:
-        message = f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"
-        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message])
+        raise Refused([f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"])
     card = spec["service_card"]
     client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
     graphql_limit, oauth_limit = spec.get("graphql_rate_limit"), spec.get("oauth_rate_limit")
     if context.rate_ceilings is not None and (
         problems := context.rate_ceilings.problems(graphql_limit, oauth_limit)
     ):
-        raise field_error(ErrorCode.REGISTRATION_REFUSED, problems[0], problems=problems)
+        raise Refused(problems, problems[0])
     try:
         async with transaction(context.sessions) as session:
             row, secret = await create_client(
@@ -66,13 +64,10 @@ async def register(
             row.query_cost_budget = budget
             await _record(session, row, Action.REGISTERED, principal.client_id)
             return row, secret
-    except ValueError as error:
-        raise field_error(
-            ErrorCode.REGISTRATION_REFUSED, str(error), problems=[str(error)]
-        ) from None
+    except ValueError as error:  # what auth.clients refuses of a client
+        raise Refused([str(error)]) from None
     except IntegrityError:  # the same client id registered at the same moment elsewhere
-        message = f"client {client_id!r} already exists"
-        raise field_error(ErrorCode.REGISTRATION_REFUSED, message, problems=[message]) from None
+        raise Refused([f"client {client_id!r} already exists"]) from None
 
 
 async def list_clients(context: RequestContext) -> list[OAuthClient]:

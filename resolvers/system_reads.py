@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import TypeVar
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,10 +27,10 @@ from auth.core.system_checks import CitizenCheck, DeathCheckUnavailable
 from auth.end_citizen import end_citizen
 from datasources.registry import Registry
 from resolvers.context import RequestContext
-from resolvers.records import load_record
-from schema.records import Birth, Death
-from schema.standard import RecordStatus
-from standard.datasets import Dataset
+from resolvers.records import Record, load_record
+from standard.datasets import Dataset, RecordType
+from standard.errors import DarvazehError, ErrorCode
+from standard.records import RecordStatus
 
 SYSTEM_CLIENT = "darvazeh-gateway"
 SYSTEM_AGENCY = "darvazeh"
@@ -38,11 +38,12 @@ SYSTEM_AGENCY = "darvazeh"
 # record's date and parents.
 _DEATH_FIELDS = frozenset({"date"})
 _BIRTH_FIELDS = frozenset({"date", "fatherNationalId", "motherNationalId"})
-R = TypeVar("R")
 
 
-class SystemReadFailed(Exception):
+class SystemReadFailed(DarvazehError):
     """A system read that could not be made, or not be recorded (then nothing may act on it)."""
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
 
 def system_principal(check: CitizenCheck, statute: str, datasets: frozenset[str]) -> Principal:
@@ -77,8 +78,12 @@ class SystemReader:
         self._scopes = datasets
 
     async def read(
-        self, record_cls: type[R], fields: frozenset[str], subjects: list[str], check: CitizenCheck
-    ) -> list[R]:
+        self,
+        record_type: RecordType,
+        fields: frozenset[str],
+        subjects: list[str],
+        check: CitizenCheck,
+    ) -> list[Record]:
         """Each subject's record; raises SystemReadFailed when any could not be read (or the
         read was refused) or the access log could not be written."""
         context = RequestContext(
@@ -88,15 +93,16 @@ class SystemReader:
             audit_sink=self._audit_sink,
             request_id=uuid.uuid4().hex,
         )
+        spec = self._registry.specs[record_type]
         # One DataLoader batch: one call to the source for every subject.
         answers = await asyncio.gather(
-            *(load_record(context, subject, record_cls, fields) for subject in subjects),
+            *(load_record(context, subject, spec, fields) for subject in subjects),
             return_exceptions=True,
         )
         failure = await context.settle_audit()
         if failure is not None:  # act on no unrecorded read
             raise SystemReadFailed(f"the access log could not be written: {failure}")
-        found: list[R] = []
+        found: list[Record] = []
         for answer in answers:
             if isinstance(answer, BaseException):
                 raise SystemReadFailed(str(answer))
@@ -141,7 +147,7 @@ class CivilDeathCheck:
         """Those of `subjects` with a death record; raises DeathCheckUnavailable when any could
         not be read (or the read was refused)."""
         try:
-            records = await self._reader.read(Death, _DEATH_FIELDS, subjects, check)
+            records = await self._reader.read(RecordType.DEATH, _DEATH_FIELDS, subjects, check)
         except SystemReadFailed as error:
             raise DeathCheckUnavailable(str(error)) from None
         return {
@@ -173,11 +179,19 @@ class CivilBirthRecords:
 
     async def birth(self, child: str, check: CitizenCheck) -> BirthFacts | None:
         try:
-            (record,) = await self._reader.read(Birth, _BIRTH_FIELDS, [child], check)
+            (record,) = await self._reader.read(RecordType.BIRTH, _BIRTH_FIELDS, [child], check)
         except SystemReadFailed as error:
             raise BirthRecordUnavailable(str(error)) from None
         if record.provenance.status is not RecordStatus.AVAILABLE:
             return None
+        values = record.values
+        born, father, mother = (
+            values.get("date"),
+            values.get("fatherNationalId"),
+            values.get("motherNationalId"),
+        )
         return BirthFacts(
-            born=record.date, father=record.father_national_id, mother=record.mother_national_id
+            born=born if isinstance(born, date) else None,
+            father=father if isinstance(father, str) else None,
+            mother=mother if isinstance(mother, str) else None,
         )

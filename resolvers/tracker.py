@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from audit.tracker import AccessPage, BadCursor, Position, access_page, decode_cursor
+from audit.tracker import AccessPage, Position, access_page, decode_cursor
 from auth.consent.errors import GuardianshipError
 from auth.consent.guardianship import BirthRecords, check_guardian
 from auth.consent.national_time import national_date
 from auth.core.principal import Basis, Principal
 from auth.core.system_checks import CitizenCheck
 from resolvers.context import RequestContext
-from resolvers.errors import field_error
-from standard.errors import ErrorCode
-from standard.national_id import InvalidNationalId
+from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import parse as parse_national_id
-from standard.pagination import BadPageSize, check_first
+from standard.pagination import check_first
 
 
 async def subject_for(
@@ -47,19 +45,17 @@ async def subject_for(
 
 
 def _position(first: int, after: str | None) -> Position | None:
-    try:
-        check_first(first)
-        return decode_cursor(after) if after is not None else None
-    except (BadPageSize, BadCursor) as error:
-        raise field_error(error.code, error.message) from None
+    check_first(first)
+    return decode_cursor(after) if after is not None else None
 
 
 def _citizen(context: RequestContext, national_id: str) -> Principal:
     principal = context.require_principal()
     if principal.basis is not Basis.CITIZEN or principal.citizen is None:
-        raise field_error(ErrorCode.FORBIDDEN, "only the citizen themselves sees their data log")
+        message = "only the citizen themselves sees their data log"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
     if national_id != principal.citizen:
-        raise field_error(ErrorCode.FORBIDDEN, "a citizen sees only their own data log")
+        raise DarvazehError("a citizen sees only their own data log", code=ErrorCode.FORBIDDEN)
     return principal
 
 
@@ -78,16 +74,11 @@ async def list_data_accesses(
     position = _position(first, after)
     try:
         whose = await subject_for(context.births, national_id, subject)
-    except InvalidNationalId as error:
-        raise field_error(
-            ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value
-        ) from None
     except GuardianshipError as error:
-        if error.code == "unavailable":
-            raise field_error(ErrorCode.SOURCE_UNAVAILABLE, error.reason) from None
-        raise field_error(
-            ErrorCode.FORBIDDEN, f"you may not see this citizen's data log: {error.reason}"
-        ) from None
+        if error.code is not ErrorCode.FORBIDDEN:
+            raise  # the civil registry could not be read
+        message = f"you may not see this citizen's data log: {error.reason}"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN) from None
     async with context.sessions() as session:
         return await access_page(
             session, subject=whose, first=first, after=position, since=since, until=until
@@ -105,7 +96,8 @@ async def list_agency_accesses(
     """`Query.agencyDataAccesses`: reads of the admin's own agency's data."""
     principal = context.require_principal()
     if principal.basis is not Basis.AGENCY_ADMIN:
-        raise field_error(ErrorCode.FORBIDDEN, "only an agency admin lists its agency's reads")
+        message = "only an agency admin lists its agency's reads"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
     position = _position(first, after)
     async with context.sessions() as session:
         return await access_page(

@@ -11,10 +11,16 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
-from resolvers.errors import field_error
+from resolvers.audit_flush import AuditFlush
+from resolvers.observe import ObserveOperation
+from schema.errors import field_error, with_code
 from schema.limits import QueryLimits
+from schema.mutation import Mutation
+from schema.production import DisableIntrospection, MaskedErrors
+from schema.query import Query
 from schema.query_cost import CostModel
 from schema.query_gate import QueryGate, QueryGuard
+from schema.records import RECORD_FIELDS
 from standard.errors import ErrorCode
 
 
@@ -69,22 +75,12 @@ class DarvazehSchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Every error leaves with a code. One raised on purpose (a denial, a down agency, a
-        refused query) has its code already and is not logged. graphql-core's own request errors
-        (a variable of the wrong type) are the client's: BAD_USER_INPUT. Anything else is a fault
-        of ours: logged once, with its traceback, and answered INTERNAL_SERVER_ERROR."""
+        """Every error leaves with a code (`schema.errors.with_code`). One raised on purpose (a
+        denial, a down agency, a refused query) is not logged; a fault of ours is, once, with
+        its traceback, and answered INTERNAL_SERVER_ERROR."""
         for error in errors:
-            extensions = error.extensions or {}
-            if extensions.get("code"):
-                continue
-            from_graphql = error.original_error is None or isinstance(
-                error.original_error, GraphQLError
-            )
-            if from_graphql and not error.path:
-                error.extensions = {**extensions, "code": ErrorCode.BAD_USER_INPUT.value}
-                continue
-            error.extensions = {**extensions, "code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-            StrawberryLogger.error(error, execution_context)
+            if not with_code(error):
+                StrawberryLogger.error(error, execution_context)
 
 
 def build_schema(
@@ -92,15 +88,6 @@ def build_schema(
 ) -> DarvazehSchema:
     """The schema, refusing any request over `limits` before it runs; production turns
     introspection off and masks errors to their codes."""
-    # Imported here, not at the top: importing a leaf such as schema.datasets must not pull in
-    # every resolver (auth imports the datasets, and the resolvers import auth).
-    from resolvers.audit_flush import AuditFlush
-    from resolvers.observe import ObserveOperation
-    from schema.citizen import RECORD_FIELDS
-    from schema.mutation import Mutation
-    from schema.production import DisableIntrospection, MaskedErrors
-    from schema.query import Query
-
     production: list[Any] = []
     if not introspection:
         production.append(DisableIntrospection)

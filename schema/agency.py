@@ -104,7 +104,7 @@ class DataSourceRegistration:
             record_type=row.record_type,
             kind=row.kind,
             connection=row.connection_display,
-            mapping=row.mapping,
+            mapping=JSON(row.mapping),
             timeout_seconds=row.timeout_seconds,
             enabled=row.enabled,
             version=row.version,
@@ -318,3 +318,12 @@ class DataSourceTest:
         description="The agency's sources that serve this record type today, which registering "
         "it would replace (registration refuses unless `replaces` names them)."
     )
+
+    @classmethod
+    def of(cls, run: data_sources.DryRun) -> DataSourceTest:
+        return cls(
+            ok=not run.problems,
+            latency_ms=run.latency_ms,
+            problems=run.problems,
+            replaces=[strawberry.ID(source) for source in run.replaces],
+        )

@@ -1,4 +1,8 @@
-"""Service card registration as GraphQL: what an agency admin sends, and a card's history."""
+"""Service card registration as GraphQL: what an agency admin sends, and a card's history.
+
+The fields restate `services.cards.CardDraft`'s (GraphQL needs them declared, each with its
+description and type); they carry its names, and `to_draft` and `of` convert by those names.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from datetime import datetime
 import strawberry
 
 from schema.catalogue import ServiceLegalBasis
-from services.cards import CardDraft
+from schema.standard import graphql_enum
+from services.card_registration import CardVersion
+from services.cards import CONTENT, CardDraft
 from store.registrations import Action
 
-RegistrationAction = strawberry.enum(
+graphql_enum(
     Action, name="RegistrationAction", description="What one change of a registration did."
 )
 
@@ -41,26 +47,16 @@ class ServiceCardInput:
         default=None, description="A `catalogue { lifeEvents }` id; only for proactive services."
     )
 
-    def draft(self, agency: str) -> CardDraft:
-        return CardDraft(
-            id=str(self.id),
-            agency=agency,
-            name_fa=self.name_fa,
-            name_en=self.name_en,
-            datasets=tuple(self.datasets),
-            legal_basis=self.legal_basis.value,
-            purpose_fa=self.purpose_fa,
-            purpose_en=self.purpose_en,
-            statute=self.statute,
-            proactive=self.proactive,
-            life_event=self.life_event,
-        )
+    def to_draft(self, agency: str) -> CardDraft:
+        content = {name: getattr(self, name) for name in CONTENT}
+        content["legal_basis"] = self.legal_basis.value
+        return CardDraft.of(str(self.id), agency, content)
 
 
 @strawberry.type(description="One version of a service card: the change and the card it left.")
 class ServiceCardVersion:
     version: int
-    action: RegistrationAction
+    action: Action
     changed_by: str = strawberry.field(description="The agency admin client that made it.")
     changed_at: datetime
     name_fa: str
@@ -73,3 +69,23 @@ class ServiceCardVersion:
     proactive: bool
     life_event: str | None
     enabled: bool
+
+    @classmethod
+    def of(cls, version: CardVersion) -> ServiceCardVersion:
+        card = version.card
+        return cls(
+            version=version.version,
+            action=version.action,
+            changed_by=version.changed_by,
+            changed_at=version.changed_at,
+            name_fa=card.name_fa,
+            name_en=card.name_en,
+            purpose_fa=card.purpose_fa,
+            purpose_en=card.purpose_en,
+            datasets=list(card.datasets),
+            legal_basis=ServiceLegalBasis(card.legal_basis),
+            statute=card.statute,
+            proactive=card.proactive,
+            life_event=card.life_event,
+            enabled=version.enabled,
+        )

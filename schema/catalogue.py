@@ -6,27 +6,31 @@ citizen's data.
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
-from resolvers.catalogue import (
-    DEFAULT_FIRST,
-    MAX_FIRST,
-    agency_coverage,
-    card_connection,
-    catalogue_card,
-    coverage_of,
-    life_events,
-)
+from resolvers.catalogue import card_page, encode_cursor
+from schema.standard import graphql_enum
 from schema.tracker import Agency, PageInfo
-from services import cards, coverage
-from services.catalogue import CatalogueView
+from services import catalogue, coverage, life_events
+from services.catalogue import CatalogueView, ListedCard
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST
+from standard.statuses import LegalBasis
 
-ServiceLegalBasis = strawberry.enum(
-    cards.LegalBasis,
+
+@strawberry.enum(
     name="ServiceLegalBasis",
     description="What a service reads under: the citizen's consent, or the statute its card names.",
 )
-MissingReason = strawberry.enum(
+class ServiceLegalBasis(Enum):
+    """The legal bases a service card may name (`services.cards.CARD_BASES`)."""
+
+    CONSENT = LegalBasis.CONSENT.value
+    STATUTE = LegalBasis.STATUTE.value
+
+
+graphql_enum(
     coverage.MissingReason,
     name="MissingReason",
     description="NO_SOURCE: a record type of the dataset has no enabled source. UNHEALTHY: its "
@@ -37,8 +41,12 @@ MissingReason = strawberry.enum(
 @strawberry.type(description="Why one dataset a service needs is not connected.")
 class MissingDataset:
     dataset: str
-    reason: MissingReason
+    reason: coverage.MissingReason
     detail: str = strawberry.field(description="Which record type or source, in plain words.")
+
+    @classmethod
+    def of(cls, gap: coverage.Missing) -> MissingDataset:
+        return cls(dataset=gap.dataset, reason=gap.reason, detail=gap.detail)
 
 
 @strawberry.type(description="A public service in the catalogue, and whether it is connected.")
@@ -67,6 +75,28 @@ class CatalogueCard:
         description="Why it is not connected, per dataset (empty when connected)."
     )
 
+    @classmethod
+    def of(cls, listed: ListedCard) -> CatalogueCard:
+        card = listed.card
+        name_fa, name_en = listed.agency_names
+        return cls(
+            id=strawberry.ID(card.id),
+            name_fa=card.name_fa,
+            name_en=card.name_en,
+            purpose_fa=card.purpose_fa,
+            purpose_en=card.purpose_en,
+            agency=Agency(code=card.agency, name_fa=name_fa, name_en=name_en),
+            datasets=list(card.datasets),
+            legal_basis=ServiceLegalBasis(card.legal_basis),
+            statute=card.statute,
+            proactive=card.proactive,
+            life_event=card.life_event,
+            enabled=card.enabled,
+            version=card.version,
+            connected=not listed.missing,
+            missing=[MissingDataset.of(gap) for gap in listed.missing],
+        )
+
 
 @strawberry.type
 class CatalogueCardEdge:
@@ -87,6 +117,10 @@ class Coverage:
     total: int
     share: float = strawberry.field(description="connected / total, from 0 to 1.")
 
+    @classmethod
+    def of(cls, found: catalogue.Coverage) -> Coverage:
+        return cls(connected=found.connected, total=found.total, share=found.share)
+
 
 @strawberry.type(description="One agency's services and how many of them are connected.")
 class AgencyCoverage:
@@ -97,12 +131,28 @@ class AgencyCoverage:
     total: int
     share: float
 
+    @classmethod
+    def of(cls, agency: catalogue.AgencyCoverage) -> AgencyCoverage:
+        found = agency.coverage
+        return cls(
+            code=agency.code,
+            name_fa=agency.name_fa,
+            name_en=agency.name_en,
+            connected=found.connected,
+            total=found.total,
+            share=found.share,
+        )
+
 
 @strawberry.type(description="What happened to a citizen that a proactive service runs on.")
 class LifeEvent:
     id: str
     name_fa: str
     name_en: str
+
+    @classmethod
+    def of(cls, event: life_events.LifeEvent) -> LifeEvent:
+        return cls(id=event.value, name_fa=event.name_fa, name_en=event.name_en)
 
 
 @strawberry.type(
@@ -114,11 +164,11 @@ class Catalogue:
 
     @strawberry.field(description="Connected services out of all enabled ones.")
     def coverage(self) -> Coverage:
-        return coverage_of(self.view)  # type: ignore[no-any-return]
+        return Coverage.of(self.view.coverage())
 
     @strawberry.field(description="Coverage per agency with services, by agency code.")
     def agencies(self) -> list[AgencyCoverage]:
-        return agency_coverage(self.view)  # type: ignore[no-any-return]
+        return [AgencyCoverage.of(agency) for agency in self.view.agencies()]
 
     @strawberry.field(
         description=f"Enabled service cards by id, {DEFAULT_FIRST} a page unless `first` says "
@@ -131,15 +181,25 @@ class Catalogue:
         first: int = DEFAULT_FIRST,
         after: str | None = None,
     ) -> CatalogueCardConnection:
-        return card_connection(  # type: ignore[no-any-return]
-            self.view, agency=agency, connected=connected, first=first, after=after
+        found = card_page(self.view, agency=agency, connected=connected, first=first, after=after)
+        edges = [
+            CatalogueCardEdge(
+                cursor=encode_cursor(card), node=CatalogueCard.of(self.view.listed(card))
+            )
+            for card in found.cards
+        ]
+        end = edges[-1].cursor if edges else None
+        return CatalogueCardConnection(
+            total_count=found.total_count,
+            edges=edges,
+            page_info=PageInfo(has_next_page=found.has_next, end_cursor=end),
         )
 
     @strawberry.field(description="One service card by id, disabled ones too; null if none.")
     def card(self, id: strawberry.ID) -> CatalogueCard | None:
         found = self.view.card(str(id))
-        return catalogue_card(self.view, found) if found else None
+        return CatalogueCard.of(self.view.listed(found)) if found else None
 
     @strawberry.field(description="The life events proactive services may run on.")
     def life_events(self) -> list[LifeEvent]:
-        return life_events()  # type: ignore[no-any-return]
+        return [LifeEvent.of(event) for event in life_events.LifeEvent]

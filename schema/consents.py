@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
+from resolvers.consents import CitizenConsent
+from schema.standard import graphql_enum
+from standard.statuses import ConsentStatus, RevocationReason
 from store.models import ServiceCard as CardRow
 
-
-@strawberry.enum(description="ACTIVE until revoked or until it expires.")
-class ConsentStatus(Enum):
-    ACTIVE = "ACTIVE"
-    REVOKED = "REVOKED"
-    EXPIRED = "EXPIRED"
-
-
-@strawberry.enum(description="Why a consent was revoked.")
-class ConsentRevocationReason(Enum):
-    CITIZEN = strawberry.enum_value("CITIZEN", description="The citizen revoked it.")
-    DECEASED = strawberry.enum_value(
-        "DECEASED",
-        description="The civil registry recorded the death of the citizen or of the child it "
-        "was given for.",
-    )
+graphql_enum(ConsentStatus, description="ACTIVE until revoked or until it expires.")
+graphql_enum(
+    RevocationReason,
+    name="ConsentRevocationReason",
+    description="Why a consent was revoked.",
+    values={
+        RevocationReason.CITIZEN: "The citizen revoked it.",
+        RevocationReason.DECEASED: "The civil registry recorded the death of the citizen or of "
+        "the child it was given for.",
+    },
+)
 
 
 @strawberry.type(description="A public service as its service card describes it.")
@@ -60,8 +57,25 @@ class Consent:
     created_at: datetime
     expires_at: datetime
     status: ConsentStatus
-    revoked_reason: ConsentRevocationReason | None = strawberry.field(
+    revoked_reason: RevocationReason | None = strawberry.field(
         description="Why it was revoked; null unless REVOKED."
     )
     use_count: int
     last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, seen: CitizenConsent) -> Consent:
+        consent = seen.consent
+        return cls(
+            id=strawberry.ID(consent.id),
+            client_id=consent.client_id,
+            service=ServiceCard.of(seen.card),
+            datasets=list(consent.datasets),
+            on_behalf_of=consent.subject if consent.subject != consent.citizen else None,
+            created_at=consent.created_at,
+            expires_at=consent.expires_at,
+            status=seen.status,
+            revoked_reason=seen.revoked_reason,
+            use_count=seen.use_count,
+            last_used_at=seen.last_used_at,
+        )

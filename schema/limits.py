@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from resolvers.errors import field_error
+from schema.errors import field_error
 from settings import Settings
 from standard.errors import ErrorCode
 

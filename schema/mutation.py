@@ -31,7 +31,7 @@ class Mutation:
         description="Revoke one of your consents: its tokens stop on their very next request."
     )
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent | None:
-        return await revoke(info.context, id)
+        return Consent.of(await revoke(info.context, str(id)))
 
     @strawberry.mutation(
         description="Register one of your agency's data sources, or a new version of it. It is "
@@ -56,13 +56,7 @@ class Mutation:
 
     @strawberry.mutation(description="Check a registration without storing it: every problem.")
     async def test_data_source(self, info: Info, input: DataSourceInput) -> DataSourceTest:
-        run = await data_sources.test(info.context, input.registration())
-        return DataSourceTest(
-            ok=not run.problems,
-            latency_ms=run.latency_ms,
-            problems=run.problems,
-            replaces=[strawberry.ID(source) for source in run.replaces],
-        )
+        return DataSourceTest.of(await data_sources.test(info.context, input.registration()))
 
     @strawberry.mutation(description="Stop serving a source (on every worker within seconds).")
     async def disable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
@@ -137,17 +131,17 @@ class Mutation:
     async def register_service_card(
         self, info: Info, input: ServiceCardInput
     ) -> CatalogueCard | None:
-        return await register_card(info.context, input)  # type: ignore[no-any-return]
+        return CatalogueCard.of(await register_card(info.context, input))
 
     @strawberry.mutation(
         description="Take one of your agency's cards out of the catalogue (agency admins)."
     )
     async def disable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
-        return await set_card_enabled(info.context, str(id), False)  # type: ignore[no-any-return]
+        return CatalogueCard.of(await set_card_enabled(info.context, str(id), False))
 
     @strawberry.mutation(description="Put one of your agency's cards back (agency admins).")
     async def enable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
-        return await set_card_enabled(info.context, str(id), True)  # type: ignore[no-any-return]
+        return CatalogueCard.of(await set_card_enabled(info.context, str(id), True))
 
     @strawberry.mutation(
         description="Make one of your agency's cards what it was at `version`, as a new version "
@@ -156,4 +150,4 @@ class Mutation:
     async def restore_service_card(
         self, info: Info, id: strawberry.ID, version: int
     ) -> CatalogueCard | None:
-        return await restore_card(info.context, str(id), version)  # type: ignore[no-any-return]
+        return CatalogueCard.of(await restore_card(info.context, str(id), version))

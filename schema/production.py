@@ -8,7 +8,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, ValidationRule, get_named_type, is_introspection_type
 from strawberry.extensions import AddValidationRules, MaskErrors
 
-from resolvers.errors import masked
+from schema.errors import masked
 from standard.errors import ErrorCode
 
 # The federation SDL tells as much as introspection does; a router composes from a file instead.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
 
 import strawberry
 from strawberry.types import Info
@@ -10,31 +10,19 @@ from strawberry.types import Info
 from resolvers.agency import own_agency
 from resolvers.cards import card_history
 from resolvers.catalogue import load_catalogue
-from resolvers.errors import field_error
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
 from resolvers.tracker import list_agency_accesses
 from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
-from schema.citizen import RECORD_FIELDS, Citizen, Since, Until
+from schema.records import RECORD_FIELDS, Citizen, Since, Until
 from schema.tracker import Agency, DataAccessConnection
-from standard import national_id
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode
+from standard.national_id import parse as parse_national_id
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 
 MAX_CITIZENS = 100
-
-
-def citizen_by_national_id(value: str) -> Citizen:
-    """The citizen behind a national code as a client sent it (Persian or Arabic-Indic digits
-    read as 0-9): from here on only the canonical code is used."""
-    try:
-        return Citizen(national_id=national_id.parse(value))
-    except national_id.InvalidNationalId as error:
-        raise field_error(
-            ErrorCode.INVALID_NATIONAL_ID, str(error), nationalId=error.value
-        ) from None
 
 
 async def _fail(error: Exception) -> Citizen | None:
@@ -46,40 +34,49 @@ class Query:
     @strawberry.field(description="One citizen by national code.")
     async def citizen(self, info: Info, national_id: str) -> Citizen | None:
         info.context.require_principal()
-        citizen = citizen_by_national_id(national_id)
-        await prefetch(info.context, [citizen], requested_records(info, RECORD_FIELDS))
-        return citizen
+        # As a client sent it (Persian or Arabic-Indic digits read as 0-9): canonical from here.
+        subject = parse_national_id(national_id)
+        (found,) = await prefetch(info.context, [subject], requested_records(info, RECORD_FIELDS))
+        return Citizen(national_id=subject, prefetched=found)
 
     @strawberry.field(
-        description=f"Up to {MAX_CITIZENS} citizens; each source is called once for all of them."
+        description=f"Up to {MAX_CITIZENS} citizens; each source is called once for all of them.",
+        graphql_type=list[Citizen | None] | None,
     )
-    async def citizens(self, info: Info, national_ids: list[str]) -> list[Citizen | None] | None:
+    async def citizens(
+        self, info: Info, national_ids: list[str]
+    ) -> list[Citizen | Awaitable[Citizen | None]] | None:
         info.context.require_principal()
         if len(national_ids) > MAX_CITIZENS:
-            raise field_error(
-                ErrorCode.BAD_USER_INPUT,
+            raise DarvazehError(
                 f"at most {MAX_CITIZENS} national codes per query, got {len(national_ids)}",
+                code=ErrorCode.BAD_USER_INPUT,
             )
         # graphql-core awaits list items, so a malformed code's entry is an awaitable that raises:
         # it nulls only that entry.
-        answers: list[Any] = []
+        subjects: list[str | DarvazehError] = []
         for value in national_ids:
             try:
-                answers.append(citizen_by_national_id(value))
-            except Exception as error:
-                answers.append(_fail(error))
-        valid = [answer for answer in answers if isinstance(answer, Citizen)]
-        await prefetch(info.context, valid, requested_records(info, RECORD_FIELDS))
-        return answers
+                subjects.append(parse_national_id(value))
+            except DarvazehError as error:
+                subjects.append(error)
+        valid = [subject for subject in subjects if isinstance(subject, str)]
+        found = iter(await prefetch(info.context, valid, requested_records(info, RECORD_FIELDS)))
+        return [
+            Citizen(national_id=subject, prefetched=next(found))
+            if isinstance(subject, str)
+            else _fail(subject)
+            for subject in subjects
+        ]
 
     @strawberry.field(description="The citizen the access token was granted by.")
     async def me(self, info: Info) -> Citizen | None:
         principal = info.context.require_principal()
         if principal.citizen is None:
-            raise field_error(ErrorCode.FORBIDDEN, "`me` needs a token granted by a citizen")
-        citizen = Citizen(national_id=principal.citizen)
-        await prefetch(info.context, [citizen], requested_records(info, RECORD_FIELDS))
-        return citizen
+            raise DarvazehError("`me` needs a token granted by a citizen", code=ErrorCode.FORBIDDEN)
+        subject: str = principal.citizen
+        (found,) = await prefetch(info.context, [subject], requested_records(info, RECORD_FIELDS))
+        return Citizen(national_id=subject, prefetched=found)
 
     @strawberry.field(
         description="Reads of the asking agency admin's own agency's data, newest first "
@@ -110,7 +107,7 @@ class Query:
         "Public: no token needed."
     )
     async def catalogue(self, info: Info) -> Catalogue | None:
-        return await load_catalogue(info.context)  # type: ignore[no-any-return]
+        return Catalogue(view=await load_catalogue(info.context))
 
     @strawberry.field(
         description="Every version of one of your agency's service cards, newest first "
@@ -119,4 +116,5 @@ class Query:
     async def service_card_history(
         self, info: Info, id: strawberry.ID
     ) -> list[ServiceCardVersion] | None:
-        return await card_history(info.context, str(id))
+        versions = await card_history(info.context, str(id))
+        return [ServiceCardVersion.of(version) for version in versions]

@@ -25,7 +25,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from resolvers.errors import field_error
+from schema.errors import field_error
 from schema.limits import QueryLimits, over_limit
 from standard.errors import ErrorCode
 

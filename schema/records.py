@@ -1,22 +1,33 @@
-"""The standard records (v1), each owned by one agency. Every field names its dataset here."""
+"""The Citizen and the standard records (v1), each record owned by one agency. Every field names
+its dataset here.
+
+A birth record names the citizen's parents, who are citizens too: the two types refer to each
+other, so they live in one module.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
-import standard.records as standard_records
+from resolvers.consents import list_consents
 from resolvers.guard import AccessGuard
-from schema.standard import DATASET, Provenance, record, scoped
+from resolvers.records import Prefetched, Provenance, Record, load_record
+from resolvers.selection import asked_fields
+from resolvers.tracker import list_data_accesses
+from schema.consents import Consent
+from schema.errors import field_error
+from schema.standard import DATASET, R, StandardRecord, provenance_field, record, scoped
+from schema.tracker import DataAccessConnection
 from standard.datasets import Dataset, RecordType
-from standard.records import RecordSpec
-
-if TYPE_CHECKING:
-    from schema.citizen import Citizen
-
-LazyCitizen = Annotated["Citizen", strawberry.lazy("schema.citizen")]
+from standard.errors import ErrorCode
+from standard.national_id import parse as parse_national_id
+from standard.pagination import DEFAULT_FIRST, MAX_FIRST
+from standard.records import EnrollmentStatus, Gender, InsuranceStatus, InsuranceType, RecordSpec
 
 IDENTITY = Dataset.CIVIL_IDENTITY
 BIRTH = Dataset.CIVIL_BIRTH
@@ -26,28 +37,25 @@ COVERAGE = Dataset.SOCIAL_COVERAGE
 ENROLLMENT = Dataset.EDUCATION_ENROLLMENT
 TAX = Dataset.TAX_STATUS
 
-
 # The standard's enumerations, as GraphQL enums (the values are defined once, in standard/).
-Gender = strawberry.enum(standard_records.Gender)
-InsuranceStatus = strawberry.enum(standard_records.InsuranceStatus)
-InsuranceType = strawberry.enum(standard_records.InsuranceType)
-EnrollmentStatus = strawberry.enum(standard_records.EnrollmentStatus)
+strawberry.enum(Gender)
+strawberry.enum(InsuranceStatus)
+strawberry.enum(InsuranceType)
+strawberry.enum(EnrollmentStatus)
 
 
 @record(RecordType.IDENTITY, description="Civil registry: who the citizen is.")
-class Identity:
+class Identity(StandardRecord):
     first_name: str | None = scoped(IDENTITY, required=True)
     last_name: str | None = scoped(IDENTITY, required=True)
     father_name: str | None = scoped(IDENTITY)
     gender: Gender | None = scoped(IDENTITY, required=True)
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
-def _parent(which: str):  # type: ignore[no-untyped-def]
-    def resolve(self: Birth) -> LazyCitizen | None:
-        from schema.citizen import Citizen
-
-        national_id = getattr(self, f"{which}_national_id")
+def _parent(which: str, national_id_of: Callable[[Birth], str | None]) -> Any:
+    def resolve(self: Birth) -> Citizen | None:
+        national_id = national_id_of(self)
         return Citizen(national_id=national_id) if national_id else None
 
     return strawberry.federation.field(
@@ -60,62 +68,174 @@ def _parent(which: str):  # type: ignore[no-untyped-def]
 
 
 @record(RecordType.BIRTH, description="Civil registry: the birth record and the parents it names.")
-class Birth:
+class Birth(StandardRecord):
     date: date | None = scoped(BIRTH, required=True)
     place: str | None = scoped(BIRTH, description="City of birth.")
     father_national_id: str | None = scoped(FAMILY)
     mother_national_id: str | None = scoped(FAMILY)
-    father: LazyCitizen | None = _parent("father")
-    mother: LazyCitizen | None = _parent("mother")
-    provenance: Provenance
+    father: Citizen | None = _parent("father", lambda birth: birth.father_national_id)
+    mother: Citizen | None = _parent("mother", lambda birth: birth.mother_national_id)
+    provenance: Provenance = provenance_field()
 
 
 @record(RecordType.DEATH, description="Civil registry: the death record, if one is registered.")
-class Death:
+class Death(StandardRecord):
     date: date | None = scoped(IDENTITY, required=True)
     place: str | None = scoped(IDENTITY)
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
 @record(RecordType.ADDRESS, description="Civil registry: the registered residential address.")
-class Address:
+class Address(StandardRecord):
     province: str | None = scoped(ADDRESS, required=True)
     city: str | None = scoped(ADDRESS, required=True)
     postal_code: str | None = scoped(ADDRESS, description="Ten-digit postal code.")
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
 @record(RecordType.INSURANCE, description="Social security: health and social insurance cover.")
-class Insurance:
+class Insurance(StandardRecord):
     insurance_number: str | None = scoped(COVERAGE, required=True)
     status: InsuranceStatus | None = scoped(COVERAGE, required=True)
     type: InsuranceType | None = scoped(COVERAGE)
     since: date | None = scoped(COVERAGE)
     dependant_national_ids: list[str] | None = scoped(COVERAGE)
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
 @record(RecordType.SCHOOL_ENROLLMENT, description="Education: the current school enrolment.")
-class SchoolEnrollment:
+class SchoolEnrollment(StandardRecord):
     school: str | None = scoped(ENROLLMENT, required=True)
     school_code: str | None = scoped(ENROLLMENT)
     grade: int | None = scoped(ENROLLMENT, required=True)
     academic_year: str | None = scoped(ENROLLMENT, description="Solar Hijri, e.g. 1405-1406.")
     status: EnrollmentStatus | None = scoped(ENROLLMENT, required=True)
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
 @record(RecordType.TAX_STATUS, description="Tax: the taxpayer's standing.")
-class TaxStatus:
+class TaxStatus(StandardRecord):
     taxpayer_id: str | None = scoped(TAX, required=True)
     cleared: bool | None = scoped(TAX, required=True, description="Has no outstanding tax debt.")
     last_filing_year: int | None = scoped(TAX, description="Solar Hijri year of the last return.")
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
 
 
-RECORDS = (Identity, Birth, Death, Address, Insurance, SchoolEnrollment, TaxStatus)
+RECORDS: tuple[type[StandardRecord], ...] = (
+    Identity, Birth, Death, Address, Insurance, SchoolEnrollment, TaxStatus,
+)  # fmt: skip
+# Citizen field name -> its record's spec; the record types are named after their Citizen fields.
+RECORD_FIELDS: dict[str, RecordSpec] = {cls.SPEC.record_type: cls.SPEC for cls in RECORDS}
 
 
 def record_specs() -> dict[str, RecordSpec]:
     """What each record type's source mapping must produce, keyed by record type."""
-    return {cls.RECORD_TYPE.value: cls.SPEC for cls in RECORDS}  # type: ignore[attr-defined]
+    return dict(RECORD_FIELDS)
+
+
+Since = Annotated[
+    datetime | None, strawberry.argument(name="from", description="From this instant on.")
+]
+Until = Annotated[datetime | None, strawberry.argument(description="Before this instant.")]
+
+
+def _record(info: Info, citizen: Citizen, cls: type[R]) -> R | Awaitable[R]:
+    """The citizen's record of type `cls`: ready when the root field prefetched it (record
+    fields are synchronous for that reason), an awaitable otherwise (nested citizens)."""
+    spec = cls.SPEC
+    found = citizen.prefetched.get(spec.record_type)
+    if isinstance(found, Record):
+        return cls.of(found)
+    if found is not None:
+        raise found  # the root field's refusal or the source's failure, for this field
+    asked = asked_fields(info)
+    return _wrapped(cls, load_record(info.context, citizen.national_id, spec, asked))
+
+
+async def _wrapped(cls: type[R], pending: Awaitable[Record]) -> R:
+    return cls.of(await pending)
+
+
+@strawberry.federation.type(
+    keys=["nationalId"],
+    description="A citizen, keyed by national code. Each record comes from the agency owning it.",
+)
+class Citizen:
+    national_id: str = strawberry.field(description="The 10-digit national code.")
+    # What the root field read ahead for this citizen, by record type.
+    prefetched: strawberry.Private[Prefetched] = strawberry.field(default_factory=dict)
+
+    @strawberry.federation.field(
+        requires_scopes=Identity.REQUIRES_SCOPES, graphql_type=Identity | None
+    )
+    def identity(self, info: Info) -> Identity | Awaitable[Identity]:
+        return _record(info, self, Identity)
+
+    @strawberry.federation.field(requires_scopes=Birth.REQUIRES_SCOPES, graphql_type=Birth | None)
+    def birth(self, info: Info) -> Birth | Awaitable[Birth]:
+        return _record(info, self, Birth)
+
+    @strawberry.federation.field(requires_scopes=Death.REQUIRES_SCOPES, graphql_type=Death | None)
+    def death(self, info: Info) -> Death | Awaitable[Death]:
+        return _record(info, self, Death)
+
+    @strawberry.federation.field(
+        requires_scopes=Address.REQUIRES_SCOPES, graphql_type=Address | None
+    )
+    def address(self, info: Info) -> Address | Awaitable[Address]:
+        return _record(info, self, Address)
+
+    @strawberry.federation.field(
+        requires_scopes=Insurance.REQUIRES_SCOPES, graphql_type=Insurance | None
+    )
+    def insurance(self, info: Info) -> Insurance | Awaitable[Insurance]:
+        return _record(info, self, Insurance)
+
+    @strawberry.federation.field(
+        requires_scopes=SchoolEnrollment.REQUIRES_SCOPES, graphql_type=SchoolEnrollment | None
+    )
+    def school_enrollment(self, info: Info) -> SchoolEnrollment | Awaitable[SchoolEnrollment]:
+        return _record(info, self, SchoolEnrollment)
+
+    @strawberry.federation.field(
+        requires_scopes=TaxStatus.REQUIRES_SCOPES, graphql_type=TaxStatus | None
+    )
+    def tax_status(self, info: Info) -> TaxStatus | Awaitable[TaxStatus]:
+        return _record(info, self, TaxStatus)
+
+    @strawberry.field(
+        description="The citizen's consents, newest first. Only the citizen themselves sees them."
+    )
+    async def consents(self, info: Info) -> list[Consent] | None:
+        return [Consent.of(seen) for seen in await list_consents(info.context, self.national_id)]
+
+    @strawberry.field(
+        description="Who read the citizen's data, when and why, newest first "
+        f"(at most {MAX_FIRST} a page). Only the citizen themselves sees it; `subject` names "
+        "their minor child to see the child's."
+    )
+    async def data_accesses(
+        self,
+        info: Info,
+        first: int = DEFAULT_FIRST,
+        after: str | None = None,
+        from_: Since = None,
+        to: Until = None,
+        subject: str | None = None,
+    ) -> DataAccessConnection | None:
+        page = await list_data_accesses(
+            info.context, self.national_id, first=first, after=after, since=from_, until=to,
+            subject=subject,
+        )  # fmt: skip
+        return DataAccessConnection.of(page)
+
+    @classmethod
+    def resolve_reference(cls, info: Info, **representation: object) -> Citizen:
+        """Federation `_entities`: a router hands us citizens by key, as the representation's
+        GraphQL field names (`nationalId`). Like the root fields: a token first, then the key."""
+        info.context.require_principal()
+        key = representation.get("nationalId")
+        if not isinstance(key, str):
+            raise field_error(ErrorCode.BAD_USER_INPUT, "a Citizen representation needs nationalId")
+        # Read as a client's code is (INVALID_NATIONAL_ID unless it is one); canonical from here.
+        return cls(national_id=parse_national_id(key))

@@ -1,26 +1,29 @@
-"""Building blocks of the data standard: scoped fields, the record decorator, provenance."""
+"""Building blocks of the data standard's GraphQL face: scoped fields, the record decorator and
+the record types' common base, provenance."""
 
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
+from strawberry.types.base import get_object_definition
+from strawberry.types.enum import has_enum_definition
 from strawberry.utils.str_converters import to_camel_case
 
-import standard.records as standard_records
 from resolvers.guard import AccessGuard
+from resolvers.records import Record
 from standard.datasets import Dataset, RecordType
-from standard.records import FieldSpec, RecordSpec, ValueKind
+from standard.records import FieldSpec, RecordSpec, RecordStatus, ValueKind
 
 DATASET = "darvazeh.dataset"
 REQUIRED = "darvazeh.required"
 
-R = TypeVar("R")
 
-
+# `Any`, as strawberry.field is: a field specifier stands in for the attribute's default.
 def scoped(dataset: Dataset, *, required: bool = False, description: str | None = None) -> Any:
     """A standard field, owned by one dataset: the single place a field names its scope.
 
@@ -36,14 +39,33 @@ def scoped(dataset: Dataset, *, required: bool = False, description: str | None 
     )
 
 
-RecordStatus = strawberry.enum(
-    standard_records.RecordStatus,
-    description="Whether the owning agency holds a record for this citizen.",
-)
+E = TypeVar("E", bound=Enum)
 
 
-@strawberry.type(description="Where a record came from and how fresh it is.")
-class Provenance:
+def graphql_enum(
+    enum: type[E],
+    *,
+    description: str,
+    name: str | None = None,
+    values: Mapping[E, str] | None = None,
+) -> type[E]:
+    """Expose one of the gateway's enumerations (defined once, in `standard/` or beside its
+    rules) in GraphQL by its members' names, with a description for each value in `values`."""
+    strawberry.enum(enum, name=name, description=description)
+    described = {member.name: text for member, text in (values or {}).items()}
+    if described and has_enum_definition(enum):
+        for value in enum.__strawberry_definition__.values:
+            value.description = described.get(value.name, value.description)
+    return enum
+
+
+graphql_enum(RecordStatus, description="Whether the owning agency holds a record for this citizen.")
+
+
+@strawberry.type(name="Provenance", description="Where a record came from and how fresh it is.")
+class ProvenanceType:
+    """The GraphQL face of `resolvers.records.Provenance`, which a record's field holds."""
+
     agency: str = strawberry.field(description="Code of the agency that owns the record.")
     datasource: str = strawberry.field(description="The registered data source it was read from.")
     retrieved_at: datetime
@@ -53,7 +75,45 @@ class Provenance:
     status: RecordStatus
 
 
-_KINDS: dict[Any, ValueKind] = {
+def provenance_field() -> Any:
+    """A record's `provenance`: the domain value itself, answered as the GraphQL Provenance."""
+    return strawberry.field(graphql_type=ProvenanceType)
+
+
+class StandardRecord:
+    """The base of every standard record type (`@record` fills in the class attributes).
+
+    A record type wraps a `Record`: `of` copies its values into the fields (the standard's
+    enumerations as their enums), keeps its provenance as it is, and notes whose record it is
+    and which of its datasets were denied, for the fields' `AccessGuard`.
+    """
+
+    SPEC: ClassVar[RecordSpec]
+    REQUIRES_SCOPES: ClassVar[list[list[str]]]
+    # (attribute, standard field name, the enumeration its values are of, or None) per field.
+    COPIED: ClassVar[tuple[tuple[str, str, type[Enum] | None], ...]]
+
+    subject: str
+    denied: frozenset[Dataset]
+
+    @classmethod
+    def of(cls, record: Record) -> Self:
+        # Built without __init__: one dictionary write per field, on the hottest path.
+        built = cls.__new__(cls)
+        state = built.__dict__
+        values = record.values
+        for attribute, name, enum in cls.COPIED:
+            value = values.get(name)
+            state[attribute] = value if enum is None or value is None else enum(value)
+        state["provenance"] = record.provenance
+        state["subject"] = record.subject
+        state["denied"] = record.denied
+        return built
+
+
+R = TypeVar("R", bound=StandardRecord)
+
+_KINDS: dict[object, ValueKind] = {
     str: ValueKind.STRING,
     int: ValueKind.INT,
     bool: ValueKind.BOOL,
@@ -62,65 +122,57 @@ _KINDS: dict[Any, ValueKind] = {
 }
 
 
-def _inner(annotation: Any) -> Any:
+def _inner(annotation: object) -> object:
     args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
     return args[0] if args else annotation
 
 
-def _enum_of(annotation: Any) -> type[Enum] | None:
+def _enum_of(annotation: object) -> type[Enum] | None:
     inner = _inner(annotation)
     return inner if isinstance(inner, type) and issubclass(inner, Enum) else None
 
 
-def _field_spec(name: str, annotation: Any, required: bool) -> FieldSpec:
-    inner = _inner(annotation)
-    if isinstance(inner, type) and issubclass(inner, Enum):
-        values = tuple(member.value for member in inner)
-        return FieldSpec(name, ValueKind.ENUM, required, values)
-    return FieldSpec(name, _KINDS[inner], required)
+def _field_spec(name: str, annotation: object, required: bool) -> FieldSpec:
+    enum = _enum_of(annotation)
+    if enum is not None:
+        return FieldSpec(name, ValueKind.ENUM, required, tuple(member.value for member in enum))
+    return FieldSpec(name, _KINDS[_inner(annotation)], required)
 
 
-def record(record_type: RecordType, *, description: str) -> Any:
+def record(record_type: RecordType, *, description: str) -> Callable[[type[R]], type[R]]:
     """Declare a standard record type: a Strawberry type plus what the gateway derives from it.
 
-    Sets on the class: RECORD_TYPE, DATASETS (in field order), FIELD_DATASETS (GraphQL field name
-    -> its dataset), REQUIRES_SCOPES (any one of them lets the record be fetched), FIELDS ((python
-    name, standard name, enum or None) of each mapped field) and SPEC (what a source mapping must
-    provide, for `datasources/`).
+    Sets on the class: SPEC (what a source mapping must provide, and each field's dataset),
+    REQUIRES_SCOPES (any one of its datasets lets the record be fetched) and COPIED (how `of`
+    fills the fields).
     """
 
     def wrap(cls: type[R]) -> type[R]:
-        # Filled in per instance by `build`; plain attributes, not GraphQL fields.
-        cls.subject = ""  # type: ignore[attr-defined]
-        cls.denied = frozenset()  # type: ignore[attr-defined]
         typed = strawberry.type(cls, description=description)
+        # Record types name the Citizen (a birth record's parents) before it is defined.
         hints = typing.get_type_hints(cls, localns={"Citizen": object})
-        datasets: list[Dataset] = []
-        field_datasets: dict[str, Dataset] = {}
-        mapped: list[tuple[str, str, type[Enum] | None]] = []
+        fields = get_object_definition(typed, strict=True).fields
+        scopes: list[tuple[str, Dataset]] = []
+        copied: list[tuple[str, str, type[Enum] | None]] = []
         specs: list[FieldSpec] = []
-        for field in typed.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in fields:
             dataset = field.metadata.get(DATASET)
             if dataset is None:
                 continue
-            if dataset not in datasets:
-                datasets.append(dataset)
-            field_datasets[to_camel_case(field.python_name)] = dataset
+            name = to_camel_case(field.python_name)
+            scopes.append((name, dataset))
             if field.base_resolver is None:
-                name = to_camel_case(field.python_name)
                 hint = hints[field.python_name]
-                mapped.append((field.python_name, name, _enum_of(hint)))
+                copied.append((field.python_name, name, _enum_of(hint)))
                 specs.append(_field_spec(name, hint, field.metadata[REQUIRED]))
-        if len(datasets) == 1:
+        spec = RecordSpec(record_type.value, tuple(specs), tuple(scopes))
+        if len(spec.datasets) == 1:
             # One dataset: the record resolver's decision covers every leaf, so skip the guards.
-            for field in typed.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            for field in fields:
                 field.extensions = [e for e in field.extensions if not isinstance(e, AccessGuard)]
-        typed.RECORD_TYPE = record_type  # type: ignore[attr-defined]
-        typed.DATASETS = tuple(datasets)  # type: ignore[attr-defined]
-        typed.FIELD_DATASETS = field_datasets  # type: ignore[attr-defined]
-        typed.REQUIRES_SCOPES = [[dataset.value] for dataset in datasets]  # type: ignore[attr-defined]
-        typed.FIELDS = tuple(mapped)  # type: ignore[attr-defined]
-        typed.SPEC = RecordSpec(record_type.value, tuple(specs))  # type: ignore[attr-defined]
+        typed.SPEC = spec
+        typed.REQUIRES_SCOPES = [[dataset.value] for dataset in spec.datasets]
+        typed.COPIED = tuple(copied)
         return typed
 
     return wrap

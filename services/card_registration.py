@@ -9,13 +9,16 @@ caller's decision (an agency admin, only its own agency's cards).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cards import CardDraft, CardInvalid, Problem, check
+from services.cards import CONTENT, CardDraft, CardInvalid, Problem, check
+from standard.errors import Refused
+from store.db import aware
 from store.models import Agency, RegistrationVersion, ServiceCard
 from store.registrations import (
     Action,
@@ -30,24 +33,27 @@ from store.registrations import (
 KIND = RegistrationKind.SERVICE_CARD
 
 
-class VersionNotFound(LookupError):
+class VersionNotFound(Refused):
     """The card has no such version."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+
+@dataclass(frozen=True, slots=True)
+class CardVersion:
+    """One version of a service card's history: the change, and the card it left."""
+
+    version: int
+    action: Action
+    changed_by: str
+    changed_at: datetime
+    card: CardDraft
+    enabled: bool
 
 
 def draft_of(card: ServiceCard) -> CardDraft:
-    return CardDraft(
-        id=card.id,
-        agency=card.agency_code,
-        name_fa=card.name_fa,
-        name_en=card.name_en,
-        datasets=tuple(card.datasets),
-        legal_basis=card.legal_basis,
-        purpose_fa=card.purpose_fa,
-        purpose_en=card.purpose_en,
-        statute=card.statute,
-        proactive=card.proactive,
-        life_event=card.life_event,
-    )
+    return CardDraft.of(card.id, card.agency_code, {name: getattr(card, name) for name in CONTENT})
 
 
 def snapshot(card: ServiceCard) -> dict[str, Any]:
@@ -55,25 +61,25 @@ def snapshot(card: ServiceCard) -> dict[str, Any]:
     return {
         "id": card.id,
         "agency": card.agency_code,
-        **draft_of(card).fields(),
+        **draft_of(card).content(),
         "enabled": card.enabled,
         "version": card.version,
     }
 
 
 def draft_from_snapshot(saved: dict[str, Any]) -> CardDraft:
-    return CardDraft(
-        id=saved["id"],
-        agency=saved["agency"],
-        name_fa=saved["name_fa"],
-        name_en=saved["name_en"],
-        datasets=tuple(saved["datasets"]),
-        legal_basis=saved["legal_basis"],
-        purpose_fa=saved.get("purpose_fa", ""),
-        purpose_en=saved.get("purpose_en", ""),
-        statute=saved.get("statute"),
-        proactive=saved.get("proactive", False),
-        life_event=saved.get("life_event"),
+    return CardDraft.of(saved["id"], saved["agency"], saved)
+
+
+def version_of(row: RegistrationVersion) -> CardVersion:
+    saved = row.snapshot
+    return CardVersion(
+        version=row.version,
+        action=Action(row.action),
+        changed_by=row.changed_by,
+        changed_at=aware(row.changed_at),
+        card=draft_from_snapshot(saved),
+        enabled=bool(saved.get("enabled", True)),
     )
 
 
@@ -89,7 +95,7 @@ async def _agencies(session: AsyncSession, code: str) -> set[str]:
 
 
 def _apply(card: ServiceCard, draft: CardDraft) -> None:
-    for name, value in draft.fields().items():
+    for name, value in draft.content().items():
         setattr(card, name, value)
 
 
@@ -175,7 +181,7 @@ async def restore(
 
 
 async def history(session: AsyncSession, card_id: str) -> list[RegistrationVersion]:
-    """Every version of the card, newest first."""
+    """Every version of the card, newest first (`version_of` reads one)."""
     return await versions(session, KIND, card_id)
 
 

@@ -1,16 +1,23 @@
 """A service card and what makes one valid: the service, its agency, the datasets it reads and
-the legal basis it reads them under. Every problem of a card is reported at once."""
+the legal basis it reads them under. Every problem of a card is reported at once.
+
+`CardDraft` is the one declaration of a card's fields: the store's columns bear the same names
+(the agency's is `agency_code`), and the registration history and the catalogue take the field
+list from here. A problem names the field as the registration input does (`nameFa`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 from services.life_events import LifeEvent, life_event
 from standard.datasets import Dataset, PlannedDataset
+from standard.errors import Refused
+from standard.statuses import LegalBasis
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64  # store.models.ServiceCard.id
@@ -21,11 +28,8 @@ PLANNED_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in Planne
 KNOWN_DATASETS: frozenset[str] = STANDARD_DATASETS | PLANNED_DATASETS
 
 
-class LegalBasis(StrEnum):
-    """What a service reads under: the citizen's consent, or a law (the card names it)."""
-
-    CONSENT = "consent"
-    STATUTE = "statute"
+# What a service reads under: the citizen's consent, or a law (the card names it).
+CARD_BASES: tuple[LegalBasis, ...] = (LegalBasis.CONSENT, LegalBasis.STATUTE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +62,25 @@ class CardDraft:
             life_event=(self.life_event or "").strip() or None,
         )
 
-    def fields(self) -> dict[str, Any]:
+    def content(self) -> dict[str, Any]:
         """The card's content (everything but id and agency), as stored and snapshotted."""
-        return {
-            "name_fa": self.name_fa,
-            "name_en": self.name_en,
-            "purpose_fa": self.purpose_fa,
-            "purpose_en": self.purpose_en,
-            "datasets": list(self.datasets),
-            "legal_basis": self.legal_basis,
-            "statute": self.statute,
-            "proactive": self.proactive,
-            "life_event": self.life_event,
-        }
+        content = {name: getattr(self, name) for name in CONTENT}
+        content["datasets"] = list(self.datasets)  # JSON
+        return content
+
+    @classmethod
+    def of(cls, card_id: str, agency: str, content: Mapping[str, Any]) -> CardDraft:
+        """The card with `content` (a snapshot, or a store row's columns by name); what content
+        leaves out takes its default (snapshots from before a field existed)."""
+        given = {name: content[name] for name in CONTENT if name in content}
+        given["datasets"] = tuple(given.get("datasets", ()))
+        return cls(id=card_id, agency=agency, **given)
+
+
+# The fields of a card's content, in declaration order.
+CONTENT: tuple[str, ...] = tuple(
+    field.name for field in dataclasses.fields(CardDraft) if field.name not in {"id", "agency"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +92,15 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
-class CardInvalid(ValueError):
-    """A card with one or more problems; all of them, in field order."""
+class CardInvalid(Refused):
+    """A card with one or more problems; all of them, in field order (REGISTRATION_REFUSED,
+    each problem as `field: message`)."""
 
     def __init__(self, card_id: str, problems: list[Problem]) -> None:
+        listed = [str(problem) for problem in problems]
+        super().__init__(listed, f"service card {card_id!r} is not valid: {'; '.join(listed)}")
         self.card_id = card_id
-        self.problems = problems
-        listed = "; ".join(str(problem) for problem in problems)
-        super().__init__(f"service card {card_id!r} is not valid: {listed}")
+        self.found = problems
 
 
 def problems(card: CardDraft, *, agencies: Container[str]) -> list[Problem]:
@@ -149,8 +160,8 @@ def _dataset_problems(datasets: tuple[str, ...]) -> list[Problem]:
 
 def _basis_problems(card: CardDraft) -> list[Problem]:
     found: list[Problem] = []
-    bases = ", ".join(basis.value for basis in LegalBasis)
-    if card.legal_basis not in {basis.value for basis in LegalBasis}:
+    bases = ", ".join(basis.value for basis in CARD_BASES)
+    if card.legal_basis not in CARD_BASES:
         found.append(Problem("legalBasis", f"{card.legal_basis!r} is not one of {bases}"))
     if card.legal_basis == LegalBasis.STATUTE and not card.statute:
         found.append(Problem("statute", "a statutory service names its statute"))

@@ -24,67 +24,56 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.health_store import SharedHealth
+from services.cards import CONTENT, CardDraft
 from services.coverage import (
     Missing,
+    ServedBy,
     SourceView,
     enabled_sources,
     gaps_by_dataset,
     source_statuses,
     source_views,
 )
+from standard.pagination import check_first
 from store.models import Agency, ServiceCard
 
-MAX_PAGE = 100
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Card(CardDraft):
+    """One service card as the catalogue shows it: the card as registered, and its state."""
 
-@dataclass(frozen=True, slots=True)
-class Card:
-    """One service card as the catalogue shows it."""
-
-    id: str
-    agency: str
-    name_fa: str
-    name_en: str
-    purpose_fa: str
-    purpose_en: str
-    datasets: tuple[str, ...]
-    legal_basis: str
-    statute: str | None
-    proactive: bool
-    life_event: str | None
     enabled: bool
     version: int
     updated_at: datetime
 
 
+# The columns a Card is read from: the card's fields, by the names CardDraft gives them.
 _COLUMNS = (
     ServiceCard.id,
     ServiceCard.agency_code,
-    ServiceCard.name_fa,
-    ServiceCard.name_en,
-    ServiceCard.purpose_fa,
-    ServiceCard.purpose_en,
-    ServiceCard.datasets,
-    ServiceCard.legal_basis,
-    ServiceCard.statute,
-    ServiceCard.proactive,
-    ServiceCard.life_event,
+    *(getattr(ServiceCard, name) for name in CONTENT),
     ServiceCard.enabled,
     ServiceCard.version,
     ServiceCard.updated_at,
 )
 
 
-def card_of(row: Any) -> Card:
+def card_of(row: ServiceCard | Sequence[Any]) -> Card:
     """A card from a ServiceCard row (or a row of `_COLUMNS`, in that order)."""
     if isinstance(row, ServiceCard):
         row = tuple(getattr(row, column.key) for column in _COLUMNS)
-    (card_id, agency, name_fa, name_en, purpose_fa, purpose_en, datasets, legal_basis,
-     statute, proactive, life_event, enabled, version, updated_at) = row  # fmt: skip
+    card_id, agency, *content, enabled, version, updated_at = row
+    given: dict[str, Any] = dict(zip(CONTENT, content, strict=True))
+    given["datasets"] = tuple(given["datasets"])
+    given["proactive"] = bool(given["proactive"])
     return Card(
-        card_id, agency, name_fa, name_en, purpose_fa, purpose_en, tuple(datasets), legal_basis,
-        statute, bool(proactive), life_event, bool(enabled), int(version), updated_at,
-    )  # fmt: skip
+        id=card_id,
+        agency=agency,
+        **given,
+        enabled=bool(enabled),
+        version=int(version),
+        updated_at=updated_at,
+    )
 
 
 Fingerprint = tuple[Any, ...]
@@ -150,6 +139,16 @@ class Coverage:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedCard:
+    """A card as the catalogue lists it: the card, its agency's (Persian, English) names, and
+    why it is not connected, per dataset (empty: connected)."""
+
+    card: Card
+    agency_names: tuple[str, str]
+    missing: tuple[Missing, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyCoverage:
     code: str
     name_fa: str
@@ -164,11 +163,12 @@ class CatalogueView:
 
     snapshot: Snapshot
     sources: tuple[SourceView, ...]
+    served: ServedBy
     _gaps: list[tuple[Missing, ...]] = field(init=False)  # per need index
     _lists: dict[tuple[str | None, bool | None], list[Card]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        gaps = gaps_by_dataset(sorted(self.snapshot.datasets()), self.sources)
+        gaps = gaps_by_dataset(sorted(self.snapshot.datasets()), self.sources, self.served)
         self._gaps = [
             tuple(gap for dataset in need for gap in gaps[dataset]) for need in self.snapshot.needs
         ]
@@ -180,12 +180,15 @@ class CatalogueView:
         """Why the card is not connected: per dataset (by name), what is missing (empty:
         connected)."""
         if self.snapshot.by_id.get(card.id) is not card:  # not a card of this snapshot
-            gaps = gaps_by_dataset(need_of(card), self.sources)
+            gaps = gaps_by_dataset(need_of(card), self.sources, self.served)
             return tuple(gap for found in gaps.values() for gap in found)
         return self._gaps[self.snapshot.need_by_id[card.id]]
 
     def connected(self, card: Card) -> bool:
         return not self.missing(card)
+
+    def listed(self, card: Card) -> ListedCard:
+        return ListedCard(card, self.names(card.agency), self.missing(card))
 
     def coverage(self) -> Coverage:
         connected = total = 0
@@ -231,8 +234,7 @@ class CatalogueView:
 def page(cards: list[Card], *, first: int, after: str | None) -> tuple[list[Card], bool]:
     """Up to `first` cards after the card with id `after` (keyset: cards are ordered by id, so a
     card added or removed meanwhile shifts nothing), and whether more follow."""
-    if not 1 <= first <= MAX_PAGE:
-        raise ValueError(f"first must be 1..{MAX_PAGE}")
+    check_first(first)
     start = 0 if after is None else bisect_right(cards, after, key=lambda card: card.id)
     return cards[start : start + first], start + first < len(cards)
 
@@ -247,10 +249,14 @@ class CatalogueCache:
         self.loads = 0  # how often the cards were read in full (tests watch it)
 
     async def view(
-        self, sessions: async_sessionmaker[AsyncSession], health: SharedHealth
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        health: SharedHealth,
+        served: ServedBy,
     ) -> CatalogueView:
         """The catalogue as of now: one aggregate query, the enabled sources and their health (a
-        few rows each), and the cards only if the fingerprint moved."""
+        few rows each), and the cards only if the fingerprint moved. `served` says which record
+        types serve each dataset (`services.coverage.served_by`)."""
         async with sessions() as session:
             # The fingerprint is read before the cards: a change committed in between is then
             # read with the older fingerprint, and read again on the next request; never missed.
@@ -261,8 +267,13 @@ class CatalogueCache:
                 snapshot = await self._load(session, current)
         views = source_views(sources, await source_statuses(health))
         view = self._view
-        if view is None or view.snapshot is not snapshot or view.sources != views:
-            view = self._view = CatalogueView(snapshot, views)
+        if (
+            view is None
+            or view.snapshot is not snapshot
+            or view.sources != views
+            or view.served != served
+        ):
+            view = self._view = CatalogueView(snapshot, views, served)
         return view
 
     async def _load(self, session: AsyncSession, current: Fingerprint) -> Snapshot:
@@ -294,7 +305,7 @@ def cache_for(sessions: async_sessionmaker[AsyncSession]) -> CatalogueCache:
 
 
 async def catalogue_view(
-    sessions: async_sessionmaker[AsyncSession], health: SharedHealth
+    sessions: async_sessionmaker[AsyncSession], health: SharedHealth, served: ServedBy
 ) -> CatalogueView:
     """The catalogue as of now, from this worker's cache of the cards."""
-    return await cache_for(sessions).view(sessions, health)
+    return await cache_for(sessions).view(sessions, health, served)

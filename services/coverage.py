@@ -1,11 +1,11 @@
 """What "connected" means: a service card is connected when every dataset it needs has a healthy
 registered source.
 
-A standard dataset is served by every record type with fields in it (as `schema/records.py`
-declares them: `civil.identity` by identity and death records, `civil.family` by birth records,
-...). The dataset is connected when each of those record types has an enabled data source whose
-health is HEALTHY or DEGRADED. A planned dataset (`standard.datasets.PlannedDataset`) is never
-connected: the standard does not define it yet.
+A standard dataset is served by every record type with fields in it (as the record specs say,
+from `schema/records.py`: `civil.identity` by identity and death records, `civil.family` by birth
+records, ...; `served_by`). The dataset is connected when each of those record types has an
+enabled data source whose health is HEALTHY or DEGRADED. A planned dataset
+(`standard.datasets.PlannedDataset`) is never connected: the standard does not define it yet.
 """
 
 from __future__ import annotations
@@ -17,21 +17,14 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources import health_store
 from datasources.health_store import SharedHealth
-from schema.records import RECORDS
 from standard.datasets import PlannedDataset
+from standard.records import RecordSpec
+from standard.statuses import SourceStatus
 from store.models import DataSource
 
-
-class SourceStatus(StrEnum):
-    """The statuses of datasources.health_store, which decides them."""
-
-    HEALTHY = health_store.HEALTHY
-    DEGRADED = health_store.DEGRADED
-    DOWN = health_store.DOWN
-    UNKNOWN = health_store.UNKNOWN
-
+# Standard dataset -> the record types with fields in it, in the standard's order.
+ServedBy = Mapping[str, tuple[str, ...]]
 
 # A degraded source still answers (slowly, or with some errors): services on it are connected.
 USABLE: frozenset[str] = frozenset({SourceStatus.HEALTHY, SourceStatus.DEGRADED})
@@ -52,20 +45,19 @@ class Missing:
     detail: str
 
 
-def _served_by() -> dict[str, tuple[str, ...]]:
+def served_by(specs: Iterable[RecordSpec]) -> dict[str, tuple[str, ...]]:
+    """Each dataset the record specs name -> the record types with fields in it."""
     served: dict[str, list[str]] = {}
-    for record in RECORDS:
-        for dataset in record.DATASETS:  # type: ignore[attr-defined]
-            served.setdefault(dataset.value, []).append(record.RECORD_TYPE.value)  # type: ignore[attr-defined]
+    for spec in specs:
+        for dataset in spec.datasets:
+            served.setdefault(dataset.value, []).append(spec.record_type)
     return {dataset: tuple(types) for dataset, types in served.items()}
 
 
-# Standard dataset -> the record types with fields in it, in the standard's order.
-SERVED_BY: dict[str, tuple[str, ...]] = _served_by()
 _PLANNED: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
 
 
-async def source_statuses(health: SharedHealth) -> dict[str, str]:
+async def source_statuses(health: SharedHealth) -> dict[str, SourceStatus]:
     """Each enabled data source's health, by source id, as every worker together sees it (the
     last probe, open circuits, recent errors); a source not named is UNKNOWN."""
     views = await health.views()
@@ -78,7 +70,7 @@ class SourceView:
 
     id: str
     record_type: str
-    status: str
+    status: SourceStatus
 
 
 async def enabled_sources(session: AsyncSession) -> list[tuple[str, str]]:
@@ -92,7 +84,7 @@ async def enabled_sources(session: AsyncSession) -> list[tuple[str, str]]:
 
 
 def source_views(
-    sources: Iterable[tuple[str, str]], statuses: Mapping[str, str]
+    sources: Iterable[tuple[str, str]], statuses: Mapping[str, SourceStatus]
 ) -> tuple[SourceView, ...]:
     return tuple(
         SourceView(source_id, record_type, statuses.get(source_id, SourceStatus.UNKNOWN))
@@ -100,7 +92,9 @@ def source_views(
     )
 
 
-def _gaps(dataset: str, serving: Mapping[str, list[SourceView]]) -> tuple[Missing, ...]:
+def _gaps(
+    dataset: str, serving: Mapping[str, list[SourceView]], served: ServedBy
+) -> tuple[Missing, ...]:
     if dataset in _PLANNED:
         return (
             Missing(
@@ -109,7 +103,7 @@ def _gaps(dataset: str, serving: Mapping[str, list[SourceView]]) -> tuple[Missin
                 f"{dataset} is planned; the data standard does not define it yet",
             ),
         )
-    record_types = SERVED_BY.get(dataset)
+    record_types = served.get(dataset)
     if record_types is None:
         return (
             Missing(dataset, MissingReason.NOT_IN_STANDARD, f"{dataset} is not in the standard"),
@@ -128,14 +122,14 @@ def _gaps(dataset: str, serving: Mapping[str, list[SourceView]]) -> tuple[Missin
 
 
 def gaps_by_dataset(
-    datasets: Iterable[str], sources: Iterable[SourceView]
+    datasets: Iterable[str], sources: Iterable[SourceView], served: ServedBy
 ) -> dict[str, tuple[Missing, ...]]:
     """Why each of `datasets` is not connected: one entry per record type lacking a usable
     source (or one NOT_IN_STANDARD); an empty tuple for a connected dataset."""
     serving: dict[str, list[SourceView]] = {}
     for source in sources:
         serving.setdefault(source.record_type, []).append(source)
-    return {dataset: _gaps(dataset, serving) for dataset in dict.fromkeys(datasets)}
+    return {dataset: _gaps(dataset, serving, served) for dataset in dict.fromkeys(datasets)}
 
 
 async def current_sources(
@@ -148,10 +142,13 @@ async def current_sources(
 
 
 async def missing_for(
-    sessions: async_sessionmaker[AsyncSession], health: SharedHealth, datasets: Iterable[str]
+    sessions: async_sessionmaker[AsyncSession],
+    health: SharedHealth,
+    datasets: Iterable[str],
+    served: ServedBy,
 ) -> tuple[Missing, ...]:
     """Why a card needing `datasets` is not connected (empty: it is), as of now; by dataset
     name, as the catalogue lists them."""
     sources = await current_sources(sessions, health)
-    gaps = gaps_by_dataset(sorted(set(datasets)), sources)
+    gaps = gaps_by_dataset(sorted(set(datasets)), sources, served)
     return tuple(gap for found in gaps.values() for gap in found)

@@ -77,11 +77,14 @@ class DarvazehError(Exception):
 
     code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None, **details: object) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: str | None = None, *, code: ErrorCode | None = None, **details: object
+    ) -> None:
         if code is not None:
             self.code = code
+        # Without a message of its own, the error says its code's generic sentence.
+        self.message = message if message is not None else PUBLIC_MESSAGES[self.code]
+        super().__init__(self.message)
         self.details = details
 
 

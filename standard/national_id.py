@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from standard.errors import DarvazehError, ErrorCode
+
 # The canonical spelling: ten ASCII digits. (`[0-9]`, never `\d`: see the module docstring.)
 _CANONICAL = re.compile(r"[0-9]{10}")
 _LATIN = "0123456789"
@@ -28,12 +30,14 @@ MAX_INPUT_LENGTH = 40
 _SHOWN = 24
 
 
-class InvalidNationalId(ValueError):
-    """A string that is not a well-formed national code."""
+class InvalidNationalId(DarvazehError):
+    """A string that is not a well-formed national code (`nationalId`: the part shown)."""
+
+    code = ErrorCode.INVALID_NATIONAL_ID
 
     def __init__(self, value: str, reason: str) -> None:
         shown = value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
-        super().__init__(f"{shown!r} is not a valid national code: {reason}")
+        super().__init__(f"{shown!r} is not a valid national code: {reason}", nationalId=shown)
         self.value = shown
         self.reason = reason
 

@@ -1,9 +1,12 @@
 """Pages of a list, the same for every list the gateway answers in pages: at most `first` items
 after an opaque cursor.
 
-A cursor is the URL-safe base64 (unpadded) of `<kind>.<position>`: the kind says which list
-handed it out (`a1` the access log, `c1` the service catalogue), so a cursor of one list is
-refused by another, and the position is whatever that list needs to resume after the item.
+A cursor is the URL-safe base64 (unpadded) of `<kind>.<position>` (`c1.<card id>`,
+`a1.<instant>.<id>`): the kind says which list handed it out (`a1` the access log, `c1` the
+service catalogue), so a cursor of one list is refused by another, and the position is whatever
+that list needs to resume after the item. A cursor is bounded in length before anything is done
+with it. A cursor this gateway did not hand out, or a page size out of bounds, is the client's
+BAD_USER_INPUT.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def encode_cursor(kind: str, position: str) -> str:
 
 def decode_cursor(kind: str, cursor: str) -> str:
     """The position a cursor of list `kind` names; BadCursor for anything else (never another
-    exception), before any work for a cursor longer than any handed out."""
+    exception), before any work for a cursor longer than any handed out. The position's own form
+    is for the list to check."""
     if not cursor or len(cursor) > MAX_CURSOR_CHARS:
         raise BadCursor()
     try:

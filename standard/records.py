@@ -1,14 +1,18 @@
-"""The standard records as plain data: what a mapping must produce (`RecordSpec`), and the
-values their enumerated fields take.
+"""The standard records as plain data: what a mapping must produce and which dataset each field
+belongs to (`RecordSpec`), and the values their enumerated fields take.
 
 `schema/` derives each record's spec from its GraphQL type, where each field names its dataset,
-so the standard is written down once.
+so the standard is written down once; everyone else is handed the specs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+
+from standard.datasets import Dataset
 
 
 class ValueKind(StrEnum):
@@ -31,8 +35,23 @@ class FieldSpec:
 
 @dataclass(frozen=True, slots=True)
 class RecordSpec:
+    """One standard record type.
+
+    `fields` are what a source mapping must produce. `scopes` pairs every field a query may ask
+    with its dataset: the mapped fields and those derived from them (a birth record's `father`).
+    """
+
     record_type: str
     fields: tuple[FieldSpec, ...]
+    scopes: tuple[tuple[str, Dataset], ...] = ()
+    # From `scopes`, once: the record's datasets in field order, and each field's dataset.
+    datasets: tuple[Dataset, ...] = dataclasses.field(init=False, compare=False)
+    field_datasets: Mapping[str, Dataset] = dataclasses.field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        datasets = tuple(dict.fromkeys(dataset for _, dataset in self.scopes))
+        object.__setattr__(self, "datasets", datasets)
+        object.__setattr__(self, "field_datasets", dict(self.scopes))
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:

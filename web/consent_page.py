@@ -189,7 +189,7 @@ async def _approve(
                 births=services.births,
             )
     except ConsentError as error:
-        return again(f"err_{error.code}", 503 if error.code == "unavailable" else 400)
+        return again(f"err_{error.kind}", 503 if error.kind == "unavailable" else 400)
     try:
         url = await complete_authorization(
             services.sessions,

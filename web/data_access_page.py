@@ -34,7 +34,7 @@ _STATUS = {"invalid": 400, "unavailable": 503}  # other refusals (not the parent
 
 
 def _message_key(error: GuardianshipError) -> str:
-    return "err_access_adult" if error.code == "adult" else f"err_{error.code}"
+    return "err_access_adult" if error.kind == "adult" else f"err_{error.kind}"
 
 
 def _row(record: AuditRecord, page: AccessPage, lang: str) -> dict[str, Any]:
@@ -88,7 +88,7 @@ async def data_access(request: Request) -> Response:
     try:
         subject = await subject_for(services.births, session.citizen, asked)
     except (InvalidNationalId, GuardianshipError) as error:
-        code = error.code if isinstance(error, GuardianshipError) else "invalid"
+        code = error.kind if isinstance(error, GuardianshipError) else "invalid"
         key = _message_key(error) if isinstance(error, GuardianshipError) else "err_child_code"
         return render(request, "data_access.html", status=_STATUS.get(code, 403),
                       session=session, records=[], next_url=None, first_url=None,

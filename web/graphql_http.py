@@ -35,7 +35,7 @@ from strawberry.types.execution import PreExecutionError
 
 from observability.request import note_outcome
 from resolvers.context import RequestContext
-from standard.errors import PUBLIC_MESSAGES, ErrorCode
+from standard.errors import PUBLIC_MESSAGES, DarvazehError, ErrorCode
 from web.graphql_status import (
     RAN_REFUSED,
     REFUSED,
@@ -48,7 +48,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
-class EdgeRefusal(Exception):
+class EdgeRefusal(DarvazehError):
     """A request refused at the edge, before the schema saw it."""
 
     def __init__(
@@ -59,11 +59,8 @@ class EdgeRefusal(Exception):
         headers: Mapping[str, str] | None = None,
         **details: object,
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code, **details)
         self.headers = dict(headers or {})
-        self.details = details
 
     def body(self, *, masked: bool = False) -> dict[str, object]:
         """The answer's body; `masked` (production) keeps only the code and its public message."""

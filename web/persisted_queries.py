@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from strawberry.http import GraphQLRequestData
 
 from auth.core.principal import Basis, Principal
-from standard.errors import ErrorCode
+from standard.errors import DarvazehError, ErrorCode
 from store.persisted_queries import SafelistCache, document_hash, is_hash
 
 EXTENSION = "persistedQuery"
@@ -25,11 +25,9 @@ VERSION = 1
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"  # what Apollo's clients look for to resend
 
 
-class DocumentRefused(Exception):
+class DocumentRefused(DarvazehError):
     def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 class ApqCache:

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from standard.errors import DarvazehError, ErrorCode
 
-class ConsentError(ValueError):
-    """A consent the gateway refuses to record; `code` picks the citizen-facing message."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+class ConsentError(DarvazehError):
+    """A consent the gateway refuses to record; `kind` picks the citizen-facing message."""
+
+    code = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message, code=_CODES.get(kind, ErrorCode.BAD_USER_INPUT))
+        self.kind = kind
 
 
 class GuardianshipError(ConsentError):
-    """The citizen may not act for this child. Codes: `no_record` (no birth record),
+    """The citizen may not act for this child. Kinds: `no_record` (no birth record),
     `not_parent`, `adult` (18 or older on the day), `unavailable` (the civil registry could not
     be read; try again later)."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(code, reason)
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(kind, reason)
         self.reason = reason
 
 
-class ConsentNotFound(LookupError):
+# A refusal's code by its kind; any other kind is the citizen's BAD_USER_INPUT.
+_CODES = {
+    "invalid_national_id": ErrorCode.INVALID_NATIONAL_ID,
+    "unavailable": ErrorCode.SOURCE_UNAVAILABLE,
+    "no_record": ErrorCode.FORBIDDEN,
+    "not_parent": ErrorCode.FORBIDDEN,
+    "adult": ErrorCode.FORBIDDEN,
+}
+
+
+class ConsentNotFound(DarvazehError):
     """No such consent, or not the asking citizen's (the two are indistinguishable on purpose)."""
+
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, consent_id: str) -> None:
+        super().__init__("you have no consent with this id")
+        self.consent_id = consent_id

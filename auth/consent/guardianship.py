@@ -15,6 +15,7 @@ from typing import Protocol
 from auth.consent.errors import GuardianshipError
 from auth.consent.national_time import AGE_OF_MAJORITY, add_years
 from auth.core.system_checks import CitizenCheck
+from standard.errors import DarvazehError, ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +27,11 @@ class BirthFacts:
     mother: str | None
 
 
-class BirthRecordUnavailable(Exception):
+class BirthRecordUnavailable(DarvazehError):
     """The civil registry could not answer (or the read was refused); the message is safe to
     show."""
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
 
 class BirthRecords(Protocol):

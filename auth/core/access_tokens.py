@@ -26,6 +26,7 @@ from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from auth.core.keys import KeyRing, SigningKeyPair
 from auth.core.principal import Basis
+from standard.errors import DarvazehError, ErrorCode
 
 ALGORITHM = "ES256"
 TOKEN_TYPE = "at+jwt"
@@ -41,8 +42,10 @@ _MAX_TOKEN_LENGTH = 8192
 QUERY_BUDGET_CLAIM = "query_budget"
 
 
-class TokenError(Exception):
+class TokenError(DarvazehError):
     """The token is not acceptable; `description` is safe to return to the client."""
+
+    code = ErrorCode.UNAUTHENTICATED
 
     def __init__(self, description: str) -> None:
         super().__init__(description)

@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from standard.errors import DarvazehError, ErrorCode
 from store.db import transaction
 
 # Through store.metadata, as it asks: JtiSeen's module references tables declared elsewhere.
@@ -84,8 +85,10 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 logger = logging.getLogger(__name__)
 
 
-class DpopError(Exception):
+class DpopError(DarvazehError):
     """The proof is not acceptable (`invalid_dpop_proof`); `description` is safe to return."""
+
+    code = ErrorCode.UNAUTHENTICATED
 
     def __init__(self, description: str) -> None:
         super().__init__(description)

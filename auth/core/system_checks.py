@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
 
+from standard.errors import DarvazehError, ErrorCode
+
 
 class CitizenCheck(StrEnum):
     """When the gateway reads a citizen's record by itself. The access log names it as the read's
@@ -22,8 +24,10 @@ class CitizenCheck(StrEnum):
     TRACKER_GUARDIAN = "tracker-guardianship-check"
 
 
-class DeathCheckUnavailable(Exception):
+class DeathCheckUnavailable(DarvazehError):
     """The civil registry could not say whether the citizen is alive: refuse for now."""
+
+    code = ErrorCode.SOURCE_UNAVAILABLE
 
 
 class DeathCheck(Protocol):

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from auth.oauth.clients import Client
 from auth.oauth.pkce import challenge_problem
+from standard.errors import DarvazehError, ErrorCode
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 # The parameters an authorization request is made of; anything else is ignored, not stored.
@@ -32,8 +33,10 @@ JKT = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_STATE_LENGTH = 512
 
 
-class AuthorizationError(Exception):
+class AuthorizationError(DarvazehError):
     """An OAuth error for the client (`error`, `error_description`), redirected or shown."""
+
+    code = ErrorCode.BAD_REQUEST
 
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)

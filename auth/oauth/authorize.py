@@ -34,6 +34,7 @@ from auth.oauth.clients import Client, load_client
 from auth.oauth.form import FormError, read_pairs
 from auth.oauth.paths import CONSENT_PATH, endpoint_url
 from auth.oauth.server import DarvazehAuthorizationServer
+from standard.errors import DarvazehError, ErrorCode
 from store.citizen_models import Consent
 from store.db import aware, transaction
 from store.oauth_models import AuthorizationCode, AuthorizationRequest
@@ -44,13 +45,17 @@ CODE_LIFETIME = timedelta(seconds=60)
 UNAMBIGUOUS = ("client_id", "redirect_uri", "request_uri")
 
 
-class AuthorizationRequestGone(Exception):
+class AuthorizationRequestGone(DarvazehError):
     """The authorization request is unknown, already used or expired."""
 
+    code = ErrorCode.NOT_FOUND
 
-class AuthorizationRefused(Exception):
+
+class AuthorizationRefused(DarvazehError):
     """A request the client or its redirect URI cannot be trusted with: shown to the person at the
     browser (a page), never redirected. The message is safe to show."""
+
+    code = ErrorCode.BAD_REQUEST
 
 
 async def authorize(server: DarvazehAuthorizationServer, request: Request) -> str:

@@ -12,12 +12,16 @@ from urllib.parse import parse_qsl
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.requests import Request
 
+from standard.errors import DarvazehError, ErrorCode
+
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 16 * 1024
 MAX_FORM_FIELDS = 64
 
 
-class FormError(Exception):
+class FormError(DarvazehError):
+    code = ErrorCode.BAD_REQUEST
+
     def __init__(self, description: str) -> None:
         super().__init__(description)
         self.description = description

@@ -12,18 +12,21 @@ from auth.core.access_tokens import TokenClaims, TokenError, token_claims, verif
 from auth.core.dpop import ALGS_PARAMETER, DpopError, single_proof, verify_dpop_proof
 from auth.core.keys import KeyRing
 from auth.core.principal import Principal
+from standard.errors import DarvazehError, ErrorCode
 
 Scheme = Literal["Bearer", "DPoP"]
 _SCHEMES: dict[str, Scheme] = {"bearer": "Bearer", "dpop": "DPoP"}
 REALM = "darvazeh"
 
 
-class AuthenticationError(Exception):
+class AuthenticationError(DarvazehError):
     """No usable access token; `www_authenticate` is the challenge to answer 401 with.
 
     `scheme` is the scheme the client must use (a DPoP-bound token sent as Bearer is told DPoP);
     `error` is `invalid_token`, or `invalid_dpop_proof` when only the proof is at fault.
     """
+
+    code = ErrorCode.UNAUTHENTICATED
 
     def __init__(
         self, description: str, *, scheme: Scheme = "Bearer", error: str = "invalid_token"

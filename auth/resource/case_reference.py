@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from standard.errors import DarvazehError, ErrorCode
+
 CASE_REFERENCE_HEADER = "Darvazeh-Case-Reference"
 
 
-class InvalidCaseReference(ValueError):
+class InvalidCaseReference(DarvazehError):
     """A case reference that does not fit the configured format."""
+
+    code = ErrorCode.INVALID_CASE_REFERENCE
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,6 @@ import pytest
 
 from datasources.base import SourceError
 from datasources.health import (
-    CLOSED,
-    HALF_OPEN,
-    OPEN,
     CircuitOpenError,
     HealthPolicy,
     ProbeResult,
@@ -21,6 +18,7 @@ from datasources.health import (
     percentile,
     probe_through,
 )
+from standard.statuses import BreakerState
 
 
 class Clock:
@@ -63,9 +61,9 @@ def test_opens_after_consecutive_failures_and_refuses_calls(clock: Clock) -> Non
     succeed(monitor, clock)  # a success starts the count again
     fail(monitor, clock)
     fail(monitor, clock)
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
     fail(monitor, clock, "POST /students failed: All connection attempts failed")
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
 
     before = datetime.now(UTC)
     with pytest.raises(CircuitOpenError) as refused, monitor.watch():
@@ -86,16 +84,16 @@ def test_half_open_lets_one_trial_through_and_its_success_closes(clock: Clock) -
     fail(monitor, clock)
     fail(monitor, clock)
     clock.advance(29.9)
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
     with pytest.raises(CircuitOpenError):
         monitor.breaker.admit()
     clock.advance(0.2)
-    assert monitor.breaker.state == HALF_OPEN
+    assert monitor.breaker.state == BreakerState.HALF_OPEN
 
     # The trial call is under way; a second call meanwhile is refused.
     with monitor.watch(), pytest.raises(CircuitOpenError, match="trial call is under way"):
         monitor.breaker.admit()
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
     succeed(monitor, clock)
 
 
@@ -105,14 +103,14 @@ def test_a_failed_trial_opens_the_circuit_for_another_cooldown(clock: Clock) -> 
     fail(monitor, clock)
     clock.advance(10)
     fail(monitor, clock, "still refused")
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
     with pytest.raises(CircuitOpenError, match="trial call failed: still refused"):
         monitor.breaker.admit()
     clock.advance(9.9)
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
     clock.advance(0.1)
     succeed(monitor, clock)
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
 
 
 def test_opens_when_half_the_recent_calls_fail(clock: Clock) -> None:
@@ -120,10 +118,10 @@ def test_opens_when_half_the_recent_calls_fail(clock: Clock) -> None:
     for _ in range(4):
         succeed(monitor, clock)
         fail(monitor, clock)
-    assert monitor.breaker.state == CLOSED  # 4 of 8: too few calls to judge
+    assert monitor.breaker.state == BreakerState.CLOSED  # 4 of 8: too few calls to judge
     succeed(monitor, clock)
     fail(monitor, clock)
-    assert monitor.breaker.state == OPEN  # 5 of 10, never two in a row
+    assert monitor.breaker.state == BreakerState.OPEN  # 5 of 10, never two in a row
     with pytest.raises(CircuitOpenError, match="5 of 10 recent calls failed"):
         monitor.breaker.admit()
 
@@ -136,7 +134,7 @@ def test_failures_before_recovery_do_not_reopen_it(clock: Clock) -> None:
     succeed(monitor, clock)  # the trial: closed again
     fail(monitor, clock)
     # The window still holds 4 failures of 5 calls, but only calls since closing count.
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
 
 
 def test_error_rate_looks_only_at_the_window(clock: Clock) -> None:
@@ -147,7 +145,7 @@ def test_error_rate_looks_only_at_the_window(clock: Clock) -> None:
     for _ in range(3):
         succeed(monitor, clock)
     fail(monitor, clock)
-    assert monitor.breaker.state == CLOSED  # 1 of 4 in the window
+    assert monitor.breaker.state == BreakerState.CLOSED  # 1 of 4 in the window
 
 
 async def test_a_cancelled_trial_leaves_the_trial_to_the_next_call(clock: Clock) -> None:
@@ -164,17 +162,17 @@ async def test_a_cancelled_trial_leaves_the_trial_to_the_next_call(clock: Clock)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert monitor.breaker.state == HALF_OPEN
+    assert monitor.breaker.state == BreakerState.HALF_OPEN
     assert monitor.stats.counts() == (1, 1)  # the cancelled call is nobody's fault
     succeed(monitor, clock)
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
 
 
 def test_unexpected_errors_are_failures_named_by_type(clock: Clock) -> None:
     monitor = monitor_with(clock, failures=1)
     with pytest.raises(ConnectionResetError), monitor.watch():
         raise ConnectionResetError("peer reset")
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
     assert monitor.stats.snapshot().last_error == "ConnectionResetError"
 
 
@@ -183,10 +181,10 @@ def test_outcomes_of_calls_let_through_before_opening_are_ignored(clock: Clock) 
     early = monitor.breaker.admit()  # in flight while the circuit opens
     fail(monitor, clock)
     monitor.breaker.succeeded(early)
-    assert monitor.breaker.state == OPEN
+    assert monitor.breaker.state == BreakerState.OPEN
     clock.advance(10)
     monitor.breaker.failed("late", early)
-    assert monitor.breaker.state == HALF_OPEN
+    assert monitor.breaker.state == BreakerState.HALF_OPEN
 
 
 async def test_a_probe_is_a_call_through_the_breaker(clock: Clock) -> None:
@@ -199,13 +197,13 @@ async def test_a_probe_is_a_call_through_the_breaker(clock: Clock) -> None:
 
     assert (await probe_through(monitor.breaker, probe(False))) is not None
     assert (await probe_through(monitor.breaker, probe(False))) is not None
-    assert monitor.breaker.state == OPEN  # failing probes open it too
+    assert monitor.breaker.state == BreakerState.OPEN  # failing probes open it too
     assert await probe_through(monitor.breaker, probe(True)) is None  # cooling down: not called
     assert probed == ["called", "called"]
     clock.advance(30)
     result = await probe_through(monitor.breaker, probe(True))
     assert result is not None and result.ok
-    assert monitor.breaker.state == CLOSED
+    assert monitor.breaker.state == BreakerState.CLOSED
     assert monitor.stats.counts() == (0, 0)  # probes are not the source's passive stats
 
 

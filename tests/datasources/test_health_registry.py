@@ -14,8 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import RecordError, SourceError
-from datasources.health import CLOSED, HALF_OPEN, OPEN, CircuitOpenError, HealthPolicy
+from datasources.health import CircuitOpenError, HealthPolicy
 from datasources.registry import Registry, Source
+from standard.statuses import BreakerState
 from store.db import create_engine
 from store.secrets import SecretBox
 from tests.datasources.conftest import (
@@ -82,7 +83,7 @@ async def test_an_outage_opens_the_circuit_and_a_trial_after_the_cooldown_closes
         with pytest.raises(SourceError, match="failed") as failed:
             await watched.fetch(source, [nid(3)])
         assert not isinstance(failed.value, CircuitOpenError)
-    assert watched.monitor(source).breaker.state == OPEN
+    assert watched.monitor(source).breaker.state == BreakerState.OPEN
     assert source.calls == 4
 
     async with serve(agency_app(), port):  # back on the same port, but still cooling down
@@ -91,9 +92,9 @@ async def test_an_outage_opens_the_circuit_and_a_trial_after_the_cooldown_closes
         assert await watched.probe_all() == {}  # the probe leaves it alone as well
         assert source.calls == 4
         clock.advance(30)
-        assert watched.monitor(source).breaker.state == HALF_OPEN
+        assert watched.monitor(source).breaker.state == BreakerState.HALF_OPEN
         assert nid(3) in await watched.fetch(source, [nid(3)])  # the trial call
-        assert watched.monitor(source).breaker.state == CLOSED
+        assert watched.monitor(source).breaker.state == BreakerState.CLOSED
         assert source.calls == 5
 
     report = watched.monitor(source).report()
@@ -116,7 +117,7 @@ async def test_a_successful_probe_past_the_cooldown_closes_the_circuit(
         clock.advance(30)
         results = await watched.probe_all()
         assert results["amoozesh-school"].ok
-        assert watched.monitor(source).breaker.state == CLOSED
+        assert watched.monitor(source).breaker.state == BreakerState.CLOSED
         assert (await last_probe_ok(watched))["amoozesh-school"] is True
 
 
@@ -129,7 +130,7 @@ async def test_failing_probes_open_the_circuit_too(watched: Registry, port: int)
         source = await register_students(watched, url)
     for _ in range(3):
         assert not (await watched.probe_all())["amoozesh-school"].ok
-    assert watched.monitor(source).breaker.state == OPEN
+    assert watched.monitor(source).breaker.state == BreakerState.OPEN
     assert await watched.probe_all() == {}
     assert (await last_probe_ok(watched))["amoozesh-school"] is False
 
@@ -162,7 +163,8 @@ async def test_a_citizens_unfit_row_is_not_a_source_failure(
         found = await watched.fetch(source, [nid(5), nid(6)])
         assert isinstance(found[nid(5)], RecordError)
     report = watched.monitor(source).report()
-    assert report.breaker == CLOSED and (report.stats.calls, report.stats.errors) == (4, 0)
+    assert report.breaker == BreakerState.CLOSED
+    assert (report.stats.calls, report.stats.errors) == (4, 0)
 
 
 async def test_reregistering_starts_with_fresh_health(watched: Registry, port: int) -> None:
@@ -171,12 +173,12 @@ async def test_reregistering_starts_with_fresh_health(watched: Registry, port: i
     for _ in range(3):
         with pytest.raises(SourceError):
             await watched.fetch(old, [nid(1)])
-    assert watched.monitor(old).breaker.state == OPEN
+    assert watched.monitor(old).breaker.state == BreakerState.OPEN
     async with serve(agency_app(), port) as url:  # well within the cool-down
         new = await register_students(watched, url)
         assert watched.source_for("schoolEnrollment") is new
         report = watched.monitor(new).report()
-        assert report.breaker == CLOSED and report.stats.calls == 0
+        assert report.breaker == BreakerState.CLOSED and report.stats.calls == 0
         assert nid(2) in await watched.fetch(new, [nid(2)])
 
 

@@ -13,17 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.base import SourceError
 from datasources.health import CircuitOpenError, HealthPolicy
-from datasources.health_store import (
-    DEGRADED,
-    DOWN,
-    HEALTHY,
-    UNKNOWN,
-    SharedHealth,
-    SourceHealthView,
-    health_status,
-    source_health,
-)
+from datasources.health_store import SharedHealth, SourceHealthView, health_status, source_health
 from datasources.registry import Registry
+from standard.statuses import SourceStatus
 from store.db import create_engine, sessionmaker, transaction
 from store.migrate import upgrade_async
 from store.models import Agency, DataSource, SourceHealth, SourceProbe
@@ -78,7 +70,8 @@ async def two_workers_share_their_view(url: str, tmp_path: Path) -> None:
         assert sorted(row.worker_id for row in rows) == sorted([first.worker_id, second.worker_id])
 
         view = (await first.shared_health.views())[SOURCE]
-        assert view.status == DOWN and view.breaker == "open"  # the worst worker's breaker
+        # The worst worker's breaker.
+        assert view.status == SourceStatus.DOWN and view.breaker == "open"
         assert view.calls == 7 and view.error_rate == pytest.approx(3 / 7)
         assert view.probe_ok is True and view.probed_at is not None  # from the registration
         assert view.last_success_at is not None and view.last_failure_at is not None
@@ -96,7 +89,8 @@ async def two_workers_share_their_view(url: str, tmp_path: Path) -> None:
                 .values(updated_at=datetime.now(UTC) - timedelta(minutes=5))
             )
         view = (await first.shared_health.views())[SOURCE]
-        assert (view.status, view.breaker, view.calls, view.error_rate) == (HEALTHY, "closed", 3, 0)
+        found = (view.status, view.breaker, view.calls, view.error_rate)
+        assert found == (SourceStatus.HEALTHY, "closed", 3, 0)
         assert view.last_failure_at is not None  # still true, whoever saw it
         assert (await source_health(sessions, stale_after=3600))[SOURCE].breaker == "open"
         # Where workers flush every two minutes, a row five minutes old still counts.
@@ -156,7 +150,7 @@ async def test_a_source_never_probed_nor_called_is_unknown(
     [view] = (await source_health(sessions, stale_after=15.0)).values()
     assert view == SourceHealthView(
         source_id="maliat-tax",
-        status=UNKNOWN,
+        status=SourceStatus.UNKNOWN,
         breaker="closed",
         last_success_at=None,
         last_failure_at=None,
@@ -168,21 +162,21 @@ async def test_a_source_never_probed_nor_called_is_unknown(
         probe_ok=None,
         probed_at=None,
     )
-    assert view.as_dict()["status"] == UNKNOWN and view.as_dict()["probed_at"] is None
+    assert view.as_dict()["status"] == SourceStatus.UNKNOWN and view.as_dict()["probed_at"] is None
 
 
 @pytest.mark.parametrize(
     ("probe_ok", "breaker", "error_rate", "status"),
     [
-        (None, "closed", None, UNKNOWN),
-        (True, "closed", None, HEALTHY),
-        (True, "closed", 0.19, HEALTHY),
-        (True, "closed", 0.2, DEGRADED),
-        (None, "closed", 0.5, DEGRADED),
-        (True, "half_open", 0.0, DEGRADED),
-        (True, "open", 0.0, DOWN),
-        (False, "closed", 0.0, DOWN),
-        (False, "half_open", None, DOWN),
+        (None, "closed", None, SourceStatus.UNKNOWN),
+        (True, "closed", None, SourceStatus.HEALTHY),
+        (True, "closed", 0.19, SourceStatus.HEALTHY),
+        (True, "closed", 0.2, SourceStatus.DEGRADED),
+        (None, "closed", 0.5, SourceStatus.DEGRADED),
+        (True, "half_open", 0.0, SourceStatus.DEGRADED),
+        (True, "open", 0.0, SourceStatus.DOWN),
+        (False, "closed", 0.0, SourceStatus.DOWN),
+        (False, "half_open", None, SourceStatus.DOWN),
     ],
 )
 def test_status_rules(
@@ -194,7 +188,7 @@ def test_status_rules(
 def test_as_dict_is_json_ready() -> None:
     moment = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
     view = SourceHealthView(
-        SOURCE, HEALTHY, "closed", moment, None, None, 4, 0.0, 12.5, 40.0, True, moment
+        SOURCE, SourceStatus.HEALTHY, "closed", moment, None, None, 4, 0.0, 12.5, 40.0, True, moment
     )
     shown = view.as_dict()
     assert shown["last_success_at"] == "2026-11-29T10:00:00+00:00"

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from demo.catalogue import AGENCIES, CARDS, CLIENTS
-from demo.seed import _seed_catalogue, card_draft, seed_catalogue
+from demo.seed import _seed_catalogue, seed_catalogue
 from demo.service_cards import BENCH_COUNT, DEMO_COUNT, service_cards
 from services.cards import PLANNED_DATASETS, check
 from store.db import create_engine, sessionmaker
@@ -28,7 +28,7 @@ def test_the_demo_catalogue() -> None:
     ]  # fmt: skip
     assert len({card.id for card in cards}) == DEMO_COUNT
     for card in cards:
-        check(card_draft(card), agencies=AGENCY_CODES)
+        check(card, agencies=AGENCY_CODES)
     per_agency = Counter(card.agency for card in cards)
     assert len(per_agency) >= 25 and min(per_agency.values()) >= 4
     proactive = [card for card in cards if card.proactive]
@@ -46,7 +46,7 @@ def test_the_bench_catalogue_extends_the_demos() -> None:
     assert len({card.id for card in cards}) == BENCH_COUNT
     assert cards[:DEMO_COUNT] == service_cards(DEMO_COUNT)
     for card in cards[DEMO_COUNT::97]:
-        check(card_draft(card), agencies=AGENCY_CODES)
+        check(card, agencies=AGENCY_CODES)
         assert "province" in card.name_en and "استان" in card.name_fa
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.cards import PLANNED_DATASETS
+from schema.catalogue import ServiceLegalBasis
+from services.cards import CARD_BASES, PLANNED_DATASETS
 from tests.harness import RunningGateway
 
 CARD = """id nameFa nameEn purposeEn agency { code nameFa nameEn } datasets legalBasis statute
@@ -149,3 +150,7 @@ async def test_one_card_and_the_life_events(healthy: RunningGateway) -> None:
         }
     ]
     assert data(await ask(healthy, query, id="no-such-card"))["card"] is None
+
+
+def test_the_graphql_legal_bases_are_those_a_card_may_name() -> None:
+    assert [basis.value for basis in ServiceLegalBasis] == [basis.value for basis in CARD_BASES]

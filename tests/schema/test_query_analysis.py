@@ -12,11 +12,11 @@ from graphql import GraphQLError, get_introspection_query, parse
 from bench.load import BATCH_QUERY, CATALOGUE_QUERY, SINGLE_QUERY
 from resolvers.selection import Selections
 from schema import DarvazehSchema, build_schema
-from schema.citizen import RECORD_FIELDS
 from schema.document_scan import scan
 from schema.limits import QueryLimits
 from schema.query_cost import CostModel, operation_costs
 from schema.query_shape import Shape, measure, select_operation
+from schema.records import RECORD_FIELDS
 from settings import Settings
 
 LIMITS = QueryLimits.from_settings(Settings())

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLError
 
-from resolvers.errors import masked
+from schema.errors import masked
 from settings import Settings, get_settings
 from standard.errors import PUBLIC_MESSAGES, ErrorCode
 from store.persisted_queries import count_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.cards import CardDraft, CardInvalid, LegalBasis, Problem, check, problems
+from services.cards import CARD_BASES, CardDraft, CardInvalid, Problem, check, problems
 from services.life_events import LifeEvent, life_event
 from standard.datasets import Dataset, PlannedDataset
 from tests.services.conftest import draft
@@ -38,7 +38,7 @@ def test_every_problem_is_named_together() -> None:
     )
     with pytest.raises(CardInvalid) as raised:
         check(card, agencies=AGENCIES)
-    found = raised.value.problems
+    found = raised.value.found
     assert [problem.field for problem in found] == [
         "id", "nameFa", "nameEn", "agency", "datasets", "datasets", "statute", "lifeEvent",
         "legalBasis",
@@ -87,7 +87,8 @@ def test_datasets_are_the_standards_or_planned_ones() -> None:
 
 
 def test_the_legal_bases() -> None:
-    assert [basis.value for basis in LegalBasis] == ["consent", "statute"]
+    # The card's legal basis is stored as the access log records it (lowercase).
+    assert [basis.value for basis in CARD_BASES] == ["consent", "statute"]
 
 
 def test_life_events() -> None:

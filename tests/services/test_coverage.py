@@ -6,18 +6,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from schema.records import RECORDS
+from schema.records import RECORDS, record_specs
 from services import card_registration
 from services.catalogue import Card, CatalogueCache, Coverage, catalogue_view, page
 from services.coverage import (
-    SERVED_BY,
     MissingReason,
     SourceStatus,
     gaps_by_dataset,
     missing_for,
+    served_by,
     source_statuses,
     source_views,
 )
+from standard.errors import DarvazehError, ErrorCode
 from store.db import create_engine, sessionmaker, transaction
 from tests.services.conftest import (
     SOURCES,
@@ -41,21 +42,26 @@ CARDS = [
 ]
 
 
+# Which record types serve each dataset, from the standard records as the schema declares them.
+SERVED = served_by(record_specs().values())
+
+
 def ids(cards: list[Card]) -> list[str]:
     return [card.id for card in cards]
 
 
 def test_datasets_are_served_by_the_record_types_with_fields_in_them() -> None:
-    assert SERVED_BY["civil.identity"] == ("identity", "death")
-    assert SERVED_BY["civil.birth"] == ("birth",)
-    assert SERVED_BY["civil.family"] == ("birth",)
-    assert SERVED_BY["tax.status"] == ("taxStatus",)
+    assert SERVED["civil.identity"] == ("identity", "death")
+    assert SERVED["civil.birth"] == ("birth",)
+    assert SERVED["civil.family"] == ("birth",)
+    assert SERVED["tax.status"] == ("taxStatus",)
+    specs = [r.SPEC for r in RECORDS]
     derived = {
-        dataset.value: {r.RECORD_TYPE.value for r in RECORDS if dataset in r.DATASETS}
-        for r in RECORDS
-        for dataset in r.DATASETS
+        dataset.value: {s.record_type for s in specs if dataset in s.datasets}
+        for s in specs
+        for dataset in s.datasets
     }
-    assert {dataset: set(types) for dataset, types in SERVED_BY.items()} == derived
+    assert {dataset: set(types) for dataset, types in SERVED.items()} == derived
 
 
 def test_a_degraded_source_still_connects_unknown_and_down_do_not() -> None:
@@ -66,7 +72,7 @@ def test_a_degraded_source_still_connects_unknown_and_down_do_not() -> None:
         (SourceStatus.UNKNOWN, False),
     ]:
         sources = source_views([("tax-1", "taxStatus")], {"tax-1": status})
-        gaps = gaps_by_dataset(["tax.status"], sources)["tax.status"]
+        gaps = gaps_by_dataset(["tax.status"], sources, SERVED)["tax.status"]
         assert (not gaps) is connected, status
         if not connected:
             assert gaps[0].reason is MissingReason.UNHEALTHY
@@ -77,7 +83,7 @@ async def test_connected_when_every_dataset_has_a_healthy_source(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await register(sessions, *CARDS)
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     assert ids(view.cards(connected=False)) == ["deeds-a"]
     deeds = view.card("deeds-a")
     assert deeds is not None
@@ -93,7 +99,7 @@ async def test_a_disabled_source_unconnects_exactly_the_cards_needing_its_datase
 ) -> None:
     await register(sessions, *CARDS)
     await set_source_enabled(sessions, SOURCES["death"], False)
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     # Death records carry civil.identity fields: every card needing civil.identity is out.
     assert ids(view.cards(connected=False)) == ["deeds-a", "identity-a", "identity-b", "tax-b"]
     identity = view.card("identity-b")
@@ -109,9 +115,9 @@ async def test_a_disabled_source_unconnects_exactly_the_cards_needing_its_datase
     ]
     assert {g.dataset for g in view.missing(deeds)} == {"civil.identity", "property.deeds"}
     await set_source_enabled(sessions, SOURCES["death"], True)
-    assert ids((await catalogue_view(sessions, health(sessions))).cards(connected=False)) == [
-        "deeds-a"
-    ]
+    assert ids(
+        (await catalogue_view(sessions, health(sessions), SERVED)).cards(connected=False)
+    ) == ["deeds-a"]
 
 
 async def test_an_unhealthy_source_is_named_with_its_status(
@@ -122,7 +128,7 @@ async def test_an_unhealthy_source_is_named_with_its_status(
     await set_probe(sessions, SOURCES["birth"], ok=None)  # never probed
     assert (await source_statuses(health(sessions)))[SOURCES["taxStatus"]] == SourceStatus.DOWN
     assert (await source_statuses(health(sessions)))[SOURCES["birth"]] == SourceStatus.UNKNOWN
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     assert ids(view.cards(connected=False)) == ["birth-a", "birth-b", "deeds-a", "tax-a", "tax-b"]
     tax = view.card("tax-a")
     birth = view.card("birth-b")
@@ -135,7 +141,9 @@ async def test_an_unhealthy_source_is_named_with_its_status(
         ("civil.birth", "the source of birth records: src-birth is UNKNOWN"),
         ("civil.family", "the source of birth records: src-birth is UNKNOWN"),
     ]
-    assert await missing_for(sessions, health(sessions), ["tax.status"]) == view.missing(tax)
+    assert await missing_for(sessions, health(sessions), ["tax.status"], SERVED) == view.missing(
+        tax
+    )
 
 
 async def test_coverage_per_agency_and_disabled_cards_do_not_count(
@@ -143,7 +151,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
 ) -> None:
     await register(sessions, *CARDS)
     await set_source_enabled(sessions, SOURCES["taxStatus"], False)
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     assert [(a.code, a.name_en, a.coverage) for a in view.agencies()] == [
         ("civil", "Civil registry", Coverage(5, 5)),
         ("tax", "Tax", Coverage(0, 3)),
@@ -153,7 +161,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
         card = await card_registration.card_for_change(session, "tax-a")
         assert card is not None
         await card_registration.set_enabled(session, card, False, changed_by="tax-admin")
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     assert [a.coverage for a in view.agencies()] == [Coverage(5, 5), Coverage(0, 2)]
     assert view.coverage() == Coverage(5, 7)
     assert "tax-a" not in ids(view.cards()) and "tax-a" not in ids(view.cards(connected=False))
@@ -163,7 +171,7 @@ async def test_coverage_per_agency_and_disabled_cards_do_not_count(
 
 async def test_pages_by_id_with_filters(sessions: async_sessionmaker[AsyncSession]) -> None:
     await register(sessions, *CARDS)
-    view = await catalogue_view(sessions, health(sessions))
+    view = await catalogue_view(sessions, health(sessions), SERVED)
     every = ids(view.cards())
     assert every == sorted(card.id for card in CARDS)
     seen: list[str] = []
@@ -180,8 +188,9 @@ async def test_pages_by_id_with_filters(sessions: async_sessionmaker[AsyncSessio
     assert view.cards(agency="nowhere") == []
     # A keyset cursor: an id that is gone still places the page.
     assert ids(page(view.cards(), first=2, after="c")[0]) == ["deeds-a", "identity-a"]
-    with pytest.raises(ValueError):
+    with pytest.raises(DarvazehError) as refused:
         page(view.cards(), first=0, after=None)
+    assert refused.value.code is ErrorCode.BAD_USER_INPUT
 
 
 async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
@@ -189,15 +198,17 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
 ) -> None:
     await register(sessions, *CARDS)
     cache = CatalogueCache()
-    first = await cache.view(sessions, health(sessions))
-    assert await cache.view(sessions, health(sessions)) is first and cache.loads == 1
+    first = await cache.view(sessions, health(sessions), SERVED)
+    assert await cache.view(sessions, health(sessions), SERVED) is first and cache.loads == 1
     # Another worker: its own engine, sessions and cache on the same store.
     url = sessions.kw["bind"].url
     other_engine = create_engine(url.render_as_string(hide_password=False))
     try:
         other = sessionmaker(other_engine)
         other_cache = CatalogueCache()
-        assert ids((await other_cache.view(other, health(other))).cards()) == ids(first.cards())
+        assert ids((await other_cache.view(other, health(other), SERVED)).cards()) == ids(
+            first.cards()
+        )
         async with transaction(other) as session:
             card = await card_registration.card_for_change(session, "birth-a")
             await card_registration.register(
@@ -206,13 +217,13 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
         await register(other, draft("zeta", "civil.birth"))
     finally:
         await other_engine.dispose()
-    seen = await cache.view(sessions, health(sessions))
+    seen = await cache.view(sessions, health(sessions), SERVED)
     assert cache.loads == 2
     assert ids(seen.cards())[-1] == "zeta"
     assert ids(seen.cards(connected=False)) == ["birth-a", "deeds-a"]
     # Sources and health are read on every request: no card reload, a new view.
     await set_probe(sessions, SOURCES["address"], ok=False)
-    again = await cache.view(sessions, health(sessions))
+    again = await cache.view(sessions, health(sessions), SERVED)
     assert again is not seen and again.snapshot is seen.snapshot and cache.loads == 2
     assert "identity-b" in ids(again.cards(connected=False))
 
@@ -243,6 +254,6 @@ async def test_an_open_circuit_on_any_worker_disconnects_its_cards(
             )
         )
     assert (await source_statuses(health(sessions)))[SOURCES["taxStatus"]] == SourceStatus.DOWN
-    assert [g.reason for g in await missing_for(sessions, health(sessions), ["tax.status"])] == [
-        MissingReason.UNHEALTHY
-    ]
+    assert [
+        g.reason for g in await missing_for(sessions, health(sessions), ["tax.status"], SERVED)
+    ] == [MissingReason.UNHEALTHY]

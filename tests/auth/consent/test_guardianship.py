@@ -28,7 +28,7 @@ async def test_majority_begins_on_the_18th_birthday(gateway: RunningGateway) -> 
     await check_guardian(births, parent=parent, child=child, on=day_before, check=check)
     with pytest.raises(GuardianshipError) as refused:
         await check_guardian(births, parent=parent, child=child, on=eighteenth, check=check)
-    assert refused.value.code == "adult"
+    assert refused.value.kind == "adult"
 
 
 async def test_child_without_birth_record_refused(gateway: RunningGateway) -> None:
@@ -45,4 +45,4 @@ async def test_child_without_birth_record_refused(gateway: RunningGateway) -> No
             gateway.gateway.births, parent=gateway.citizens["parent"], child=nobody,
             on=date.today(), check=CitizenCheck.CONSENT_GUARDIAN,
         )  # fmt: skip
-    assert refused.value.code == "no_record"
+    assert refused.value.kind == "no_record"

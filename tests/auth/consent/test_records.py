@@ -100,7 +100,7 @@ async def test_non_parent_refused_and_nothing_recorded(gateway: RunningGateway) 
     other = stranger(gateway, child)
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=other, subject=child.national_id)
-    assert refused.value.code == "not_parent"
+    assert refused.value.kind == "not_parent"
     assert await count_consents(gateway, other) == 0
 
 
@@ -109,7 +109,7 @@ async def test_guardian_beyond_the_childs_majority_refused(gateway: RunningGatew
     assert grown.father_id is not None
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=grown.father_id, subject=grown.national_id)
-    assert refused.value.code == "adult"
+    assert refused.value.kind == "adult"
     assert await count_consents(gateway, grown.father_id) == 0
 
 
@@ -139,7 +139,7 @@ async def test_civil_registry_failure_is_a_clear_refusal(
     before = await count_consents(gateway, parent)
     with pytest.raises(GuardianshipError) as refused:
         await consent(gateway, citizen=parent, subject=child, births=births)
-    assert refused.value.code == "unavailable"
+    assert refused.value.kind == "unavailable"
     assert await count_consents(gateway, parent) == before
 
 
@@ -153,13 +153,13 @@ async def test_datasets_must_be_some_of_the_cards(
     citizen = gateway.citizens["no_tax_record"]
     with pytest.raises(ConsentError) as refused:
         await consent(gateway, citizen=citizen, subject=citizen, datasets=datasets)
-    assert refused.value.code == code
+    assert refused.value.kind == code
 
 
 async def test_malformed_national_codes_refused(gateway: RunningGateway) -> None:
     with pytest.raises(ConsentError) as refused:
         await consent(gateway, citizen="1234567890", subject="1234567890")
-    assert refused.value.code == "invalid_national_id"
+    assert refused.value.kind == "invalid_national_id"
 
 
 async def test_listing_shows_only_ones_own_consents(gateway: RunningGateway) -> None:
