@@ -6,32 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types.enum import has_enum_definition
 
 from audit.tracker import AccessPage, encode_cursor, utc
 from schema.consents import ServiceCard
+from schema.standard import graphql_enum
 from standard.statuses import AccessOutcome, LegalBasis
 from store.audit_models import AuditRecord
 from store.models import Agency as AgencyRow
 
 # The standard's enums as GraphQL shows them: by member name (the store keeps their values, e.g.
 # lowercase legal bases).
-strawberry.enum(LegalBasis, description="Why the read was allowed (or asked for).")
-strawberry.enum(AccessOutcome, description="What came of the read.")
-
-
-def _describe_values(enum_cls: type, **descriptions: str) -> None:
-    """Describe some values of a GraphQL enum made from an enum defined elsewhere (strawberry
-    describes values only where the enum is defined)."""
-    if not has_enum_definition(enum_cls):
-        raise TypeError(f"{enum_cls.__name__} is not a GraphQL enum")
-    for value in enum_cls.__strawberry_definition__.values:
-        value.description = descriptions.get(value.name, value.description)
-
-
-_describe_values(
-    LegalBasis, SYSTEM="The gateway's own check (e.g. a death check at login), by law."
+graphql_enum(
+    LegalBasis,
+    description="Why the read was allowed (or asked for).",
+    values={LegalBasis.SYSTEM: "The gateway's own check (e.g. a death check at login), by law."},
 )
+graphql_enum(AccessOutcome, description="What came of the read.")
 
 
 @strawberry.type(description="A government agency.")
