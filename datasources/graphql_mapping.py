@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import GraphQLSyntaxError, ListTypeNode, NonNullTypeNode, parse_type, print_ast
 
@@ -49,7 +49,7 @@ class GraphqlCall:
         return {"ids": values}
 
 
-def is_name(text: Any) -> bool:
+def is_name(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and _NAME.match(text) is not None
 
 
