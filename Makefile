@@ -46,9 +46,12 @@ bench: $(INSTALLED)
 stress: $(INSTALLED)
 	$(BIN)/python -m bench.stress
 
+# Style, strict types over the product code, and the layer contracts (pyproject.toml).
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
