@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.cards import CardDraft
-from services.life_events import LifeEvent
 from standard.datasets import AGENCY_ADMIN_SCOPE, Dataset
+from standard.life_events import LifeEvent
+from standard.statuses import ProactiveMode
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
     ("civil-registry", "سازمان ثبت احوال کشور", "National Organization for Civil Registration"),
@@ -63,6 +64,7 @@ CARDS: tuple[CardDraft, ...] = (
         statute="Universal Health Insurance Act, article 3",
         proactive=True,
         life_event=LifeEvent.BIRTH_REGISTERED,
+        proactive_mode=ProactiveMode.NOTIFY,
     ),
     CardDraft(
         id="subsidy-eligibility",

@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 from demo.catalogue import CARDS
 from services.cards import CardDraft
-from services.life_events import LifeEvent
 from standard.datasets import PlannedDataset
+from standard.life_events import LifeEvent
+from standard.statuses import ProactiveMode
 
 ID, B, F, A = "civil.identity", "civil.birth", "civil.family", "civil.address"
 S, E, T = "social.coverage", "education.enrollment", "tax.status"
@@ -92,6 +93,8 @@ class Proactive(NamedTuple):
     en: str
     datasets: tuple[str, ...]
     event: LifeEvent
+    mode: ProactiveMode = ProactiveMode.NOTIFY
+    reference_date: str | None = None  # Solar "MM-DD" an age is reckoned by
 
 
 SERVICES: tuple[Service, ...] = (
@@ -276,7 +279,7 @@ PROACTIVE: tuple[Proactive, ...] = (
               "Invitation to a national smart card", (ID, B, A), LifeEvent.AGE_REACHED_15),
     Proactive("education", "first-grade-introduction", "معرفی کودک به مدرسه برای پایه اول",
               "Introducing a child to a school for first grade", (ID, B, A),
-              LifeEvent.AGE_REACHED_6),
+              LifeEvent.AGE_REACHED_6, ProactiveMode.CONFIRM, "07-01"),
     Proactive("conscription", "call-up", "احضار مشمولان به خدمت وظیفه",
               "Call-up for military service", (ID, B, A, E), LifeEvent.AGE_REACHED_18),
     Proactive("social-security", "survivors-benefit", "برقراری مستمری بازماندگان بیمه‌شده متوفی",
@@ -360,6 +363,8 @@ def _proactive(service: Proactive) -> CardDraft:
         statute=STATUTES[service.agency],
         proactive=True,
         life_event=service.event,
+        proactive_mode=service.mode,
+        reference_date=service.reference_date,
     )
 
 

@@ -14,6 +14,7 @@ from schema.catalogue import ServiceLegalBasis
 from schema.standard import graphql_enum
 from services.card_registration import CardVersion
 from services.cards import CONTENT, CardDraft
+from standard.statuses import ProactiveMode
 from store.registrations import Action
 
 graphql_enum(
@@ -46,10 +47,21 @@ class ServiceCardInput:
     life_event: str | None = strawberry.field(
         default=None, description="A `catalogue { lifeEvents }` id; only for proactive services."
     )
+    proactive_mode: ProactiveMode | None = strawberry.field(
+        default=None, description="What a proactive service asks of the citizen."
+    )
+    reference_date: str | None = strawberry.field(
+        default=None,
+        description=(
+            "For a service on an age event: the Solar Hijri month and day (`MM-DD`) the age is "
+            "reckoned by, e.g. `07-01` (1 Mehr, the school year's start)."
+        ),
+    )
 
     def to_draft(self, agency: str) -> CardDraft:
         content = {name: getattr(self, name) for name in CONTENT}
         content["legal_basis"] = self.legal_basis.value
+        content["proactive_mode"] = self.proactive_mode.value if self.proactive_mode else None
         return CardDraft.of(str(self.id), agency, content)
 
 
@@ -68,6 +80,8 @@ class ServiceCardVersion:
     statute: str | None
     proactive: bool
     life_event: str | None
+    proactive_mode: ProactiveMode | None
+    reference_date: str | None
     enabled: bool
 
     @classmethod
@@ -87,5 +101,7 @@ class ServiceCardVersion:
             statute=card.statute,
             proactive=card.proactive,
             life_event=card.life_event,
+            proactive_mode=ProactiveMode(card.proactive_mode) if card.proactive_mode else None,
+            reference_date=card.reference_date,
             enabled=version.enabled,
         )

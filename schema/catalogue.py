@@ -13,10 +13,11 @@ import strawberry
 from resolvers.catalogue import card_page, encode_cursor
 from schema.standard import graphql_enum
 from schema.tracker import Agency, PageInfo
-from services import catalogue, coverage, life_events
+from services import catalogue, coverage
 from services.catalogue import CatalogueView, ListedCard
+from standard import life_events
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
-from standard.statuses import LegalBasis
+from standard.statuses import LegalBasis, ProactiveMode
 
 
 @strawberry.enum(
@@ -35,6 +36,15 @@ graphql_enum(
     name="MissingReason",
     description="NO_SOURCE: a record type of the dataset has no enabled source. UNHEALTHY: its "
     "source is down or its health unknown. NOT_IN_STANDARD: a planned dataset.",
+)
+graphql_enum(
+    ProactiveMode,
+    description="What a proactive service asks of the citizen.",
+    values={
+        ProactiveMode.CONFIRM: "An offer: nothing happens until the citizen or a parent confirms.",
+        ProactiveMode.MAY_DECLINE: "Done unless the citizen declines.",
+        ProactiveMode.NOTIFY: "Done at once; the citizen is told.",
+    },
 )
 
 
@@ -66,6 +76,13 @@ class CatalogueCard:
     life_event: str | None = strawberry.field(
         description="A life event id, e.g. `birth.registered`."
     )
+    proactive_mode: ProactiveMode | None = strawberry.field(
+        description="What a proactive service asks of the citizen: confirm, nothing unless they "
+        "decline, or only to be told."
+    )
+    reference_date: str | None = strawberry.field(
+        description="For an age event: the Solar Hijri `MM-DD` the age is reckoned by."
+    )
     enabled: bool = strawberry.field(description="Disabled cards are out of lists and coverage.")
     version: int
     connected: bool = strawberry.field(
@@ -91,6 +108,8 @@ class CatalogueCard:
             statute=card.statute,
             proactive=card.proactive,
             life_event=card.life_event,
+            proactive_mode=ProactiveMode(card.proactive_mode) if card.proactive_mode else None,
+            reference_date=card.reference_date,
             enabled=card.enabled,
             version=card.version,
             connected=not listed.missing,

@@ -14,10 +14,10 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from services.life_events import LifeEvent, life_event
 from standard.datasets import Dataset, PlannedDataset
 from standard.errors import Refused
-from standard.statuses import LegalBasis
+from standard.life_events import LifeEvent, life_event, reference_date
+from standard.statuses import LegalBasis, ProactiveMode
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64  # store.models.ServiceCard.id
@@ -47,6 +47,10 @@ class CardDraft:
     statute: str | None = None
     proactive: bool = False
     life_event: str | None = None
+    # Proactive cards only: what the citizen is asked (standard.statuses.ProactiveMode), and for
+    # an age event the Solar Hijri "MM-DD" date the age is reckoned by (1 Mehr: 07-01).
+    proactive_mode: str | None = None
+    reference_date: str | None = None
 
     def cleaned(self) -> CardDraft:
         """Surrounding blanks trimmed; a blank statute or life event is none."""
@@ -60,6 +64,8 @@ class CardDraft:
             datasets=tuple(dataset.strip() for dataset in self.datasets),
             statute=(self.statute or "").strip() or None,
             life_event=(self.life_event or "").strip() or None,
+            proactive_mode=(self.proactive_mode or "").strip() or None,
+            reference_date=(self.reference_date or "").strip() or None,
         )
 
     def content(self) -> dict[str, Any]:
@@ -169,6 +175,13 @@ def _basis_problems(card: CardDraft) -> list[Problem]:
         found.append(Problem("statute", "a service read under consent names no statute"))
     if card.statute and len(card.statute) > MAX_STATUTE:
         found.append(Problem("statute", f"at most {MAX_STATUTE} characters"))
+    found += _proactive_problems(card)
+    return found
+
+
+def _proactive_problems(card: CardDraft) -> list[Problem]:
+    found: list[Problem] = []
+    event = life_event(card.life_event) if card.life_event is not None else None
     if card.proactive:
         if card.life_event is None:
             found.append(
@@ -187,6 +200,31 @@ def _basis_problems(card: CardDraft) -> list[Problem]:
                     "consent: its legal basis must be a statute",
                 )
             )
-    elif card.life_event is not None:
-        found.append(Problem("lifeEvent", "only a proactive service runs on a life event"))
+        modes = ", ".join(ProactiveMode)
+        if card.proactive_mode is None:
+            found.append(
+                Problem("proactiveMode", f"a proactive service says what it asks ({modes})")
+            )
+        elif card.proactive_mode not in ProactiveMode.__members__:
+            found.append(Problem("proactiveMode", f"{card.proactive_mode!r} is not one of {modes}"))
+        if card.reference_date is not None:
+            if event is not None and event.age is None:
+                found.append(
+                    Problem("referenceDate", "only a service on an age event has a reference date")
+                )
+            elif reference_date(card.reference_date) is None:
+                found.append(
+                    Problem(
+                        "referenceDate",
+                        f"{card.reference_date!r} is not a Solar Hijri month and day (MM-DD)",
+                    )
+                )
+    else:
+        for field, value in (
+            ("lifeEvent", card.life_event),
+            ("proactiveMode", card.proactive_mode),
+            ("referenceDate", card.reference_date),
+        ):
+            if value is not None:
+                found.append(Problem(field, "only a proactive service has one"))
     return found

@@ -58,3 +58,56 @@ class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"
+
+
+class ProactiveMode(StrEnum):
+    """What a proactive card asks of the citizen: confirm an offer, or nothing (they may decline
+    what is done for them, or are only told)."""
+
+    CONFIRM = "CONFIRM"  # offered; nothing happens until the citizen (or a parent) confirms
+    MAY_DECLINE = "MAY_DECLINE"  # done unless the citizen declines
+    NOTIFY = "NOTIFY"  # done at once; the citizen is told
+
+
+class CaseStatus(StrEnum):
+    """A proactive service case: OFFERED → CONFIRMED | DECLINED; EXECUTED for what needs no
+    answer; CLOSED when the responsible agency has finished with it."""
+
+    OFFERED = "OFFERED"
+    CONFIRMED = "CONFIRMED"
+    DECLINED = "DECLINED"
+    EXECUTED = "EXECUTED"
+    CLOSED = "CLOSED"
+
+
+class CaseRole(StrEnum):
+    """Who a case is about (the subject) and who answers for a minor (a parent)."""
+
+    SUBJECT = "SUBJECT"
+    PARENT = "PARENT"
+
+
+class OutboxStatus(StrEnum):
+    """A life event in the outbox: waiting, claimed by a worker, turned into cases, or given up
+    after its retries (a dead letter the responsible agencies can replay)."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    DONE = "DONE"
+    DEAD = "DEAD"
+
+
+class DeliveryStatus(StrEnum):
+    """A case's webhook delivery to its agency."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    DEAD = "DEAD"
+
+
+class EventChannel(StrEnum):
+    """How a life event reached the gateway."""
+
+    GRAPHQL = "GRAPHQL"
+    NATS = "NATS"
+    AGE_SCAN = "AGE_SCAN"

@@ -1,6 +1,13 @@
 """Every table of the gateway store, for migrations and tests: import this, not one module."""
 
-from store import audit_models, citizen_models, limit_models, models, oauth_models
+from store import (
+    audit_models,
+    citizen_models,
+    limit_models,
+    models,
+    oauth_models,
+    proactive_models,
+)
 
 metadata = models.Base.metadata
 
@@ -11,4 +18,5 @@ __all__ = [
     "metadata",
     "models",
     "oauth_models",
+    "proactive_models",
 ]

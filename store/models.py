@@ -78,9 +78,12 @@ class ServiceCard(Base):
     datasets: Mapped[list[str]] = mapped_column(JSON)
     legal_basis: Mapped[str] = mapped_column(String(16))  # consent | statute
     statute: Mapped[str | None] = mapped_column(String(300), default=None)
-    # Proactive cards run with no request, on a life event (services.life_events).
+    # Proactive cards run with no request, on a life event (standard.life_events), asking the
+    # citizen what proactive_mode says; an age event is reckoned by reference_date (Solar "MM-DD").
     proactive: Mapped[bool] = mapped_column(Boolean, default=False)
     life_event: Mapped[str | None] = mapped_column(String(64), default=None)
+    proactive_mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    reference_date: Mapped[str | None] = mapped_column(String(5), default=None)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str | None] = mapped_column(String(64), default=None)

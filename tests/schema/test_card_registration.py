@@ -131,7 +131,7 @@ async def test_every_problem_named_and_nothing_changed(probed: RunningGateway) -
     assert answer["data"]["registerServiceCard"] is None
     assert found["extensions"]["code"] == "REGISTRATION_REFUSED"
     assert [p.split(":")[0] for p in found["extensions"]["problems"]] == [
-        "nameFa", "datasets", "statute", "lifeEvent", "legalBasis"
+        "nameFa", "datasets", "statute", "lifeEvent", "legalBasis", "proactiveMode"
     ]  # fmt: skip
     assert "cannot rest on consent" in found["message"]
     new = await as_admin(gateway, REGISTER, input=card_input("Not A Slug"))
@@ -190,7 +190,7 @@ async def test_a_proactive_card(probed: RunningGateway) -> None:
     gateway = probed
     proactive = card_input(
         "e-newborn-registration", proactive=True, lifeEvent="birth.registered",
-        datasets=["civil.birth", "civil.family"],
+        proactiveMode="NOTIFY", datasets=["civil.birth", "civil.family"],
     )  # fmt: skip
     made = result(await as_admin(gateway, REGISTER, input=proactive), "registerServiceCard")
     assert made["proactive"] is True and made["lifeEvent"] == "birth.registered"

@@ -54,7 +54,8 @@ async def test_register_update_disable_enable_restore(
         "id": "passport-renew", "agency": "civil", "name_fa": "خدمت passport-renew",
         "name_en": "Service passport-renew", "purpose_fa": "", "purpose_en": "Renew a passport",
         "datasets": ["civil.identity"], "legal_basis": "statute", "statute": "Some Act, article 1",
-        "proactive": False, "life_event": None, "enabled": True, "version": 1,
+        "proactive": False, "life_event": None, "proactive_mode": None, "reference_date": None,
+        "enabled": True, "version": 1,
     }  # fmt: skip
 
     second = draft("passport-renew", "civil.identity", "civil.address", name_en="Passport renewal")

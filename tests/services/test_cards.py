@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.cards import CARD_BASES, CardDraft, CardInvalid, Problem, check, problems
-from services.life_events import LifeEvent, life_event
 from standard.datasets import Dataset, PlannedDataset
+from standard.life_events import LifeEvent, life_event
 from tests.services.conftest import draft
 
 AGENCIES = {"civil", "tax"}
@@ -41,7 +41,7 @@ def test_every_problem_is_named_together() -> None:
     found = raised.value.found
     assert [problem.field for problem in found] == [
         "id", "nameFa", "nameEn", "agency", "datasets", "datasets", "statute", "lifeEvent",
-        "legalBasis",
+        "legalBasis", "proactiveMode",
     ]  # fmt: skip
     message = str(raised.value)
     assert message.startswith("service card 'Not A Slug!' is not valid: id: ")
@@ -62,8 +62,42 @@ def test_every_problem_is_named_together() -> None:
         ({"legal_basis": "custom"}, "legalBasis"),
         ({"statute": None}, "statute"),
         ({"legal_basis": "consent"}, "statute"),  # a consent card names no statute
-        ({"proactive": True}, "lifeEvent"),  # proactive needs its life event
+        ({"proactive": True, "proactive_mode": "NOTIFY"}, "lifeEvent"),  # needs its event
         ({"life_event": "birth.registered"}, "lifeEvent"),  # only proactive cards have one
+        ({"proactive": True, "life_event": "birth.registered"}, "proactiveMode"),  # says what
+        (
+            {"proactive": True, "life_event": "birth.registered", "proactive_mode": "SOMETIMES"},
+            "proactiveMode",
+        ),
+        ({"proactive_mode": "NOTIFY"}, "proactiveMode"),  # only proactive cards have one
+        (
+            {
+                "proactive": True,
+                "life_event": "birth.registered",
+                "proactive_mode": "NOTIFY",
+                "reference_date": "07-01",
+            },
+            "referenceDate",
+        ),  # a birth is not reckoned by a date
+        (
+            {
+                "proactive": True,
+                "life_event": "age.reached.6",
+                "proactive_mode": "CONFIRM",
+                "reference_date": "13-01",
+            },
+            "referenceDate",
+        ),  # no 13th month
+        (
+            {
+                "proactive": True,
+                "life_event": "age.reached.6",
+                "proactive_mode": "CONFIRM",
+                "reference_date": "07-31",
+            },
+            "referenceDate",
+        ),  # Mehr has 30 days
+        ({"reference_date": "07-01"}, "referenceDate"),
     ],
 )
 def test_each_rule(changes: dict[str, object], field: str) -> None:
@@ -71,11 +105,19 @@ def test_each_rule(changes: dict[str, object], field: str) -> None:
 
 
 def test_a_proactive_card_runs_on_a_known_life_event_under_a_statute() -> None:
-    proactive = draft("newborn", "civil.birth", proactive=True, life_event="birth.registered")
+    proactive = draft(
+        "newborn", "civil.birth", proactive=True, life_event="birth.registered",
+        proactive_mode="NOTIFY",
+    )  # fmt: skip
     assert fields_of(proactive) == []
+    school = draft(
+        "school", "civil.birth", proactive=True, life_event="age.reached.6",
+        proactive_mode="CONFIRM", reference_date="07-01",
+    )  # fmt: skip
+    assert fields_of(school) == []
     on_consent = draft(
         "newborn", "civil.birth", proactive=True, life_event="birth.registered",
-        legal_basis="consent", statute=None,
+        legal_basis="consent", statute=None, proactive_mode="NOTIFY",
     )  # fmt: skip
     assert fields_of(on_consent) == ["legalBasis"]
 
