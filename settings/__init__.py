@@ -21,6 +21,7 @@ from settings.gateway import (
 )
 from settings.limits import RequestLimits
 from settings.observability import ObservabilitySettings
+from settings.proactive import ProactiveSettings
 from settings.rate_limits import RateLimits
 from settings.sources import SourceSettings
 
@@ -32,6 +33,7 @@ __all__ = [
     "PRODUCTION",
     "ROOT",
     "ObservabilitySettings",
+    "ProactiveSettings",
     "RateLimits",
     "RequestLimits",
     "Settings",

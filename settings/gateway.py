@@ -1,5 +1,6 @@
 """The gateway's settings: where it keeps its files and store, how it presents itself, and the
-groups of settings by concern (request limits, rate limits, data sources, observability)."""
+groups of settings by concern (request limits, rate limits, data sources, observability, the
+proactive engine)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from settings.environment import group, integer, number, optional_switch, path, switch, text
 from settings.limits import RequestLimits
 from settings.observability import ObservabilitySettings
+from settings.proactive import ProactiveSettings
 from settings.rate_limits import RateLimits
 from settings.sources import SourceSettings
 
@@ -78,6 +80,7 @@ class Settings:
     rate_limits: RateLimits = group(RateLimits)
     sources: SourceSettings = group(SourceSettings)
     observability: ObservabilitySettings = group(ObservabilitySettings)
+    proactive: ProactiveSettings = group(ProactiveSettings)
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
