@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from web.words import Words
+from web.words.portal import WORDS as PORTAL
 
-AREAS: tuple[tuple[str, Words], ...] = ()
+AREAS: tuple[tuple[str, Words], ...] = (("web.words.portal", PORTAL),)
