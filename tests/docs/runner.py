@@ -82,7 +82,7 @@ def reader_environment(workspace: Path) -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_"))
     }
-    # Settings find `var/` beside settings.py, links resolved: name the checkout's own.
+    # Settings find `var/` at the repository root, links resolved: name the checkout's own.
     env["DARVAZEH_VAR_DIR"] = str(workspace / "var")
     return env
 
