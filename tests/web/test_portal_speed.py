@@ -38,6 +38,8 @@ async def test_the_log_page_with_a_long_log(gateway: RunningGateway) -> None:
                 cpu.append((time.process_time() - began_cpu) * 1000)
                 assert response.status_code == 200
             median, p95 = statistics.median(took), sorted(took)[int(ROUNDS * 0.95) - 1]
-            print(f"\n{path}: median {median:.1f} ms (CPU {statistics.median(cpu):.1f} ms), "
-                  f"p95 {p95:.1f} ms over {ROUNDS}")
+            print(
+                f"\n{path}: median {median:.1f} ms (CPU {statistics.median(cpu):.1f} ms), "
+                f"p95 {p95:.1f} ms over {ROUNDS}"
+            )
             assert median < BOUND_MS
