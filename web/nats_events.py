@@ -90,6 +90,7 @@ class NatsIntake:
     keyring: KeyRing
     issuer: str
     audience: str
+    retry_delay: float = RETRY_SECONDS  # before a message not taken now comes back
 
     async def decide(self, message: Msg) -> Verdict:
         """What to do with one message (the store is written on the way when it is taken)."""
@@ -163,7 +164,7 @@ class NatsIntake:
             await message.term()
         else:
             logger.warning("life event %r not taken now: %s", verdict.event_id, verdict.reason)
-            await message.nak(delay=RETRY_SECONDS)
+            await message.nak(delay=self.retry_delay)
         return verdict
 
     async def run(self) -> None:
