@@ -58,6 +58,7 @@ from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
+from web.proactive_workers import build_workers
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 
@@ -303,9 +304,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 settings.sources.health_flush_interval,
             )
         )
+        # The proactive engine's outbox workers, unless they run standalone beside the gateway.
+        workers = None
+        if settings.proactive.in_process:
+            workers = build_workers(
+                settings, gateway.sessions, gateway.registry, gateway.audit_sink
+            )
+            workers.start()
         try:
             yield
         finally:
+            if workers is not None:
+                await workers.stop()  # each finishes its batch first
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance

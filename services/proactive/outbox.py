@@ -96,6 +96,10 @@ class Outbox:
         now = now or _now()
         limit = limit or self.policy.batch_size
         until = now + timedelta(seconds=self.policy.lease)
+        async with self.sessions() as session:
+            # A read first: an idle worker polling takes no write lock (SQLite has only one).
+            if await session.scalar(select(E.id).where(*_due(now)).limit(1)) is None:
+                return []
         async with transaction(self.sessions) as session:
             postgres = session.get_bind().dialect.name == "postgresql"
             await self._bury_abandoned(session, now)
