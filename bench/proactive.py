@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench import report
 from bench.servers import education_command, free_port, running
 from bench.world import VAR_DIR, _seed, ensure_world, settings_for
-from settings import ROOT, Settings
+from settings import ROOT, Settings, environment
 from standard.life_events import LifeEvent
 from store.db import create_engine, sessionmaker, transaction
 from store.migrate import upgrade_async
@@ -47,7 +47,7 @@ from store.models import ServiceCard
 from store.proactive_models import LifeEventRecord, ServiceCaseRecord
 
 CARD = "newborn-health-insurance"
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DATABASE = "darvazeh_bench_proactive"
 BEGIN = "<!-- proactive figures: written by `make bench` (bench/proactive.py) -->"
 END = "<!-- end of proactive figures -->"
@@ -154,7 +154,7 @@ def drain(settings: Settings, store: str, workers: int, log_dir: Path) -> list[d
         subprocess.Popen(
             [sys.executable, "-m", "services.proactive", "--until-idle", "--report", str(path)],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env=environment.for_child(env),
         )
         for path in reports
     ]
