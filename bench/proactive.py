@@ -229,7 +229,7 @@ def update_readme(section: dict[str, Any], readme: Path = report.README) -> None
         return
     m, setup = section["machine"], section["setup"]
     lines = [
-        f"`make bench`, measured {m['date'][:10]} ({m['cpu_count']} CPUs, Python {m['python']}; "
+        f"`{section['command']}`, measured {m['date'][:10]} ({m['cpu_count']} CPUs, Python {m['python']}; "
         f"PostgreSQL store; {section['runs'][0]['events']:,} births in one burst, one case each "
         f"(`{setup['card']}`); batches of {setup['batch']}):",
         "",
@@ -250,6 +250,11 @@ def main() -> None:
     args = parse()
     section = measure(args)
     summary = report.load_results()
+    section["command"] = (
+        "make bench"
+        if args.events == 100_000
+        else f"python -m bench.proactive --events {args.events}"
+    )
     summary["proactive"] = section
     report.write_results(summary)
     update_readme(section)
