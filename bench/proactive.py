@@ -229,7 +229,8 @@ def update_readme(section: dict[str, Any], readme: Path = report.README) -> None
         return
     m, setup = section["machine"], section["setup"]
     lines = [
-        f"`{section['command']}`, measured {m['date'][:10]} ({m['cpu_count']} CPUs, Python {m['python']}; "
+        f"`{section['command']}`, measured {m['date'][:10]} "
+        f"({m['cpu_count']} CPUs, Python {m['python']}; "
         f"PostgreSQL store; {section['runs'][0]['events']:,} births in one burst, one case each "
         f"(`{setup['card']}`); batches of {setup['batch']}):",
         "",
