@@ -1,0 +1,2 @@
+"""The proactive engine: life events in, service cases out, and their delivery
+(docs/proactive.md)."""
