@@ -266,9 +266,18 @@ async def acknowledge(
 
 async def close(session: AsyncSession, agency: str, case_id: str, now: datetime) -> ServiceCase:
     """The agency is done with the case: CLOSED, and nobody can answer it any more. An offer
-    nobody answered can be closed too (it lapsed); closing twice changes nothing."""
+    nobody answered can be closed too (it lapsed); a DECLINED case keeps its status (with its
+    close time); closing twice changes nothing."""
     case = await agency_case(session, agency, case_id)
-    if case.status is not CaseStatus.CLOSED:
+    if case.status is CaseStatus.DECLINED:
+        # Declined is final and stays what it says (the counts rely on it); only the close time.
+        if case.closed_at is None:
+            await session.execute(
+                update(ServiceCaseRecord)
+                .where(ServiceCaseRecord.id == case.id)
+                .values(closed_at=now, updated_at=now, acknowledged_at=case.acknowledged_at or now)
+            )
+    elif case.status is not CaseStatus.CLOSED:
         await session.execute(
             update(ServiceCaseRecord)
             .where(ServiceCaseRecord.id == case.id)
