@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from standard import solar_hijri
 from web import accept_language
+from web.i18n_cases import CASE_STRINGS
 
 LANGUAGES = ("fa", "en")
 DEFAULT = "fa"
@@ -322,6 +323,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "see_data_access": "See who has read your information, when, and why",
     },
 }
+
+for _lang, _strings in CASE_STRINGS.items():
+    STRINGS[_lang].update(_strings)
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
