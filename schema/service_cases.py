@@ -18,6 +18,7 @@ from resolvers.service_cases import SeenCase, case_cursor, dead_cursor
 from schema.standard import graphql_enum
 from schema.tracker import LocalizedText, PageInfo
 from services.proactive import cases as domain
+from services.proactive.explain import AgencyNames, explain
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 from standard.statuses import CaseRole, CaseStatus, DeliveryStatus, ProactiveMode
 from store.proactive_models import AgencyWebhook, LifeEventRecord
@@ -76,11 +77,13 @@ class ServiceCase:
     )
 
     @classmethod
-    def of(cls, case: domain.ServiceCase | SeenCase) -> ServiceCase:
-        seen = case if isinstance(case, SeenCase) else None
-        found = seen.case if seen else case
-        assert not isinstance(found, SeenCase)
-        sentences = zip(seen.explained.fa, seen.explained.en, strict=True) if seen else ()
+    def of(
+        cls, case: domain.ServiceCase | SeenCase, names: AgencyNames | None = None
+    ) -> ServiceCase:
+        """The case; its explanation in words from `names` (agency codes without them)."""
+        found = case.case if isinstance(case, SeenCase) else case
+        said = case.explained if isinstance(case, SeenCase) else explain(found.explanation, names)
+        sentences = zip(said.fa, said.en, strict=True)
         return cls(
             id=strawberry.ID(found.id),
             seq=case_cursor(found),
@@ -120,8 +123,11 @@ class ServiceCaseConnection:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: domain.CasePage) -> ServiceCaseConnection:
-        edges = [ServiceCaseEdge(cursor=case_cursor(c), node=ServiceCase.of(c)) for c in page.cases]
+    def of(cls, page: domain.CasePage, names: AgencyNames) -> ServiceCaseConnection:
+        edges = [
+            ServiceCaseEdge(cursor=case_cursor(c), node=ServiceCase.of(c, names))
+            for c in page.cases
+        ]
         end = edges[-1].cursor if edges else None
         return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
 
@@ -203,7 +209,7 @@ class ServiceCaseQuery:
         page = await resolve.agency_cases(
             info.context, status=status, card_id=card_id, after=after, first=first
         )
-        return ServiceCaseConnection.of(page)
+        return ServiceCaseConnection.of(page, await resolve.agency_names(info.context))
 
     @strawberry.field(
         description="Life events of your agency that failed every retry (agency admins)."
@@ -222,11 +228,13 @@ class ServiceCaseQuery:
 class ServiceCaseMutation:
     @strawberry.mutation(description="Your agency has taken the case in (agency admins).")
     async def acknowledge_service_case(self, info: Info, id: strawberry.ID) -> ServiceCase | None:
-        return ServiceCase.of(await resolve.acknowledge_case(info.context, str(id)))
+        case = await resolve.acknowledge_case(info.context, str(id))
+        return ServiceCase.of(case, await resolve.agency_names(info.context))
 
     @strawberry.mutation(description="Your agency is done with the case (agency admins).")
     async def close_service_case(self, info: Info, id: strawberry.ID) -> ServiceCase | None:
-        return ServiceCase.of(await resolve.close_case(info.context, str(id)))
+        case = await resolve.close_case(info.context, str(id))
+        return ServiceCase.of(case, await resolve.agency_names(info.context))
 
     @strawberry.mutation(
         description="Confirm an offer made to you or your minor child (CONFIRM cards only)."
@@ -281,5 +289,6 @@ class Subscription:
     async def service_cases(
         self, info: Info, after: str | None = None
     ) -> AsyncIterator[ServiceCase]:
+        names = await resolve.agency_names(info.context)
         async for case in resolve.case_stream(info.context, after):
-            yield ServiceCase.of(case)
+            yield ServiceCase.of(case, names)
