@@ -20,15 +20,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
 from audit.sink import AuditSink
 from audit.writer import AuditWriter
 from auth.accounts.login import Authenticator, PasswordAuthenticator
 from auth.core.keys import KeyRing
+from auth.core.principal import Principal
 from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_server
 from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.resource.authenticate import AuthenticationError
@@ -47,6 +50,8 @@ from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
 from services.proactive.age_scan import run_age_scan
+from services.proactive.delivery import DeliveryPolicy, DeliveryWorker
+from services.proactive.webhooks import WebhookPolicy
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
 from standard.statuses import SourceStatus
@@ -57,6 +62,7 @@ from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
 from web.graphql_http import EdgeRefusal, GraphQLEdge
+from web.graphql_ws import websocket_principal
 from web.nats_events import NatsIntake
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
@@ -102,6 +108,9 @@ class Gateway:
     # Life events in: whether a reported event's record is held; the age scan's birth dates.
     life_event_evidence: RegistryEvidence | None = None
     birthdays: RegistryBirthdays | None = None
+    # Agencies' webhooks: the box their secrets are sealed with, what their URLs may reach.
+    box: SecretBox | None = None
+    webhooks: WebhookPolicy | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -149,12 +158,20 @@ class Gateway:
             settings.case_reference_pattern, settings.case_reference_max_length
         )
         statute = settings.life_event_check_statute
+        webhooks = WebhookPolicy.for_settings(settings)
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
             deaths, births, references, PasswordAuthenticator(sessions), writer, writer,
             RegistryEvidence(registry, sessions, writer, statute=statute),
-            RegistryBirthdays(registry, sessions, writer, statute=statute),
+            RegistryBirthdays(registry, sessions, writer, statute=statute), box, webhooks,
         )  # fmt: skip
+
+    def delivery_worker(self) -> DeliveryWorker | None:
+        """The webhook deliveries' worker, when webhooks are configured."""
+        if self.box is None or self.webhooks is None:
+            return None
+        policy = DeliveryPolicy.of(self.settings.proactive)
+        return DeliveryWorker(self.sessions, self.box, self.webhooks, policy)
 
     @property
     def safelist_bounds(self) -> SafelistBounds:
@@ -176,6 +193,9 @@ RATE_REFUSAL = "darvazeh_rate_refusal"  # request.state: the edge's rate-limit v
 class GraphQLView(GraphQLEdge):
     """Strawberry's ASGI view with the edge's limits (web.graphql_http), and the access token
     checked before any resolver runs."""
+
+    # The running gateway, set by the lifespan (WebSocket connections authenticate through it).
+    gateway: Gateway | None = None
 
     async def execute_operation(
         self,
@@ -209,8 +229,24 @@ class GraphQLView(GraphQLEdge):
         # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
         return HTMLResponse(GRAPHIQL_HTML)
 
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """A WebSocket's principal from connection_init's payload (web.graphql_ws); a missing or
+        bad token closes the connection (4403)."""
+        gateway = self.gateway
+        if gateway is None:
+            raise ConnectionRejectionError()
+        try:
+            context.principal = await websocket_principal(context.connection_params, gateway)
+        except AuthenticationError:
+            raise ConnectionRejectionError() from None
+        note_client(context.principal.client_id)
+        return await super().on_ws_connect(context)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
+        if isinstance(request, WebSocket):
+            # The principal comes from connection_init (on_ws_connect), never from cookies.
+            return self._context(gateway, None)
         principal, refusal, bad_reference = None, None, None
         try:
             principal = await request_principal(request, gateway)
@@ -225,24 +261,35 @@ class GraphQLView(GraphQLEdge):
         address = request.client.host if request.client else "unknown"
         verdict = await gateway.rates.graphql_request(principal, address)
         setattr(request.state, RATE_REFUSAL, verdict)
-        context = RequestContext(
+        return self._context(
+            gateway,
+            principal,
+            auth_error=refusal.description if refusal else None,
+            auth_challenge=refusal.www_authenticate if refusal else None,
+            case_reference_error=bad_reference,
+            # The id every audit record and log line of this request carries; the edge sends
+            # it back as Darvazeh-Request-Id for the caller to quote.
+            request_id=info.request_id if info is not None else new_request_id(),
+        )
+
+    def _context(
+        self, gateway: Gateway, principal: Principal | None, **given: Any
+    ) -> RequestContext:
+        return RequestContext(
             registry=gateway.registry,
             audit_sink=gateway.audit_sink,
             sessions=gateway.sessions,
             principal=principal,
-            auth_error=refusal.description if refusal else None,
-            auth_challenge=refusal.www_authenticate if refusal else None,
-            case_reference_error=bad_reference,
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
             births=gateway.births,
             life_event_evidence=gateway.life_event_evidence,
-            # The id every audit record and log line of this request carries; the edge sends
-            # it back as Darvazeh-Request-Id for the caller to quote.
-            request_id=info.request_id if info is not None else new_request_id(),
+            secret_box=gateway.box,
+            webhooks=gateway.webhooks,
+            subscription_poll_interval=gateway.settings.proactive.subscription_poll_interval,
+            **given,
         )
-        return context
 
 
 async def healthz(request: Request) -> Response:
@@ -325,6 +372,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gateway = await Gateway.start(settings)
         tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
+        graphql.gateway = gateway
+        stop = asyncio.Event()
+        deliveries = gateway.delivery_worker() if settings.proactive.in_process else None
+        delivering = (
+            asyncio.create_task(deliveries.run(settings.proactive.poll_interval, stop))
+            if deliveries is not None
+            else None
+        )
         maintenance = asyncio.create_task(
             _maintain(
                 gateway.registry,
@@ -344,8 +399,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            stop.set()
             if workers is not None:
                 await workers.stop()  # each finishes its batch first
+            if delivering is not None:
+                await delivering
             for task in [*intake, maintenance]:
                 task.cancel()
             for task in [*intake, maintenance]:
@@ -365,9 +423,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_json_depth=settings.limits.max_json_depth,
         mask_errors=settings.production,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        max_subscriptions_per_connection=settings.proactive.subscriptions_per_connection,
     )
     routes = [
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         telemetry.metrics_route(settings.observability.metrics_allow),

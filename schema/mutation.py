@@ -24,11 +24,12 @@ from schema.consents import Consent
 from schema.life_events import LifeEventInput, LifeEventReceipt
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
+from schema.service_cases import ServiceCaseMutation
 from store.registrations import Action
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ServiceCaseMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )
