@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,6 @@ from resolvers.system_reads import CivilBirthRecords, CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
-from services.proactive.age_scan import run_age_scan
-from services.proactive.delivery import DeliveryPolicy, DeliveryWorker
 from services.proactive.webhooks import WebhookPolicy
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
@@ -63,18 +60,17 @@ from web import telemetry
 from web.admission import AdmissionLimit
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.graphql_ws import websocket_principal
+from web.maintenance import maintain
 from web.nats_events import NatsIntake
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
-from web.proactive_workers import build_workers
+from web.proactive_workers import EngineTasks
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
-PROBE_INTERVAL_SECONDS = 30.0
-PURGE_COUNTERS_SECONDS = 60.0  # ended rate-limit windows are deleted from the store this often
 
 logger = logging.getLogger("darvazeh")
 WEB = Path(__file__).resolve().parent / "web"
@@ -165,13 +161,6 @@ class Gateway:
             RegistryEvidence(registry, sessions, writer, statute=statute),
             RegistryBirthdays(registry, sessions, writer, statute=statute), box, webhooks,
         )  # fmt: skip
-
-    def delivery_worker(self) -> DeliveryWorker | None:
-        """The webhook deliveries' worker, when webhooks are configured."""
-        if self.box is None or self.webhooks is None:
-            return None
-        policy = DeliveryPolicy.of(self.settings.proactive)
-        return DeliveryWorker(self.sessions, self.box, self.webhooks, policy)
 
     @property
     def safelist_bounds(self) -> SafelistBounds:
@@ -312,51 +301,16 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _maintain(
-    registry: Registry,
-    counters: StoreStorage,
-    reload_interval: float,
-    flush_interval: float,
-) -> None:
-    """Keep the registry in step with the store, probe every source on a schedule, share this
-    worker's view of source health with the others, and delete ended rate-limit windows."""
-    loop = asyncio.get_running_loop()
-    steps: list[tuple[Callable[[], Awaitable[object]], float]] = [
-        (registry.load, reload_interval),
-        (registry.probe_all, PROBE_INTERVAL_SECONDS),
-        (registry.flush_health, flush_interval),
-        (counters.purge_expired, PURGE_COUNTERS_SECONDS),
-    ]
-    last_run = [-math.inf] * len(steps)
-    while True:
-        for index, (step, interval) in enumerate(steps):
-            if loop.time() - last_run[index] < interval:
-                continue
-            last_run[index] = loop.time()
-            try:
-                await step()
-            except Exception:  # the store may be briefly away; the next round tries again
-                logger.exception("registry maintenance (%s) failed", step.__name__)
-        await asyncio.sleep(min(interval for _, interval in steps))
-
-
-def _intake_tasks(gateway: Gateway) -> list[asyncio.Task[None]]:
-    """Life events in beside the HTTP edge: the NATS consumer where GATEWAY_NATS_URL is set, and
-    the daily age scan when the engine runs in this process."""
-    settings, tasks = gateway.settings, []
-    proactive = settings.proactive
-    if proactive.nats_url and gateway.life_event_evidence is not None:
-        consumer = NatsIntake(
-            proactive, gateway.sessions, gateway.registry, gateway.life_event_evidence,
-            gateway.keyring, settings.issuer, settings.audience,
-        )  # fmt: skip
-        tasks.append(asyncio.create_task(consumer.run()))
-    if proactive.in_process and proactive.age_scan and gateway.birthdays is not None:
-        scan = run_age_scan(
-            gateway.sessions, gateway.birthdays, catch_up_days=proactive.age_scan_catch_up_days
-        )
-        tasks.append(asyncio.create_task(scan))
-    return tasks
+def _nats_intake(gateway: Gateway) -> list[asyncio.Task[None]]:
+    """Life events from NATS JetStream beside the HTTP edge, where GATEWAY_NATS_URL is set."""
+    settings = gateway.settings
+    if not settings.proactive.nats_url or gateway.life_event_evidence is None:
+        return []
+    consumer = NatsIntake(
+        settings.proactive, gateway.sessions, gateway.registry, gateway.life_event_evidence,
+        gateway.keyring, settings.issuer, settings.audience,
+    )  # fmt: skip
+    return [asyncio.create_task(consumer.run())]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -373,37 +327,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
         tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
         graphql.gateway = gateway
-        stop = asyncio.Event()
-        deliveries = gateway.delivery_worker() if settings.proactive.in_process else None
-        delivering = (
-            asyncio.create_task(deliveries.run(settings.proactive.poll_interval, stop))
-            if deliveries is not None
-            else None
-        )
         maintenance = asyncio.create_task(
-            _maintain(
+            maintain(
                 gateway.registry,
                 gateway.rate_counters,
                 settings.reload_interval,
                 settings.sources.health_flush_interval,
             )
         )
-        intake = _intake_tasks(gateway)
-        # The proactive engine's outbox workers, unless they run standalone beside the gateway.
-        workers = None
-        if settings.proactive.in_process:
-            workers = build_workers(
-                settings, gateway.sessions, gateway.registry, gateway.audit_sink
+        intake = _nats_intake(gateway)
+        # The proactive engine's work, unless it runs standalone beside the gateway.
+        engine_tasks = None
+        if settings.proactive.in_process and gateway.box is not None:
+            engine_tasks = EngineTasks(
+                settings, gateway.sessions, gateway.registry, gateway.audit_sink, gateway.box
             )
-            workers.start()
+            engine_tasks.start()
         try:
             yield
         finally:
-            stop.set()
-            if workers is not None:
-                await workers.stop()  # each finishes its batch first
-            if delivering is not None:
-                await delivering
+            if engine_tasks is not None:
+                await engine_tasks.stop()
             for task in [*intake, maintenance]:
                 task.cancel()
             for task in [*intake, maintenance]:
