@@ -60,6 +60,7 @@ from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
+from web.window_page import SNAPSHOT_CHECK_SECONDS, snapshot_step, window_routes
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -268,6 +269,7 @@ async def _maintain(
         (registry.probe_all, PROBE_INTERVAL_SECONDS),
         (registry.flush_health, flush_interval),
         (counters.purge_expired, PURGE_COUNTERS_SECONDS),
+        (snapshot_step(registry), SNAPSHOT_CHECK_SECONDS),  # the national window's trend
     ]
     last_run = [-math.inf] * len(steps)
     while True:
@@ -332,6 +334,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *window_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
     # other layers' refusals included. Then the request's id, metrics and span, around the rest;
