@@ -22,7 +22,7 @@ from services.cards import ID_PATTERN, KNOWN_DATASETS, MAX_ID
 from services.catalogue import Card, CatalogueView, Snapshot
 from standard import life_events
 from web import i18n
-from web.render import error_page, render
+from web.render import render
 from web.window_data import current_view
 
 CATALOGUE = "/catalogue"
@@ -137,6 +137,11 @@ def matching(view: CatalogueView, filters: Filters) -> list[Card]:
     return cards
 
 
+def _refused(request: Request, status: int, key: str, name: str) -> Response:
+    return render(request, "window_error.html", status=status, title_key=f"{key}_title",
+                  body_key=key, name=name, section="catalogue")  # fmt: skip
+
+
 def _name(lang: str, pair: tuple[str, str]) -> str:
     return pair[0] if lang == "fa" else pair[1]
 
@@ -147,7 +152,7 @@ async def catalogue_page(request: Request) -> Response:
     try:
         filters = read_filters(request, view)
     except BadFilter as bad:
-        return error_page(request, 400, "win_bad_filter_title", "win_bad_filter", name=bad.name)
+        return _refused(request, 400, "win_bad_filter", bad.name)
     found = matching(view, filters)
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
     page = min(filters.page, pages)
@@ -183,7 +188,7 @@ async def card_page(request: Request) -> Response:
     view = await current_view(request)
     card = view.card(card_id) if len(card_id) <= MAX_ID and ID_PATTERN.fullmatch(card_id) else None
     if card is None:
-        return error_page(request, 404, "win_card_missing_title", "win_card_missing")
+        return _refused(request, 404, "win_card_missing", "")
     missing: dict[str, list[str]] = {}
     for gap in view.missing(card):
         missing.setdefault(gap.dataset, []).append(gap.reason.value)
