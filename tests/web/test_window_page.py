@@ -70,7 +70,7 @@ async def test_the_to_do_list_counts_cards_by_dataset(healthy: RunningGateway) -
     assert len(rows) == len(waiting)
     for (dataset, reason), count in waiting.items():
         row = next(row for row in rows if f'<bdi dir="ltr">{dataset}</bdi>' in row)
-        assert f"?dataset={dataset}&amp;connected=no\">{count}<" in row
+        assert f'?dataset={dataset}&amp;connected=no">{count}<' in row
         assert {"NOT_IN_STANDARD": "national data standard", "NO_SOURCE": "No agency",
                 "UNHEALTHY": "down"}[reason] in row  # fmt: skip
     counts = [int(re.search(r'connected=no">(\d+)<', row).group(1)) for row in rows]  # type: ignore[union-attr]
@@ -104,7 +104,9 @@ async def test_the_first_view_of_a_day_keeps_its_snapshot(healthy: RunningGatewa
         summary["coverage"]["connected"],  # type: ignore[index]
         summary["coverage"]["total"],  # type: ignore[index]
     )
-    assert not await window.take_snapshot(sessions, window.WindowFigures(0, 0, 0, 0, (), (), {}), today)
+    assert not await window.take_snapshot(
+        sessions, window.WindowFigures(0, 0, 0, 0, (), (), {}), today
+    )
     # The trend: a line over the two days, its table newest first.
     TREND.forget()
     async with browser(healthy) as client:
