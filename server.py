@@ -68,6 +68,7 @@ from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.proactive_workers import EngineTasks
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
+from web.window_page import window_routes
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
@@ -378,6 +379,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *window_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
     # other layers' refusals included. Then the request's id, metrics and span, around the rest;

@@ -15,6 +15,7 @@ from auth.core.system_checks import DeathCheck
 from auth.oauth.server import DarvazehAuthorizationServer
 from auth.rate_limits import RatePolicy
 from auth.resource.case_reference import CaseReferencePolicy
+from datasources.registry import Registry
 from settings import Settings
 
 
@@ -29,6 +30,11 @@ class GatewayServices(Protocol):
 
     @property
     def keyring(self) -> KeyRing: ...
+
+    @property
+    def registry(self) -> Registry:
+        """The data sources: their record types and shared health (the catalogue's coverage)."""
+        ...
 
     @property
     def authorization_server(self) -> DarvazehAuthorizationServer: ...

@@ -1,4 +1,5 @@
-"""The gateway process's periodic upkeep of its data sources and rate counters."""
+"""The gateway process's periodic upkeep: its data sources, rate counters and the national
+window's daily snapshot."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from datasources.registry import Registry
 from store.rate_counters import StoreStorage
+from web.window_page import SNAPSHOT_CHECK_SECONDS, snapshot_step
 
 PROBE_INTERVAL_SECONDS = 30.0
 PURGE_COUNTERS_SECONDS = 60.0  # ended rate-limit windows are deleted from the store this often
@@ -30,6 +32,7 @@ async def maintain(
         (registry.probe_all, PROBE_INTERVAL_SECONDS),
         (registry.flush_health, flush_interval),
         (counters.purge_expired, PURGE_COUNTERS_SECONDS),
+        (snapshot_step(registry), SNAPSHOT_CHECK_SECONDS),  # the national window's trend
     ]
     last_run = [-math.inf] * len(steps)
     while True:

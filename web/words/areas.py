@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from web.words import Words, cases
+from web.words import Words, cases, window
 
-AREAS: tuple[tuple[str, Words], ...] = (("web.words.cases", cases.WORDS),)
+AREAS: tuple[tuple[str, Words], ...] = (
+    ("web.words.cases", cases.WORDS),
+    ("web.words.window", window.WORDS),
+)
