@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
@@ -103,19 +103,18 @@ def signed(secret: str, message_id: str, body: str, at: datetime) -> dict[str, s
     }
 
 
+def _due(now: datetime) -> Select[str]:
+    return select(CaseDelivery.case_id).where(
+        CaseDelivery.status == DeliveryStatus.PENDING.value,
+        CaseDelivery.next_attempt_at <= now,
+        or_(CaseDelivery.claimed_until.is_(None), CaseDelivery.claimed_until < now),
+    )
+
+
 async def claim(session: AsyncSession, *, now: datetime, lease: float, batch: int) -> list[str]:
     """Case ids of up to `batch` due deliveries, leased to the caller until now + lease."""
-    due = (
-        select(CaseDelivery.case_id)
-        .where(
-            CaseDelivery.status == DeliveryStatus.PENDING.value,
-            CaseDelivery.next_attempt_at <= now,
-            or_(CaseDelivery.claimed_until.is_(None), CaseDelivery.claimed_until < now),
-        )
-        .order_by(CaseDelivery.next_attempt_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
+    due = _due(now).order_by(CaseDelivery.next_attempt_at).limit(batch)
+    due = due.with_for_update(skip_locked=True)
     claimed = await session.scalars(
         update(CaseDelivery)
         .where(CaseDelivery.case_id.in_(due.scalar_subquery()))
@@ -148,6 +147,10 @@ class DeliveryWorker:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; how many were claimed."""
         now = now or datetime.now(UTC)
+        async with self._sessions() as session:
+            # A read first: an idle poll takes no write lock (SQLite has one for the whole file).
+            if await session.scalar(_due(now).limit(1)) is None:
+                return 0
         async with transaction(self._sessions) as session:
             ids = await claim(session, now=now, lease=self.policy.lease, batch=self.policy.batch)
         await asyncio.gather(*(self._deliver(case_id, now) for case_id in ids))
