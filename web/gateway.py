@@ -33,6 +33,11 @@ class GatewayServices(Protocol):
     def keyring(self) -> KeyRing: ...
 
     @property
+    def registry(self) -> Registry:
+        """The data sources: their record types and shared health (the catalogue's coverage)."""
+        ...
+
+    @property
     def authorization_server(self) -> DarvazehAuthorizationServer: ...
 
     @property
@@ -49,11 +54,6 @@ class GatewayServices(Protocol):
     @property
     def deaths(self) -> DeathCheck:
         """The civil registry's death check (logins, consents)."""
-        ...
-
-    @property
-    def registry(self) -> Registry:
-        """The registered data sources (the portal's own reads go through them)."""
         ...
 
     @property

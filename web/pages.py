@@ -11,6 +11,8 @@ from web.consent_page import consent_screen, consent_submit
 from web.data_access_page import PATH as DATA_ACCESS_PATH
 from web.data_access_page import data_access
 from web.login_page import login_form, login_submit, logout, my_session
+from web.service_cases_page import PATH as SERVICES_PATH
+from web.service_cases_page import answer_case, my_services
 
 
 def page_routes() -> list[Route]:
@@ -26,4 +28,7 @@ def page_routes() -> list[Route]:
         *portal_export.routes(),
         *portal_data.routes(),
         *portal_children.routes(),
+        Route(SERVICES_PATH, my_services, methods=["GET"], name="my_services"),
+        Route(SERVICES_PATH + "/{case_id}/confirm", answer_case, methods=["POST"]),
+        Route(SERVICES_PATH + "/{case_id}/decline", answer_case, methods=["POST"]),
     ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from web.words import Words
-from web.words.portal import WORDS as PORTAL
+from web.words import Words, cases, portal, window
 
-AREAS: tuple[tuple[str, Words], ...] = (("web.words.portal", PORTAL),)
+AREAS: tuple[tuple[str, Words], ...] = (
+    ("web.words.cases", cases.WORDS),
+    ("web.words.portal", portal.WORDS),
+    ("web.words.window", window.WORDS),
+)

@@ -7,7 +7,6 @@ from __future__ import annotations
 FA: dict[str, str] = {
     "nav_my_data": "اطلاعات من",
     "nav_children": "فرزندانم",
-    "nav_services": "خدمات برای من",
     # my data
     "data_title": "اطلاعات من نزد دستگاه‌ها",
     "data_title_child": "اطلاعات فرزندم نزد دستگاه‌ها",
@@ -159,7 +158,6 @@ FA: dict[str, str] = {
 EN: dict[str, str] = {
     "nav_my_data": "My data",
     "nav_children": "My children",
-    "nav_services": "Services for me",
     "data_title": "My information as the agencies hold it",
     "data_title_child": "My child's information as the agencies hold it",
     "data_intro": "This was read just now from the agencies that hold it. The read is recorded "
