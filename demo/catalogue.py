@@ -54,7 +54,7 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
 CARDS: tuple[CardDraft, ...] = (
     CardDraft(
         id="newborn-health-insurance",
-        agency="health-insurance",
+        agency="social-security",
         name_fa="بیمه سلامت نوزاد",
         name_en="Newborn health insurance",
         purpose_fa="ثبت نوزاد در بیمه سلامت به عنوان فرد تحت تکفل والدین",
@@ -112,7 +112,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         role="statutory",
         client_id="newborn-insurance",
         name="Newborn health insurance service",
-        agency="health-insurance",
+        agency="social-security",
         client_role="service",
         card="newborn-health-insurance",
         scopes=tuple(_card("newborn-health-insurance").datasets),
@@ -142,6 +142,16 @@ CLIENTS: tuple[DemoClient, ...] = (
         client_id="civil-registry-admin",
         name="Civil registry administrators",
         agency="civil-registry",
+        client_role="agency_admin",
+        card=None,
+        scopes=(AGENCY_ADMIN_SCOPE,),
+    ),
+    DemoClient(
+        # Receives social security's proactive cases (agencyServiceCases, its webhook).
+        role="social_admin",
+        client_id="social-security-admin",
+        name="Social Security Organization administrators",
+        agency="social-security",
         client_role="agency_admin",
         card=None,
         scopes=(AGENCY_ADMIN_SCOPE,),

@@ -3,7 +3,8 @@ as many provincial ones as a benchmark wants (the national window counts over 5,
 
 Deterministic: `service_cards(count)` is always the same first `count` cards of one sequence —
 the three hand-written demo cards, then each service of each agency in its variants (issue,
-renewal, ...), agencies taking turns, then the same services province by province. Services
+renewal, ...), agencies taking turns, then the same services province by province (but the
+proactive ones, which run nationally on their event). Services
 that need a planned dataset (deeds, vehicles, health records, ...) are not connected.
 """
 
@@ -93,7 +94,7 @@ class Proactive(NamedTuple):
     en: str
     datasets: tuple[str, ...]
     event: LifeEvent
-    mode: ProactiveMode = ProactiveMode.NOTIFY
+    mode: ProactiveMode
     reference_date: str | None = None  # Solar "MM-DD" an age is reckoned by
 
 
@@ -273,29 +274,42 @@ SERVICES: tuple[Service, ...] = (
             "vocational course registration", (ID, B, A, E), False, "apply cancel inquiry"),
 )  # fmt: skip
 
-# Services that run on a life event, with no request (always under a statute).
+# Services that run on a life event, with no request (always under a statute), each saying what
+# it asks of the citizen: an offer to confirm, a service they may decline, or a notice.
 PROACTIVE: tuple[Proactive, ...] = (
     Proactive("civil-registry", "smart-card-invitation", "دعوت به دریافت کارت ملی هوشمند",
-              "Invitation to a national smart card", (ID, B, A), LifeEvent.AGE_REACHED_15),
-    Proactive("education", "first-grade-introduction", "معرفی کودک به مدرسه برای پایه اول",
-              "Introducing a child to a school for first grade", (ID, B, A),
+              "Invitation to a national smart card", (ID, B, A), LifeEvent.AGE_REACHED_15,
+              ProactiveMode.NOTIFY),
+    Proactive("education", "first-grade-introduction",
+              "معرفی کودک به دبستان نزدیک خانه برای پایه اول",
+              "Introducing a child to a school near home for first grade", (ID, B, A),
               LifeEvent.AGE_REACHED_6, ProactiveMode.CONFIRM, "07-01"),
     Proactive("conscription", "call-up", "احضار مشمولان به خدمت وظیفه",
-              "Call-up for military service", (ID, B, A, E), LifeEvent.AGE_REACHED_18),
+              "Call-up for military service", (ID, B, A, E), LifeEvent.AGE_REACHED_18,
+              ProactiveMode.NOTIFY),
     Proactive("social-security", "survivors-benefit", "برقراری مستمری بازماندگان بیمه‌شده متوفی",
-              "Survivors' benefit of a deceased member", (ID, F, S), LifeEvent.DEATH_REGISTERED),
+              "Survivors' benefit of a deceased member", (ID, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
+    Proactive("social-security", "insurance-end-on-death", "پایان بیمه فرد متوفی",
+              "Ending a deceased person's insurance", (ID, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.NOTIFY),
     Proactive("pension-fund", "survivors-pension-start", "برقراری خودکار مستمری بازماندگان",
-              "Automatic survivors' pension", (ID, F, S), LifeEvent.DEATH_REGISTERED),
+              "Automatic survivors' pension", (ID, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
     Proactive("tax", "inheritance-tax-file", "تشکیل پرونده مالیات بر ارث",
-              "Opening an inheritance tax file", (ID, F, T, DEEDS), LifeEvent.DEATH_REGISTERED),
+              "Opening an inheritance tax file", (ID, F, T, DEEDS), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.NOTIFY),
     Proactive("health-ministry", "newborn-screening", "غربالگری نوزاد", "Newborn screening",
-              (ID, B, F, HEALTH), LifeEvent.BIRTH_REGISTERED),
+              (ID, B, F, HEALTH), LifeEvent.BIRTH_REGISTERED, ProactiveMode.NOTIFY),
     Proactive("relief-foundation", "orphan-support", "حمایت از فرزندان خانواده‌های داغدار",
-              "Support for bereaved children", (ID, B, F, S), LifeEvent.DEATH_REGISTERED),
+              "Support for bereaved children", (ID, B, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
     Proactive("welfare-organization", "elderly-care-assessment", "ارزیابی نیازهای مراقبتی سالمندان",
-              "Elderly care assessment", (ID, B, A, S), LifeEvent.AGE_REACHED_60),
+              "Elderly care assessment", (ID, B, A, S), LifeEvent.AGE_REACHED_60,
+              ProactiveMode.MAY_DECLINE),
     Proactive("central-bank", "childbirth-loan-offer", "پیشنهاد وام فرزندآوری",
-              "Childbirth loan offer", (ID, B, F), LifeEvent.BIRTH_REGISTERED),
+              "Childbirth loan offer", (ID, B, F), LifeEvent.BIRTH_REGISTERED,
+              ProactiveMode.CONFIRM),
 )  # fmt: skip
 
 PROVINCES: tuple[tuple[str, str, str], ...] = (
@@ -389,10 +403,14 @@ def _provincial(card: CardDraft, slug: str, fa: str, en: str) -> CardDraft:
 
 
 def all_cards() -> Iterator[CardDraft]:
+    """The national cards, then the provinces' copies of the services citizens ask for. A
+    proactive service is not copied: it runs once, nationally, on its event (31 provincial copies
+    would each make a case of the same birth)."""
     national = national_cards()
     yield from national
+    asked = [card for card in national if not card.proactive]
     for slug, fa, en in PROVINCES:
-        for card in national:
+        for card in asked:
             yield _provincial(card, slug, fa, en)
 
 
