@@ -13,23 +13,27 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datasources.policy import extend_allowlist, policy_for
 from datasources.registry import Registry
 from demo.agencies import adopt_flat_layout, agency_file, agency_urls, load_world
+from demo.civil_registry import add_school_starters
 from demo.seed import (
     AgencyUrls,
     register_sources,
     seed_catalogue,
     seed_citizen_accounts,
     seed_gateway,
+    start_age_scan,
     write_demo_facts,
 )
-from demo.world import World, generate, interesting_citizens
+from demo.world import World, generate, interesting_citizens, young_parents
 from schema.records import record_specs
 from server import create_app
 from settings import Settings, get_settings
@@ -39,6 +43,9 @@ from store.migrate import upgrade_async
 from store.secrets import SecretBox
 
 SEED = 1405
+# Children whose sixth birthday fell on one of the days just before the first start: the age
+# scan, begun that many days back, offers each a school.
+SCHOOL_STARTER_DAYS = 3
 # A person reads the demo's terminal: text log lines, unless the environment asks otherwise.
 DEMO_DEFAULTS = {"GATEWAY_LOG_FORMAT": "text"}
 
@@ -107,6 +114,7 @@ async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World |
             await register_sources(registry, urls)
             facts = json.loads(facts_file.read_text())
             clients, citizens = facts["clients"], facts["citizens"]
+            starters = facts.get("school_starters", [])
             # Worlds seeded before citizen logins existed get their accounts now.
             passwords = facts.get("passwords") or await seed_citizen_accounts(
                 sessions, list(citizens.values())
@@ -117,7 +125,14 @@ async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World |
         else:
             clients = await seed_gateway(sessions, registry, urls)
             citizens = interesting_citizens(world)
-            passwords = await seed_citizen_accounts(sessions, list(citizens.values()))
+            starters = await school_starters(settings, sessions, world)
+            if starters and (first := starters[0])["father"]:
+                citizens |= {
+                    "school_parent": str(first["father"]),
+                    "school_child": str(first["child"]),
+                }
+            parents = [s[role] for s in starters for role in ("father", "mother") if s[role]]
+            passwords = await seed_citizen_accounts(sessions, [*citizens.values(), *parents])
     finally:
         await registry.close()
         await engine.dispose()
@@ -127,8 +142,22 @@ async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World |
         clients=clients,
         citizens=citizens,
         passwords=passwords,
+        school_starters=starters,
     )
     print(f"wrote {facts_file}")
+
+
+async def school_starters(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], world: World
+) -> list[dict[str, str | None]]:
+    """Children of young families whose sixth birthday fell on the days just before today, in
+    the civil registry; the age scan starts those days back, so each gets a school offer."""
+    today = datetime.now(UTC).date()
+    civil = agency_urls(settings.agencies_folder)["civil"]
+    parents = young_parents(world, SCHOOL_STARTER_DAYS)
+    starters = await add_school_starters(civil, parents, today, days=SCHOOL_STARTER_DAYS)
+    await start_age_scan(sessions, today - timedelta(days=SCHOOL_STARTER_DAYS))
+    return starters
 
 
 def main() -> None:

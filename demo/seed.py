@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from demo.service_cards import DEMO_COUNT, service_cards
 from services.card_registration import register_missing
 from store.citizen_models import CitizenAccount
 from store.models import Agency, OAuthClient
+from store.proactive_models import AgeScanDay
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +174,17 @@ async def seed_citizen_accounts(
     return passwords
 
 
+async def start_age_scan(sessions: async_sessionmaker[AsyncSession], first_day: date) -> bool:
+    """Make a fresh store's age scan begin at `first_day` rather than today, as if the days
+    before it were done: the demo's children whose sixth birthday has just passed get their
+    offers on the first start. A store whose scan has run is left alone (False)."""
+    async with sessions() as session, session.begin():
+        if await session.scalar(select(AgeScanDay.day).limit(1)) is not None:
+            return False
+        session.add(AgeScanDay(day=first_day - timedelta(days=1), events=0))
+    return True
+
+
 async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
     """(Re-)register every demo source; each registration is held to the connection policy,
     checked and probed live. A record type its agency has since given to another of its sources
@@ -190,6 +203,7 @@ def write_demo_facts(
     clients: dict[str, Any],
     citizens: dict[str, str],
     passwords: dict[str, str],
+    school_starters: list[dict[str, str | None]] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     facts = {
@@ -197,6 +211,8 @@ def write_demo_facts(
         "clients": clients,
         "citizens": citizens,
         "passwords": passwords,
+        # Children whose sixth birthday had just passed when the world was made, and parents.
+        "school_starters": school_starters or [],
     }
     path.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
     path.chmod(0o600)  # it holds client secrets
