@@ -80,7 +80,7 @@ def reader_environment(workspace: Path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_"))
+        if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_", "SOCIAL_"))
     }
     # Settings find `var/` beside settings.py, links resolved: name the checkout's own.
     env["DARVAZEH_VAR_DIR"] = str(workspace / "var")
@@ -91,12 +91,13 @@ def reader_environment(workspace: Path) -> dict[str, str]:
 async def running_demo(workspace: Path) -> AsyncIterator[Demo]:
     """`make demo` (what it runs: `python -m demo`) on free ports, in `workspace`."""
     checkout(workspace)
-    port, education_port = free_port(), free_port()
+    port, education_port, social_port = free_port(), free_port(), free_port()
     env = reader_environment(workspace)
     demo_env = env | {
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(port),
         "EDUCATION_PORT": str(education_port),
+        "SOCIAL_PORT": str(social_port),
     }
     log = workspace / "demo.log"
     with log.open("wb") as sink:
