@@ -51,6 +51,40 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 
+# The law each agency's statutory services read under.
+STATUTES: dict[str, str] = {
+    "civil-registry": "Civil Registration Act, article 12",
+    "social-security": "Social Security Act, article 3",
+    "education": "Fundamental Education Act, article 2",
+    "tax": "Direct Taxes Act, article 17",
+    "health-insurance": "Universal Health Insurance Act, article 3",
+    "welfare": "Comprehensive Welfare and Social Security System Act, article 7",
+    "traffic-police": "Road Traffic Offences Act, article 2",
+    "passport-police": "Passport Act, article 16",
+    "judiciary": "Criminal Records Act, article 1",
+    "deeds-registry": "Registration of Deeds and Properties Act, article 22",
+    "health-ministry": "Medical and Pharmaceutical Affairs Act, article 3",
+    "science-ministry": "Higher Education Admission Act, article 3",
+    "conscription": "Public Conscription Act, article 10",
+    "pension-fund": "Civil Service Pension Act, article 81",
+    "relief-foundation": "Relief Foundation Charter, article 2",
+    "welfare-organization": "Protection of Disabled Persons Rights Act, article 6",
+    "roads-ministry": "Housing Production Support Act, article 4",
+    "post": "Postal Services Act, article 5",
+    "industry-ministry": "Guild System Act, article 12",
+    "agriculture-ministry": "Agricultural Products Insurance Act, article 2",
+    "customs": "Customs Affairs Act, article 4",
+    "central-bank": "Interest-Free Banking Act, article 9",
+    "interior-ministry": "Local Councils Elections Act, article 26",
+    "sports-ministry": "Youth Marriage Facilitation Act, article 4",
+    "tehran-municipality": "Municipalities Act, article 55",
+    "elites-foundation": "National Elites Foundation Statute, article 3",
+    "martyrs-foundation": "Comprehensive Veterans Services Act, article 7",
+    "energy-ministry": "Water and Electricity Distribution Act, article 2",
+    "ict-ministry": "Telecommunications Services Act, article 11",
+    "vocational-training": "Technical and Vocational Training Act, article 5",
+}
+
 CARDS: tuple[CardDraft, ...] = (
     CardDraft(
         id="newborn-health-insurance",
