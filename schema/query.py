@@ -17,6 +17,7 @@ from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.records import RECORD_FIELDS, Citizen, Since, Until
+from schema.service_cases import ServiceCaseQuery
 from schema.tracker import Agency, DataAccessConnection
 from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import parse as parse_national_id
@@ -30,7 +31,7 @@ async def _fail(error: Exception) -> Citizen | None:
 
 
 @strawberry.type
-class Query:
+class Query(ServiceCaseQuery):
     @strawberry.field(description="One citizen by national code.")
     async def citizen(self, info: Info, national_id: str) -> Citizen | None:
         info.context.require_principal()

@@ -111,3 +111,11 @@ class EventChannel(StrEnum):
     GRAPHQL = "GRAPHQL"
     NATS = "NATS"
     AGE_SCAN = "AGE_SCAN"
+
+
+class StaffRole(StrEnum):
+    """What an agency staff account may do in the console: look, or change its agency's
+    sources, cards, clients and cases."""
+
+    VIEWER = "VIEWER"
+    ADMIN = "ADMIN"

@@ -7,6 +7,8 @@ from store import (
     models,
     oauth_models,
     proactive_models,
+    staff_models,
+    window_models,
 )
 
 metadata = models.Base.metadata
@@ -19,4 +21,6 @@ __all__ = [
     "models",
     "oauth_models",
     "proactive_models",
+    "staff_models",
+    "window_models",
 ]

@@ -14,7 +14,8 @@ from babel.dates import format_date as babel_format_date
 from starlette.requests import Request
 
 from standard import solar_hijri
-from web import accept_language
+from web import accept_language, words
+from web.words.areas import AREAS
 
 LANGUAGES = ("fa", "en")
 DEFAULT = "fa"
@@ -75,7 +76,9 @@ DATASETS: dict[str, dict[str, str]] = {
     },
 }
 
-STRINGS: dict[str, dict[str, str]] = {
+# The citizen pages' own words (login, consent, consents, the access log); the other areas' words
+# are in web/words/, and STRINGS holds them all.
+_CORE: dict[str, dict[str, str]] = {
     "fa": {
         "app_name": "دروازه",
         "tagline": "پنجره ملی خدمات دولت",
@@ -322,6 +325,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "see_data_access": "See who has read your information, when, and why",
     },
 }
+
+STRINGS: dict[str, dict[str, str]] = words.merged(LANGUAGES, ("web.i18n", _CORE), *AREAS)
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 

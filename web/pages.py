@@ -11,6 +11,8 @@ from web.consents_page import my_consents, revoke
 from web.data_access_page import PATH as DATA_ACCESS_PATH
 from web.data_access_page import data_access
 from web.login_page import HOME, login_form, login_submit, logout, my_session
+from web.service_cases_page import PATH as SERVICES_PATH
+from web.service_cases_page import answer_case, my_services
 
 
 def page_routes() -> list[Route]:
@@ -24,4 +26,7 @@ def page_routes() -> list[Route]:
         Route(HOME, my_consents, methods=["GET"], name="my_consents"),
         Route("/me/consents/{consent_id}/revoke", revoke, methods=["POST"], name="revoke_consent"),
         Route(DATA_ACCESS_PATH, data_access, methods=["GET"], name="data_access"),
+        Route(SERVICES_PATH, my_services, methods=["GET"], name="my_services"),
+        Route(SERVICES_PATH + "/{case_id}/confirm", answer_case, methods=["POST"]),
+        Route(SERVICES_PATH + "/{case_id}/decline", answer_case, methods=["POST"]),
     ]
