@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.cards import CardDraft
 from standard.datasets import AGENCY_ADMIN_SCOPE, Dataset
-from standard.life_events import LifeEvent
+from standard.life_events import REPORT_SCOPE, LifeEvent
 from standard.statuses import ProactiveMode
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
@@ -121,6 +121,19 @@ CARDS: tuple[CardDraft, ...] = (
         datasets=(Dataset.CIVIL_IDENTITY, Dataset.CIVIL_BIRTH, Dataset.CIVIL_ADDRESS),
         legal_basis="consent",
     ),
+    CardDraft(
+        # Not a service to citizens: the registry's own client reports the births and deaths it
+        # registers, and the gateway checks each against the registry's birth or death record.
+        id="life-event-reports",
+        agency="civil-registry",
+        name_fa="گزارش رویدادهای زندگی",
+        name_en="Life event reports",
+        purpose_fa="گزارش ولادت‌ها و فوت‌های ثبت‌شده به درگاه برای خدمات پیش‌دستانه",
+        purpose_en="Report registered births and deaths to the gateway for proactive services",
+        datasets=(Dataset.CIVIL_BIRTH, REPORT_SCOPE),
+        legal_basis="statute",
+        statute="Civil Registration Act, article 12",
+    ),
 )
 
 
@@ -170,6 +183,16 @@ CLIENTS: tuple[DemoClient, ...] = (
         scopes=tuple(_card("school-enrolment").datasets),
         grant_types=("authorization_code", "refresh_token"),
         redirect_uris=("http://127.0.0.1:8765/callback",),
+    ),
+    DemoClient(
+        # demo.events reports the registry's births and deaths with it (reportLifeEvent).
+        role="civil_registry_events",
+        client_id="civil-registry-events",
+        name="Civil registry life event reports",
+        agency="civil-registry",
+        client_role="service",
+        card="life-event-reports",
+        scopes=tuple(_card("life-event-reports").datasets),
     ),
     DemoClient(
         role="agency_admin",
