@@ -104,7 +104,7 @@ async def report(
 
 def _look_at(facts: dict[str, Any], kind: LifeEvent, people: list[str]) -> str:
     base = facts["base_url"]
-    receiver = facts.get("webhooks", {}).get("social-security", {}).get("received")
+    receiver = facts.get("webhooks", {}).get("social-security", {}).get("url")
     lines = [
         "within seconds the gateway's engine makes the cases of the proactive services on it:",
         "  the agencies' cases: agencyServiceCases, as an agency's admin (social_admin for social"
