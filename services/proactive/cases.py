@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.proactive import outbox
 from standard.errors import DarvazehError, ErrorCode
 from standard.pagination import check_first
 from standard.statuses import CaseRole, CaseStatus, DeliveryStatus, OutboxStatus, ProactiveMode
@@ -325,18 +326,13 @@ async def dead_letters(
 async def replay_dead_letter(
     session: AsyncSession, agency: str, event_id: str, now: datetime
 ) -> LifeEventRecord:
-    """A dead event of the agency's back in the outbox, its retries counted anew; the cases'
-    idempotency keys keep a replay from making a case twice. NOT_FOUND for any other id."""
+    """A dead event of the agency's back in the outbox (services.proactive.outbox.replay).
+    NOT_FOUND for any other id."""
     row = await session.scalar(
         _dead_letters_of(agency).where(LifeEventRecord.id == event_id).with_for_update()
     )
-    if row is None:
+    if row is None or not await outbox.replay(session, event_id, now):
         message = f"no dead life event {event_id[:64]!r} among your agency's"
         raise DarvazehError(message, code=ErrorCode.NOT_FOUND)
-    row.status = OutboxStatus.PENDING.value
-    row.attempts = 0
-    row.next_attempt_at = now
-    row.claimed_by = row.claimed_until = None
-    row.last_error = None
-    await session.flush()
+    await session.refresh(row)
     return row
