@@ -36,6 +36,7 @@ from bench.world import (
     register_sources,
     settings_for,
 )
+from settings.tools import demo_settings
 
 ROLE = "statutory_all_datasets"
 
@@ -158,6 +159,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
 
 def main() -> None:
     args = parse()
+    slow.EDUCATION_KEY = demo_settings().education_api_key
     world = ensure_world(args.var_dir, args.count, fresh=args.fresh)
     if args.catalogue_only:
         summary = report.load_results()

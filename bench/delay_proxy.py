@@ -2,7 +2,11 @@
 the gateway's side is untouched. Run as its own process, so its work is never the gateway's.
 
     python -m bench.delay_proxy --listen 127.0.0.1:PORT --upstream 127.0.0.1:5432 \
-        --delay-ms 40 150 [--seed 1]
+        --delay-ms 40 150 [--seed 1] [--instant]
+
+SIGUSR2 turns the delays off (answers pass straight through), SIGUSR1 on again; `--instant`
+starts with them off. The bench so switches agencies between instant and slow without
+closing the gateway's connections.
 
 What the client sends passes straight through. What the server answers is held back: each answer
 (a burst of bytes arriving while nothing of the previous burst is still held) gets a delay drawn
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import random
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -31,9 +36,10 @@ class Delays:
     low: float
     high: float
     rng: random.Random = field(default_factory=random.Random)
+    on: bool = True
 
     def draw(self) -> float:
-        return self.rng.uniform(self.low, self.high)
+        return self.rng.uniform(self.low, self.high) if self.on else 0.0
 
 
 class HeldStream:
@@ -135,7 +141,11 @@ def address(text: str) -> tuple[str, int]:
 
 async def _main(args: argparse.Namespace) -> None:
     low, high = (ms / 1000 for ms in args.delay_ms)
-    server = await start(args.listen, args.upstream, Delays(low, high, random.Random(args.seed)))
+    delays = Delays(low, high, random.Random(args.seed), on=not args.instant)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, lambda: setattr(delays, "on", True))
+    loop.add_signal_handler(signal.SIGUSR2, lambda: setattr(delays, "on", False))
+    server = await start(args.listen, args.upstream, delays)
     async with server:
         await server.serve_forever()
 
@@ -146,6 +156,7 @@ def main() -> None:
     parser.add_argument("--upstream", type=address, required=True)
     parser.add_argument("--delay-ms", type=float, nargs=2, default=(40.0, 150.0))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--instant", action="store_true", help="start with the delays off")
     args = parser.parse_args()
     if not 0 <= args.delay_ms[0] <= args.delay_ms[1] <= 10_000:
         parser.error("--delay-ms LOW HIGH: 0 <= LOW <= HIGH <= 10000")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import targets
 from settings import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -245,8 +246,16 @@ def update_readme(summary: dict[str, Any], command: str, readme: Path = README) 
             for name, value, unit in table(summary)
         ),
         *_catalogue_note(summary.get("catalogue")),
+        *_targets_block(summary),
     ]
     readme.write_text(head + FIGURES_BEGIN + "\n" + "\n".join(lines) + "\n" + FIGURES_END + tail)
+
+
+def _targets_block(summary: dict[str, Any]) -> list[str]:
+    rows = summary.get("targets")
+    if not rows:
+        return []
+    return ["", "Issue 13's targets (each ratio with its rounds):", "", *targets.lines(rows)]
 
 
 def _catalogue_note(section: dict[str, Any] | None) -> list[str]:

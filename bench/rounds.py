@@ -34,18 +34,15 @@ class Driver:
 
     def once(
         self, target: Server, token: str, *, mode: str, duration: float, concurrency: int,
-        warmup: float = 0.5, requests: int = 0,
+        requests: int = 0,
     ) -> dict[str, Any]:  # fmt: skip
-        """One round. `requests` (a count) only for the Python generator's catalogue rounds."""
+        """One round, all of it recorded. `requests` (a count) only for the Python generator."""
         if self.wrk_path and not self.force_python and not requests:
             ids: list[str] = json.loads(self.ids_file.read_text())
-            if warmup > 0:  # connections opened and code paths warm, not recorded
-                wrk.run(self.wrk_path, target.name, target.url, ids, token, mode=mode,
-                        duration=warmup, concurrency=concurrency)  # fmt: skip
             return wrk.run(self.wrk_path, target.name, target.url, ids, token, mode=mode,
                            duration=duration, concurrency=concurrency)  # fmt: skip
         options = {"mode": mode, "duration": duration, "concurrency": concurrency,
-                   "warmup": warmup, "requests": requests}  # fmt: skip
+                   "warmup": 0, "requests": requests}  # fmt: skip
         return python_load(target, self.ids_file, token, options)
 
 
@@ -70,10 +67,14 @@ def python_load(
 
 
 def measured(
-    driver: Driver, server: Server, token: str, watched: Sequence[Server] = (), **options: Any
-) -> dict[str, Any]:
+    driver: Driver, server: Server, token: str, watched: Sequence[Server] = (), *,
+    warmup: float = 1.0, **options: Any,
+) -> dict[str, Any]:  # fmt: skip
     """One round with the CPU per answered request of the server (`server_cpu_ms_per_request`)
-    and of each watched process (`<name>_cpu_ms_per_request`, e.g. the education service)."""
+    and of each watched process (`<name>_cpu_ms_per_request`, e.g. the education service).
+    A warm-up first (connections opened, caches filled) counts neither time nor CPU."""
+    if warmup > 0:
+        driver.once(server, token, **(options | {"duration": warmup, "requests": 0}))
     processes = [server, *watched]
     before = [p.cpu_seconds() for p in processes]
     result = driver.once(server, token, **options)

@@ -17,6 +17,8 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import statistics
 import sys
 import time
@@ -35,9 +37,10 @@ from bench.world import SEED, BenchWorld, gateway_env, register_sources, setting
 from demo.generate import generate_and_load
 from demo.seed import AgencyUrls
 from settings import Settings, SourceSettings
-from settings.tools import demo_settings
 
 ROLE = "statutory_all_datasets"
+# The demo education service's bearer key (EDUCATION_API_KEY), set by bench/__main__.py.
+EDUCATION_KEY = ""
 DELAY_MS = (40.0, 150.0)
 DATABASES = {"civil": "civil-registry", "social": "social-security", "tax": "tax"}
 # One lookup per agency database, as a source reads one citizen: (table, key column, as int).
@@ -98,27 +101,32 @@ def proxied(urls: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def agencies(
-    var_dir: Path, upstream: str, ports: dict[str, int], delay: tuple[float, float] | None
-) -> Iterator[list[Server]]:
-    """The delaying proxies and the education service, instant (delay None) or slow."""
-    low, high = delay or (0.0, 0.0)
+def agencies(var_dir: Path, upstream: str, ports: dict[str, int]) -> Iterator[list[Server]]:
+    """A delaying proxy in front of each agency: the three databases' PostgreSQL server and the
+    education service (its own process); all start instant (bench/delay_proxy.py)."""
     log_dir = var_dir / "logs"
+    education_port = free_port()
+    upstreams = dict.fromkeys(DATABASES, upstream) | {"education": f"127.0.0.1:{education_port}"}
     with contextlib.ExitStack() as stack:
-        servers = []
-        for agency in DATABASES:
+        stack.enter_context(running("education-slow", education_command(var_dir, education_port),
+                                    education_port, {}, log_dir))  # fmt: skip
+        proxies = []
+        for agency, target in upstreams.items():
             command = [
-                sys.executable, "-m", "bench.delay_proxy", "--listen", f"127.0.0.1:{ports[agency]}",
-                "--upstream", upstream, "--delay-ms", str(low), str(high),
+                sys.executable, "-m", "bench.delay_proxy", "--listen",
+                f"127.0.0.1:{ports[agency]}", "--upstream", target, "--instant",
+                "--delay-ms", str(DELAY_MS[0]), str(DELAY_MS[1]),
             ]  # fmt: skip
-            servers.append(stack.enter_context(
+            proxies.append(stack.enter_context(
                 running(f"proxy-{agency}", command, ports[agency], {}, log_dir, http=False)
             ))  # fmt: skip
-        education = education_command(var_dir, ports["education"], delay)
-        servers.append(
-            stack.enter_context(running("education", education, ports["education"], {}, log_dir))
-        )
-        yield servers
+        yield proxies
+
+
+def switch(proxies: list[Server], slow: bool) -> None:
+    """Every agency instant or slow from now on (SIGUSR1 / SIGUSR2 to the proxies)."""
+    for proxy in proxies:
+        os.kill(proxy.process.pid, signal.SIGUSR1 if slow else signal.SIGUSR2)
 
 
 async def _probe_sql(url: str, sql: str, as_int: bool, ids: list[str]) -> list[float]:
@@ -141,8 +149,7 @@ async def _probe_sql(url: str, sql: str, as_int: bool, ids: list[str]) -> list[f
 
 
 async def _probe_education(url: str, ids: list[str]) -> list[float]:
-    key = demo_settings().education_api_key
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    headers = {"Authorization": f"Bearer {EDUCATION_KEY}"} if EDUCATION_KEY else {}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
         times = []
         for number in range(PROBE_CALLS):
@@ -203,42 +210,32 @@ def section(args: argparse.Namespace, driver: Driver, world: BenchWorld) -> dict
     clients, runs = args.slow_clients, []
     print(f"(e) slow agencies: {clients} clients, sources {DELAY_MS[0]:g}-{DELAY_MS[1]:g} ms, "
           f"pool {POOL_SIZE} per agency database")  # fmt: skip
+    education_url = f"http://127.0.0.1:{ports['education']}"
     with contextlib.ExitStack() as stack:
-        education_url = f"http://127.0.0.1:{ports['education']}"
-        with agencies(var_dir, f"{pg.host}:{pg.port or 5432}", ports, None):
-            where = AgencyUrls(civil=through["civil"], social=through["social"],
-                               tax=through["tax"], education=education_url)  # fmt: skip
-            client = register_sources(settings, education_url, where)[ROLE]
+        proxies = stack.enter_context(agencies(var_dir, f"{pg.host}:{pg.port or 5432}", ports))
+        where = AgencyUrls(civil=through["civil"], social=through["social"], tax=through["tax"],
+                           education=education_url)  # fmt: skip
+        client = register_sources(settings, education_url, where)[ROLE]
         gateway = stack.enter_context(running(
             "gateway-slow", uvicorn_command("server:app", port), port,
             gateway_env(settings, var_dir), var_dir / "logs",
         ))  # fmt: skip
         offset = len(gateway.log.read_text(errors="replace"))
-        sources: dict[str, Any] = {}
+        switch(proxies, slow=True)
+        sources = asyncio.run(probe_sources(through, education_url, world.ids))
+        print(f"  sources (p50/p99 ms): {sources}")
         for number in range(1, args.rounds + 1):
-            for phase, delay in (("instant", None), ("slow", DELAY_MS)):
-                with agencies(var_dir, f"{pg.host}:{pg.port or 5432}", ports, delay) as servers:
-                    if phase == "slow" and not sources:
-                        sources = asyncio.run(probe_sources(through, education_url, world.ids))
-                        print(f"  sources (p50/p99 ms): {sources}")
-                    token = checks.token(gateway.url, client)
-                    result = measured(
-                        driver,
-                        gateway,
-                        token,
-                        servers,
-                        mode="single",
-                        duration=args.duration,
-                        concurrency=clients,
-                        warmup=1.0,
-                    )
+            for phase in ("instant", "slow"):
+                switch(proxies, slow=phase == "slow")
+                token = checks.token(gateway.url, client)
+                result = measured(driver, gateway, token, proxies, mode="single",
+                                  duration=args.duration, concurrency=clients)  # fmt: skip
                 result |= {"round": number, "phase": phase}
                 runs.append(result)
-                print(
-                    f"  round {number} {phase:<8} {result['requests_per_second']:>7.1f} req/s"
-                    f"  p50 {result['latency_median_ms']} ms  p99 {result['latency_p99_ms']} ms"
-                    f"  errors {result['errors']}  cpu {result['server_cpu_ms_per_request']}"
-                )
+                print(f"  round {number} {phase:<8} {result['requests_per_second']:>7.1f} req/s"
+                      f"  p50 {result['latency_median_ms']} ms  p99 {result['latency_p99_ms']} ms"
+                      f"  errors {result['errors']}  cpu {result['server_cpu_ms_per_request']}"
+                      f"  {result['first_error'] or ''}")  # fmt: skip
         pool_errors = _pool_errors(gateway.log, offset)
     return summarise(clients, sources, runs, pool_errors)
 
@@ -254,7 +251,7 @@ def summarise(
     slowest_p99 = max(s["p99_ms"] for s in sources.values())
     latency_bound = clients / (slowest["p50_ms"] / 1000)
     cpu_bound = statistics.median(r["requests_per_second"] for r in instant)
-    p99s = [r["latency_p99_ms"] for r in slow]
+    p99s = [r["latency_p99_ms"] for r in slow if r["ok"]] or [float("nan")]
     return {
         "clients": clients,
         "delay_ms": list(DELAY_MS),

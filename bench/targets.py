@@ -51,8 +51,13 @@ def evaluate(summary: dict[str, Any]) -> list[Row]:
 
 
 def _slow(section: dict[str, Any] | None) -> list[Row]:
-    if not section or "throughput_rps" not in section:
-        why = (section or {}).get("skipped", "not run (--no-slow)")
+    if not section or not section.get("throughput_rps"):
+        why = (section or {}).get(
+            "skipped",
+            "not run (--no-slow)"
+            if not section
+            else "no request answered within a round: rounds too short",
+        )
         return [_row("3", "slow agencies", "", None, None, note=why)]
     bound = section["bound_rps"]
     errors = section["pool_errors"] + section["error_answers"] + section["timeouts"]

@@ -37,6 +37,7 @@ function setup(thread)
 end
 
 function init(args)
+  error_file = args[2]
   for line in io.lines(args[1]) do
     local method, path, body = line:match("^(%u+)\t([^\t]*)\t(.*)$")
     if body == "" then body = nil end
@@ -51,7 +52,14 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then bad = bad + 1 end
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+    bad = bad + 1
+    if bad == 1 then  -- the first failed answer, for the report
+      local out = io.open(error_file, "w")
+      out:write(status .. " " .. string.sub(body, 1, 300))
+      out:close()
+    end
+  end
 end
 
 function done(summary, latency, requests)
@@ -102,7 +110,7 @@ def command(
     ]  # fmt: skip
     for line in header_lines:
         argv += ["-H", line]
-    return [*argv, url, "--", str(requests_file)]
+    return [*argv, url, "--", str(requests_file), str(requests_file.with_suffix(".error"))]
 
 
 def parse(output: str) -> dict[str, Any]:
@@ -151,6 +159,9 @@ def run(
         done = subprocess.run(
             argv, capture_output=True, text=True, timeout=duration + TIMEOUT_S + 30, check=False
         )
+        error_file = requests_file.with_suffix(".error")
+        first_error = error_file.read_text(errors="replace") if error_file.exists() else None
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return {"target": target, "mode": mode, "concurrency": concurrency, **parse(done.stdout)}
+    result = {"target": target, "mode": mode, "concurrency": concurrency, **parse(done.stdout)}
+    return result | {"first_error": first_error}
