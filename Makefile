@@ -45,6 +45,7 @@ bench: $(INSTALLED)
 	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
 		>/dev/null 2>&1) || echo "no wrk: the Python load generator (bench/load.py) runs"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.proactive
 
 # Load and faults (docs/stress.md): 200 clients for 60 s, SIGKILL mid-load, an agency away.
 stress: $(INSTALLED)
