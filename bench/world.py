@@ -137,7 +137,10 @@ def register_sources(
     return clients
 
 
-async def _seed(settings: Settings, urls: AgencyUrls) -> dict[str, Any]:
+async def _seed(settings: Settings, urls: AgencyUrls | str) -> dict[str, Any]:
+    """Seed the store; `urls` as AgencyUrls, or education's URL with the SQLite agencies."""
+    if isinstance(urls, str):
+        urls = AgencyUrls.embedded(settings.agencies_folder, urls)
     setup = await Gateway.start(settings)
     try:
         clients = await seed_gateway(setup.sessions, setup.registry, urls, card_count=BENCH_COUNT)
