@@ -25,6 +25,7 @@ def section(
     """Not measured yet: the subgraphs and the router's set-up are still to come."""
     if shutil.which("node") is None or not (HIVE_DIR / "node_modules").exists():
         why = "needs Node.js and `npm ci --prefix bench/hive` (the npm registry)"
+    # bench/hive/package.json pins the router; the per-agency subgraphs are still to write.
     else:
         why = "the per-agency subgraphs are not written yet"
     print(f"(g) Hive Gateway skipped: {why}")
