@@ -151,6 +151,9 @@ async def test_the_gateway_turns_a_reported_birth_into_its_cases(gateway: Runnin
                 )
             )
         )
-    assert "newborn-health-insurance" in {c.card_id for c in cases}
-    assert {c.status for c in cases} == {"EXECUTED"}
+    status = {c.card_id: c.status for c in cases}
+    assert status["newborn-health-insurance"] == "EXECUTED"  # NOTIFY: done at once
+    # Every case opens as its card's mode says: offers wait for an answer, the rest are done.
+    opening = {"CONFIRM": "OFFERED", "MAY_DECLINE": "EXECUTED", "NOTIFY": "EXECUTED"}
+    assert all(c.status == opening[c.mode] for c in cases)
     assert {child, parent} <= people
