@@ -8,20 +8,23 @@ import strawberry
 from graphql import GraphQLError, GraphQLUnionType
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.audit_flush import AuditFlush
 from resolvers.observe import ObserveOperation
 from schema.errors import field_error, with_code
+from schema.execution import plain_fields, record_execution
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
 from schema.production import DisableIntrospection, MaskedErrors
 from schema.query import Query
 from schema.query_cost import CostModel
 from schema.query_gate import QueryGate, QueryGuard
-from schema.records import RECORD_FIELDS
+from schema.records import RECORD_FIELDS, RECORDS
 from schema.service_cases import Subscription
+from schema.standard import ProvenanceType
 from standard.errors import ErrorCode
 
 
@@ -97,12 +100,17 @@ def build_schema(
     # Frontends send the same few documents again and again: the gate scans, parses, measures
     # and validates each once (its caches are per worker, shared by every request).
     gate = QueryGate(limits, CostModel.reading(RECORD_FIELDS))
+    # The records and their provenance are plain values: completed in one pass each.
+    config = StrawberryConfig()
+    plain = plain_fields([*RECORDS, ProvenanceType], config.name_converter.get_graphql_name)
     schema = DarvazehSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
         extensions=[lambda: QueryGuard(gate), AuditFlush, ObserveOperation, *production],
+        config=config,
+        execution_context_class=record_execution(plain),
     )
     schema.query_limits = limits
     return schema

@@ -8,9 +8,10 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from limits.aio.storage import Storage
-from sqlalchemy import case, delete, select
+from sqlalchemy import BigInteger, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +42,25 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _upsert(insert: Any) -> Any:
+    """Add `count` to `key`'s window, or start a new window (ending at `expires_at_ms`) when its
+    last one ended by `now`; returns the key's count and end."""
+    inserting = insert(RateCounter)
+    expired = _TABLE.c.expires_at_ms <= bindparam("now", type_=BigInteger)
+    return inserting.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={
+            "count": case(
+                (expired, inserting.excluded.count),
+                else_=_TABLE.c.count + inserting.excluded.count,
+            ),
+            "expires_at_ms": case(
+                (expired, inserting.excluded.expires_at_ms), else_=_TABLE.c.expires_at_ms
+            ),
+        },
+    ).returning(_TABLE.c.key, _TABLE.c.count, _TABLE.c.expires_at_ms)
+
+
 class StoreStorage(Storage):
     """A `limits.aio.storage.Storage` over the gateway store (fixed windows only).
 
@@ -55,7 +75,8 @@ class StoreStorage(Storage):
         dialect = sessions.kw["bind"].dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"rate-limit counters need SQLite or PostgreSQL, not {dialect}")
-        self._insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        self._engine = sessions.kw["bind"]
+        self._upsert = _upsert(sqlite.insert if dialect == "sqlite" else postgresql.insert)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -76,25 +97,13 @@ class StoreStorage(Storage):
         ends = now + expiry * 1000
         # Sorted: two workers upserting overlapping keys lock them in the same order.
         rows = [
-            {"key": key, "count": amount, "expires_at_ms": ends}
+            {"key": key, "count": amount, "expires_at_ms": ends, "now": now}
             for key, amount in sorted(merged.items())
         ]
-        inserting = self._insert(RateCounter).values(rows)
-        expired = _TABLE.c.expires_at_ms <= now
-        statement = inserting.on_conflict_do_update(
-            index_elements=[_TABLE.c.key],
-            set_={
-                "count": case(
-                    (expired, inserting.excluded.count),
-                    else_=_TABLE.c.count + inserting.excluded.count,
-                ),
-                "expires_at_ms": case(
-                    (expired, inserting.excluded.expires_at_ms), else_=_TABLE.c.expires_at_ms
-                ),
-            },
-        ).returning(_TABLE.c.key, _TABLE.c.count, _TABLE.c.expires_at_ms)
-        async with transaction(self._sessions) as session:
-            result = await session.execute(statement)
+        # One statement built and compiled once, executed with a row of parameters per key
+        # (Core, not the ORM: this runs on every request that reads a new citizen).
+        async with self._engine.begin() as connection:
+            result = await connection.execute(self._upsert, rows)
             found = {key: Window(count, ends_ms / 1000) for key, count, ends_ms in result.all()}
         return {key: found[counter_key(key)] for key, _ in increments}
 

@@ -6,10 +6,12 @@ once, in `TokenClaims`: the authorization server fills one in, the resource side
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +26,7 @@ from joserfc.errors import (
 )
 from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
-from auth.core.keys import KeyRing, SigningKeyPair
+from auth.core.keys import KeyRing, PublicKey, SigningKeyPair
 from auth.core.principal import Basis
 from standard.errors import DarvazehError, ErrorCode
 
@@ -38,6 +40,9 @@ _RESERVED = frozenset({*REQUIRED_CLAIMS, "nbf"})
 # RS256 are refused before any key is looked at.
 _REGISTRY = jws.JWSRegistry(algorithms=[ALGORITHM])
 _MAX_TOKEN_LENGTH = 8192
+# Verified tokens remembered per worker (least recently used forgotten first): a client sends the
+# same token for minutes, and its ES256 signature need only be checked once.
+MAX_VERIFIED_TOKENS = 10_000
 # The client's own query cost budget, when its registration sets one.
 QUERY_BUDGET_CLAIM = "query_budget"
 
@@ -147,6 +152,34 @@ def _rules(issuer: str, audience: str, now: float) -> _AccessTokenRules:
     )
 
 
+class VerifiedTokens:
+    """Tokens whose signature has been checked, by SHA-256 of the token, with the key that
+    checked it and their claims. A hit still checks the claims (times, issuer, audience) and
+    that the same key is still published under its id; only the signature and the parsing are
+    skipped."""
+
+    def __init__(self, size: int = MAX_VERIFIED_TOKENS) -> None:
+        self._size = size
+        self._seen: OrderedDict[bytes, tuple[PublicKey, str, dict[str, Any]]] = OrderedDict()
+
+    def get(self, digest: bytes) -> tuple[PublicKey, str, dict[str, Any]] | None:
+        found = self._seen.get(digest)
+        if found is not None:
+            self._seen.move_to_end(digest)
+        return found
+
+    def put(self, digest: bytes, entry: tuple[PublicKey, str, dict[str, Any]]) -> None:
+        self._seen[digest] = entry
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+VERIFIED = VerifiedTokens()
+
+
 async def verify_access_token(
     keyring: KeyRing,
     token: str,
@@ -158,6 +191,16 @@ async def verify_access_token(
     """The claims of a valid access token for `audience`; raises TokenError otherwise."""
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         raise TokenError("malformed token")
+    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    seen = VERIFIED.get(digest)
+    if seen is not None:
+        signer, signer_id, known = seen
+        published = await keyring.key_for(signer_id)
+        if published is None:
+            raise TokenError("unknown signing key")
+        if published is signer:
+            return _checked(known, issuer, audience, now)
+        # Another key ring (or a reloaded key) publishes that id: check the signature again.
     try:
         obj = jws.extract_compact(token.encode("ascii"), registry=_REGISTRY)
     except (JoseError, ValueError, UnicodeError) as exc:
@@ -188,11 +231,20 @@ async def verify_access_token(
         raise TokenError("malformed claims") from exc
     if not isinstance(claims, dict):
         raise TokenError("malformed claims")
+    checked = _checked(claims, issuer, audience, now)
+    VERIFIED.put(digest, (key, kid, claims))
+    return checked
+
+
+def _checked(
+    claims: dict[str, Any], issuer: str, audience: str, now: float | None
+) -> dict[str, Any]:
+    """The claims when they hold at `now` (each caller gets its own copy)."""
     try:
         _rules(issuer, audience, time.time() if now is None else now).validate(claims)
     except ClaimError as exc:
         raise TokenError(_problem(exc, claims)) from exc
-    return claims
+    return dict(claims)
 
 
 _TIME_PROBLEMS = {

@@ -14,6 +14,7 @@ from joserfc.jwk import ECKey, RSAKey
 from auth.core.access_tokens import (
     TokenClaims,
     TokenError,
+    VerifiedTokens,
     issue_access_token,
     token_claims,
     verify_access_token,
@@ -241,3 +242,51 @@ async def test_the_gateways_claims_are_read_back_as_issued(keyring: KeyRing) -> 
 def test_unusable_gateway_claims_are_refused(claims: dict[str, object], problem: str) -> None:
     with pytest.raises(TokenError, match=problem):
         token_claims(claims)
+
+
+async def test_a_verified_token_is_not_verified_again(
+    keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _issue(await keyring.current())
+    first = await _verify(keyring, token)
+    checks: list[object] = []
+    monkeypatch.setattr(jws, "validate_compact", lambda *args, **kw: checks.append(args))
+    again = await _verify(keyring, token)
+    assert again == first and again is not first
+    assert checks == []  # the signature was checked once
+
+
+async def test_a_remembered_token_still_meets_the_clock_and_the_rules(keyring: KeyRing) -> None:
+    token = _issue(await keyring.current(), ttl=60, now=1_800_000_000)
+    verify = verify_access_token
+    assert await verify(keyring, token, issuer=ISSUER, audience=AUDIENCE, now=1_800_000_010)
+    with pytest.raises(TokenError, match="expired"):
+        await verify(keyring, token, issuer=ISSUER, audience=AUDIENCE, now=1_800_000_090)
+    with pytest.raises(TokenError, match="audience"):
+        await verify(keyring, token, issuer=ISSUER, audience="https://other", now=1_800_000_010)
+    with pytest.raises(TokenError, match="issuer"):
+        await verify(
+            keyring, token, issuer="https://evil.test", audience=AUDIENCE, now=1_800_000_010
+        )
+
+
+async def test_a_remembered_token_needs_its_key_still_published(
+    keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = _issue(await keyring.current())
+    assert await _verify(keyring, token)
+
+    async def unpublished(kid: str) -> None:
+        return None
+
+    monkeypatch.setattr(keyring, "key_for", unpublished)
+    with pytest.raises(TokenError, match="unknown signing key"):
+        await _verify(keyring, token)
+
+
+def test_remembered_tokens_are_bounded() -> None:
+    remembered = VerifiedTokens(size=2)
+    for n in range(3):
+        remembered.put(bytes([n]), (None, "kid", {"n": n}))  # type: ignore[arg-type]
+    assert remembered.get(bytes([0])) is None
+    assert remembered.get(bytes([2])) is not None
