@@ -54,6 +54,7 @@ from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
+from web.console import routes as console_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
@@ -332,6 +333,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *console_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
     # other layers' refusals included. Then the request's id, metrics and span, around the rest;

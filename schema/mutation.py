@@ -22,11 +22,12 @@ from schema.catalogue import CatalogueCard
 from schema.consents import Consent
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
+from schema.staff import StaffMutation
 from store.registrations import Action
 
 
 @strawberry.type
-class Mutation:
+class Mutation(StaffMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )

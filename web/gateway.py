@@ -15,7 +15,9 @@ from auth.core.system_checks import DeathCheck
 from auth.oauth.server import DarvazehAuthorizationServer
 from auth.rate_limits import RatePolicy
 from auth.resource.case_reference import CaseReferencePolicy
+from datasources.registry import Registry
 from settings import Settings
+from store.persisted_queries import SafelistBounds
 
 
 class GatewayServices(Protocol):
@@ -29,6 +31,14 @@ class GatewayServices(Protocol):
 
     @property
     def keyring(self) -> KeyRing: ...
+
+    @property
+    def registry(self) -> Registry:
+        """The live data sources (the agency console reads and changes them)."""
+        ...
+
+    @property
+    def safelist_bounds(self) -> SafelistBounds: ...
 
     @property
     def authorization_server(self) -> DarvazehAuthorizationServer: ...

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from web.words import Words
+from web.words import Words, console
 
-AREAS: tuple[tuple[str, Words], ...] = ()
+AREAS: tuple[tuple[str, Words], ...] = (("console", console.WORDS),)
