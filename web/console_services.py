@@ -42,7 +42,10 @@ async def services_page(request: Request, member: StaffMember) -> Response:
 
 async def card_page(request: Request, member: StaffMember) -> Response:
     card_id = str(request.path_params["card_id"])[:MAX_ID]
-    versions = await card_history(staff_context(request, member), card_id)
+    try:
+        versions = await card_history(staff_context(request, member), card_id)
+    except Refused:  # not the agency's card (or nobody's): one answer
+        return error_page(request, 404, "not_found_title", "not_found")
     changes = [
         (newer, diff(_card_snapshot(older), _card_snapshot(newer)))
         for newer, older in itertools.pairwise(versions)
@@ -67,7 +70,10 @@ async def card_enabled(request: Request, member: StaffMember) -> Response:
 
 async def client_page(request: Request, member: StaffMember) -> Response:
     client_id = str(request.path_params["client_id"])[:MAX_ID]
-    rows = await service_clients.client_history(staff_context(request, member), client_id)
+    try:
+        rows = await service_clients.client_history(staff_context(request, member), client_id)
+    except Refused:  # not the agency's client (or nobody's): one answer
+        return error_page(request, 404, "not_found_title", "not_found")
     changes = [
         (newer, diff(older.snapshot, newer.snapshot)) for newer, older in itertools.pairwise(rows)
     ]
