@@ -161,7 +161,9 @@ def main() -> None:
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
         print("A demo service asking for consent: http://127.0.0.1:8765")
         app = create_app(settings)  # these settings, with the demo's allow-list
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        # create_app has set up the log lines (GATEWAY_LOG_FORMAT); uvicorn's own logging
+        # configuration would replace them.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", log_config=None)
     finally:
         for helper in helpers:
             helper.terminate()
