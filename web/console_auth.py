@@ -165,12 +165,18 @@ async def login_submit(request: Request) -> Response:
     password = str(form.get("password") or "")[:MAX_PASSWORD]
     lang, _ = choose(request)
     services = gateway(request)
+    address = request.client.host if request.client else None
+    # The citizens' request rate first (the failure throttle is apart), keyed apart from them.
+    if refusal := await services.rates.login_attempt(f"staff:{username}", address or "unknown"):
+        return _login_page(request, status=429, username=username,
+                           error=text(lang, "login_rate_limited", seconds=refusal.retry_after),
+                           headers={"Retry-After": str(refusal.retry_after)})  # fmt: skip
     result = await staff_login(
         services.sessions,
         Throttle(services.sessions),
         username,
         password,
-        address=request.client.host if request.client else None,
+        address=address,
     )
     match result.outcome:
         case Outcome.THROTTLED:
