@@ -71,14 +71,20 @@ async def healthz(_request: Request) -> JSONResponse:
 
 
 class RequireApiKey:
-    """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes."""
+    """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes, and
+    POSTs to `signed_posts` prove who sends them otherwise (a signed webhook)."""
 
-    def __init__(self, app: ASGIApp, key: str) -> None:
+    def __init__(self, app: ASGIApp, key: str, signed_posts: tuple[str, ...] = ()) -> None:
         self.app = app
         self.expected = f"Bearer {key}".encode()
+        self.signed_posts = set(signed_posts)
+
+    def _open(self, scope: Scope) -> bool:
+        path = scope["path"]
+        return path == "/healthz" or (scope["method"] == "POST" and path in self.signed_posts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/healthz":
+        if scope["type"] == "http" and not self._open(scope):
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
                 response = _error(401, "unauthorized", "a valid bearer API key is required")

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from resolvers import data_sources, persisted_queries, service_clients
 from resolvers.cards import register_card, restore_card, set_card_enabled
 from resolvers.consents import revoke
+from resolvers.life_events import report_life_event
 from schema.agency import (
     DataSourceChanges,
     DataSourceInput,
@@ -20,14 +21,16 @@ from schema.agency import (
 from schema.cards import ServiceCardInput
 from schema.catalogue import CatalogueCard
 from schema.consents import Consent
+from schema.life_events import LifeEventInput, LifeEventReceipt
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
+from schema.service_cases import ServiceCaseMutation
 from schema.staff import StaffMutation
 from store.registrations import Action
 
 
 @strawberry.type
-class Mutation(StaffMutation):
+class Mutation(StaffMutation, ServiceCaseMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )
@@ -152,3 +155,11 @@ class Mutation(StaffMutation):
         self, info: Info, id: strawberry.ID, version: int
     ) -> CatalogueCard | None:
         return CatalogueCard.of(await restore_card(info.context, str(id), version))
+
+    @strawberry.mutation(
+        description="Report a life event your agency owns (`birth.registered`, "
+        "`death.registered`), with a client whose card lists `life_events.report`. It is "
+        "recorded before this answers; the same event id again records nothing new."
+    )
+    async def report_life_event(self, info: Info, input: LifeEventInput) -> LifeEventReceipt:
+        return LifeEventReceipt.of(await report_life_event(info.context, input.report()))

@@ -18,6 +18,7 @@ from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.records import RECORD_FIELDS, Citizen, Since, Until
+from schema.service_cases import ServiceCaseQuery
 from schema.staff import StaffAccount
 from schema.tracker import Agency, DataAccessConnection
 from standard.errors import DarvazehError, ErrorCode
@@ -32,7 +33,7 @@ async def _fail(error: Exception) -> Citizen | None:
 
 
 @strawberry.type
-class Query:
+class Query(ServiceCaseQuery):
     @strawberry.field(description="One citizen by national code.")
     async def citizen(self, info: Info, national_id: str) -> Citizen | None:
         info.context.require_principal()

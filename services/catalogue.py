@@ -34,6 +34,7 @@ from services.coverage import (
     source_statuses,
     source_views,
 )
+from standard.life_events import REPORT_SCOPE
 from standard.pagination import check_first
 from store.models import Agency, ServiceCard
 
@@ -125,7 +126,8 @@ class Snapshot:
 
 
 def need_of(card: Card) -> tuple[str, ...]:
-    return tuple(sorted(set(card.datasets)))
+    # Reporting life events reads nothing: it is no dataset a source must serve.
+    return tuple(sorted(set(card.datasets) - {REPORT_SCOPE}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,11 @@ class CatalogueView:
             if not self._gaps[need]:
                 connected += count
         return Coverage(connected, total)
+
+    def without_request(self) -> Coverage:
+        """Enabled services that run with no request (proactive cards) out of all enabled ones."""
+        cards = self.cards()
+        return Coverage(sum(1 for card in cards if card.proactive), len(cards))
 
     def agencies(self) -> list[AgencyCoverage]:
         """Coverage of each agency with enabled cards, by agency code."""

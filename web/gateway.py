@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from audit.sink import AuditSink
 from auth.accounts.login import Authenticator
 from auth.consent.guardianship import BirthRecords
 from auth.core.keys import KeyRing
@@ -34,7 +35,8 @@ class GatewayServices(Protocol):
 
     @property
     def registry(self) -> Registry:
-        """The live data sources (the agency console reads and changes them)."""
+        """The live data sources: their record types and shared health (the catalogue's
+        coverage); the agency console reads and changes them."""
         ...
 
     @property
@@ -57,6 +59,11 @@ class GatewayServices(Protocol):
     @property
     def deaths(self) -> DeathCheck:
         """The civil registry's death check (logins, consents)."""
+        ...
+
+    @property
+    def audit_sink(self) -> AuditSink | None:
+        """Where reads are recorded; None only with the access log off (benchmarks)."""
         ...
 
     @property

@@ -1,5 +1,7 @@
-"""Numbers and moments as a page's reader reads them: a share as a percentage, milliseconds, an
-instant in national time; each in the reader's digits (web.i18n.digits)."""
+"""Numbers and percentages as the reader writes them: Persian digits and separators in Persian
+(۵٬۲۰۰ and ۶۳٫۲٪), Latin in English (5,200 and 63.2%). Every page shows shares through
+`percent`, so nothing shows a raw fraction like 0.632; latencies and instants (national time)
+as well."""
 
 from __future__ import annotations
 
@@ -9,34 +11,38 @@ from auth.consent.national_time import NATIONAL_TZ, national_date
 from store.db import aware
 from web.i18n import digits, format_date
 
-PERCENT_SIGN = {"fa": "٪", "en": "%"}
-DECIMAL_SEPARATOR = {"fa": "٫", "en": "."}
+_PERSIAN_MARKS = str.maketrans({",": "٬", ".": "٫", "%": "٪"})
 
 
-def _decimal(lang: str, value: float, places: int) -> str:
-    shown = f"{value:.{places}f}"
-    if "." in shown:
-        shown = shown.rstrip("0").rstrip(".")
-    return digits(lang, shown.replace(".", DECIMAL_SEPARATOR[lang]))
+def number(lang: str, value: int) -> str:
+    shown = f"{value:,}"
+    return digits(lang, shown).translate(_PERSIAN_MARKS) if lang == "fa" else shown
 
 
-def percent(lang: str, share: float | None, places: int = 1) -> str:
-    """0.632 -> "63.2%" (en), "۶۳٫۲٪" (fa); None -> "–"."""
+def percent(lang: str, share: float | None, *, empty: str = "—") -> str:
+    """`share` (0 to 1) as a percentage with one decimal at most. Rounding never makes a part
+    look like none or all: 0.0004 is 0.1%, 0.9996 is 99.9%. None (nothing to count) is `empty`."""
     if share is None:
-        return "–"
-    return _decimal(lang, share * 100, places) + PERCENT_SIGN[lang]
+        return empty
+    value = round(share * 100, 1)
+    if share > 0 and value == 0:
+        value = 0.1
+    elif share < 1 and value == 100:
+        value = 99.9
+    shown = f"{value:.1f}".removesuffix(".0") + "%"
+    return digits(lang, shown).translate(_PERSIAN_MARKS) if lang == "fa" else shown
 
 
-def milliseconds(lang: str, value: float | None) -> str:
-    """A latency, whole milliseconds ("–" when there is none)."""
+def milliseconds(lang: str, value: float | None, *, empty: str = "—") -> str:
+    """A latency in whole milliseconds ("—" when there is none)."""
     if value is None:
-        return "–"
-    return digits(lang, f"{round(value)}") + (" میلی‌ثانیه" if lang == "fa" else " ms")
+        return empty
+    return number(lang, round(value)) + (" میلی‌ثانیه" if lang == "fa" else " ms")
 
 
-def moment(lang: str, at: datetime | None) -> str:
-    """An instant as the national date (Solar Hijri in Persian) and the time of day."""
+def moment(lang: str, at: datetime | None, *, empty: str = "—") -> str:
+    """An instant as its national date (Solar Hijri in Persian) and time of day."""
     if at is None:
-        return "–"
+        return empty
     local = aware(at).astimezone(NATIONAL_TZ)
     return f"{format_date(lang, national_date(at))} {digits(lang, local.strftime('%H:%M:%S'))}"
