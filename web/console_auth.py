@@ -73,7 +73,6 @@ def page(
         status=status,
         staff=member,
         console_csrf=staff_csrf_token(member),
-        percent=partial(numbers.percent, lang),
         ms=partial(numbers.milliseconds, lang),
         moment=partial(numbers.moment, lang),
         **context,
