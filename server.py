@@ -58,6 +58,7 @@ from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
+from web.console import routes as console_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.graphql_ws import websocket_principal
 from web.maintenance import maintain
@@ -379,6 +380,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *console_routes(),
         *window_routes(),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the

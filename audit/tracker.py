@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from standard import pagination
@@ -27,7 +27,9 @@ __all__ = [
     "BadCursor",
     "LogFacets",
     "Position",
+    "ReadsSummary",
     "access_page",
+    "agency_reads_summary",
     "decode_cursor",
     "encode_cursor",
     "log_facets",
@@ -189,3 +191,49 @@ async def _describe(session: AsyncSession, page: AccessPage) -> None:
     if codes:
         agencies = await session.scalars(select(Agency).where(Agency.code.in_(codes)))
         page.agencies = {agency.code: agency for agency in agencies}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadsSummary:
+    """How often one reader read an agency's data under one basis, with one outcome."""
+
+    client_id: str
+    client_agency: str
+    purpose: str | None  # the service card
+    legal_basis: str
+    outcome: str
+    reads: int
+    last_at: datetime
+
+
+async def agency_reads_summary(
+    session: AsyncSession, agency: str, *, since: datetime, limit: int = 200
+) -> list[ReadsSummary]:
+    """Reads of `agency`'s data since `since`, counted per reader, card, basis and outcome, the
+    most frequent first (at most `limit` groups; the index on agency and time bounds the scan)."""
+    reads = func.count(AuditRecord.id)
+    query = (
+        select(
+            AuditRecord.client_id,
+            AuditRecord.client_agency,
+            AuditRecord.purpose,
+            AuditRecord.legal_basis,
+            AuditRecord.outcome,
+            reads,
+            func.max(AuditRecord.occurred_at),
+        )
+        .where(AuditRecord.source_agency == agency, AuditRecord.occurred_at >= utc(since))
+        .group_by(
+            AuditRecord.client_id,
+            AuditRecord.client_agency,
+            AuditRecord.purpose,
+            AuditRecord.legal_basis,
+            AuditRecord.outcome,
+        )
+        .order_by(reads.desc(), AuditRecord.client_id)
+        .limit(limit)
+    )
+    return [
+        ReadsSummary(client, owner, purpose, basis, outcome, int(count), utc(last))
+        for client, owner, purpose, basis, outcome, count, last in await session.execute(query)
+    ]

@@ -4,6 +4,7 @@ GraphQL API (the same checks, versions and audit as any other client; no databas
     export DARVAZEH_GATEWAY=https://gateway.example
     export DARVAZEH_CLIENT_ID=... DARVAZEH_CLIENT_SECRET=...    # the admin's own client
     darvazeh-agency sources list
+    darvazeh-agency sources health                     # status, breaker, latency, last error
     darvazeh-agency sources register source.json      # {"id", "recordType", "kind", ...}
     darvazeh-agency sources register source.json --replaces civil-address
     darvazeh-agency sources update civil-address --mapping mapping.json
@@ -12,6 +13,8 @@ GraphQL API (the same checks, versions and audit as any other client; no databas
         --grant client_credentials --id birth-cert-portal   # --id: the new client's own id
     darvazeh-agency safelist add school-client query.graphql --name enrolment
     darvazeh-agency safelist list school-client
+    darvazeh-agency staff add maryam --role ADMIN --name "Maryam Karimi" < password.txt
+    darvazeh-agency clients rotate birth-cert-portal   # a new secret, shown once
 
 Prints JSON; a refusal prints its reason and every problem to stderr and exits 1.
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from datasources import cli_console
 from settings.tools import AgencyCliSettings, agency_cli_settings
 from standard.errors import DarvazehError, ErrorCode
 
@@ -114,6 +118,8 @@ def run(gateway: Gateway, args: argparse.Namespace) -> Any:
         return _clients(gateway, command, args)
     if group == "safelist":
         return _safelist(gateway, command, args)
+    if group == "staff":
+        return cli_console.staff(gateway.call, command, args)
     return _cards(gateway, command, args)
 
 
@@ -121,6 +127,8 @@ def _sources(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
     if command == "list":
         data = gateway.call(f"{{ agencyRegistrations {{ dataSources {{ {SOURCE} }} }} }}")
         return data["agencyRegistrations"]["dataSources"]
+    if command == "health":
+        return cli_console.sources_health(gateway.call)
     if command == "show":
         query = (
             "query($id: ID!) { agencyRegistrations { "
@@ -187,9 +195,16 @@ def _clients(gateway: Gateway, command: str, args: argparse.Namespace) -> Any:
     if command == "list":
         data = gateway.call(f"{{ agencyRegistrations {{ serviceClients {{ {CLIENT} }} }} }}")
         return data["agencyRegistrations"]["serviceClients"]
-    if command == "disable":
-        query = f"mutation($id: String!) {{ disableServiceClient(clientId: $id) {{ {CLIENT} }} }}"
-        return gateway.call(query, {"id": args.id})["disableServiceClient"]
+    if command in ("disable", "enable"):
+        field = f"{command}ServiceClient"
+        query = f"mutation($id: String!) {{ {field}(clientId: $id) {{ {CLIENT} }} }}"
+        return gateway.call(query, {"id": args.id})[field]
+    if command == "rotate":
+        query = (
+            "mutation($id: String!) { rotateServiceClientSecret(clientId: $id) "
+            f"{{ clientSecret client {{ {CLIENT} }} }} }}"
+        )
+        return gateway.call(query, {"id": args.id})["rotateServiceClientSecret"]
     spec: dict[str, Any] = {
         "serviceCard": args.card,
         "name": args.name,
@@ -291,6 +306,7 @@ def parser(defaults: AgencyCliSettings) -> argparse.ArgumentParser:
         dest="command", required=True
     )
     sources.add_parser("list")
+    sources.add_parser("health", help="each source's status and, when failing, why")
     for name in ("show", "disable"):
         sources.add_parser(name).add_argument("id")
     enable = sources.add_parser("enable")
@@ -316,7 +332,8 @@ def parser(defaults: AgencyCliSettings) -> argparse.ArgumentParser:
         dest="command", required=True
     )
     clients.add_parser("list")
-    clients.add_parser("disable").add_argument("id")
+    for name in ("disable", "enable", "rotate"):
+        clients.add_parser(name).add_argument("id")
     register = clients.add_parser("register")
     register.add_argument("--card", required=True)
     register.add_argument("--name", required=True)
@@ -350,6 +367,7 @@ def parser(defaults: AgencyCliSettings) -> argparse.ArgumentParser:
     restore_card = cards.add_parser("restore")
     restore_card.add_argument("id")
     restore_card.add_argument("version", type=int)
+    cli_console.add_parsers(groups)
     return root
 
 

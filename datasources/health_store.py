@@ -97,9 +97,13 @@ def _fill(row: SourceHealth, report: HealthReport, now: datetime) -> None:
     row.latency_p50_ms = stats.latency_p50_ms
     row.latency_p95_ms = stats.latency_p95_ms
     row.breaker = report.breaker
-    row.last_success_at = stats.last_success_at
-    row.last_failure_at = stats.last_failure_at
-    row.last_error = stats.last_error
+    # A source registered again starts a fresh monitor in this worker: what the old one saw
+    # last stays until something newer replaces it, so a DOWN source never loses its reason.
+    if stats.last_success_at is not None:
+        row.last_success_at = stats.last_success_at
+    if stats.last_failure_at is not None:
+        row.last_failure_at = stats.last_failure_at
+        row.last_error = stats.last_error
     row.updated_at = now
 
 
@@ -158,6 +162,9 @@ def _combine(
     # When the source last answered is true whatever became of the worker that saw it.
     successes = [row.last_success_at for row in rows if row.last_success_at is not None]
     failures = [(row.last_failure_at, row.last_error) for row in rows if row.last_failure_at]
+    if probe is not None and not probe.ok:
+        # A failed probe is a failed call too: DOWN because of it says why.
+        failures.append((probe.probed_at, probe.error or "the probe failed"))
     last_failure_at, last_error = max(failures, key=lambda item: item[0], default=(None, None))
     probe_ok = probe.ok if probe is not None else None
     return SourceHealthView(

@@ -380,9 +380,12 @@ class Registry:
             async with asyncio.timeout(source.timeout):
                 await source.adapter.probe()
         except TimeoutError:
-            error = f"data source {source.id!r}: did not answer within {source.timeout:g}s"
+            error = f"data source {source.id!r} {Fault.TIMEOUT.value}: limit {source.timeout:g}s"
         except SourceError as exc:
-            error = str(exc)
+            # Kept, and shown to the agency as its source's last error: its words, not the
+            # driver's (those go to the log).
+            logger.warning("probe: %s", exc)
+            error = exc.for_agency
         except Exception as exc:  # a health check reports every failure rather than crash
             logger.exception("probe of data source %s failed unexpectedly", source.id)
             error = f"data source {source.id!r}: {type(exc).__name__}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,14 @@ logger = logging.getLogger(__name__)
 CHUNK = 5000
 # A code of one repeated digit is never issued: probing with it can match no citizen.
 _DUMMY_ID = "0000000000"
+# How SQLite, PostgreSQL and MariaDB say a query names a column or table that is not there:
+# the agency changed its schema under its mapping. Only the name is taken from the driver.
+_NO_COLUMN = re.compile(
+    r"no such column: (\S+)|column \"?([^\"\s]+)\"? does not exist|unknown column '([^']+)'", re.I
+)
+_NO_TABLE = re.compile(
+    r"no such table|relation \"[^\"]+\" does not exist|table '[^']+' doesn't exist", re.I
+)
 
 
 def display_url(url: str) -> str:
@@ -189,8 +198,24 @@ class SqlAdapter:
                     rows.extend(result.all())
         except (SQLAlchemyError, OSError) as exc:
             reason = _reason(exc, self._password, values)
+            if lacks := self._lacks(reason):
+                raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks) from None
             raise SourceError(self.name, f"query failed: {reason}", Fault.FAILED) from None
         return self._records(rows, set(national_ids))
+
+    def _lacks(self, reason: str) -> str | None:
+        """The agency's words for a query that failed because its table no longer fits the
+        mapping (said as the probe says it), or None. The column is named only when it is one
+        the mapping reads, so nothing else of the driver's message reaches the agency."""
+        if _NO_TABLE.search(reason):
+            return f"table {self.mapping.table!r} does not exist"
+        found = _NO_COLUMN.search(reason)
+        if found is None:
+            return None
+        said = next(group for group in found.groups() if group).rpartition(".")[2].lower()
+        named = [name for name in self._columns if name.lower() == said]
+        what = f"column {named[0]!r}" if named else "a column its mapping reads"
+        return f"table {self.mapping.table!r} has no {what}"
 
     async def keys_in_range(self, field: str, within: DateRange) -> dict[str, date]:
         """National code -> `field`'s mapped date, for the rows whose date lies in `within`,
@@ -285,8 +310,10 @@ class SqlAdapter:
             lacks = f"table {self.mapping.table!r} does not exist"
             raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks) from None
         except (SQLAlchemyError, OSError) as exc:
-            reason = f"probe failed: {_reason(exc, self._password)}"
-            raise SourceError(self.name, reason, Fault.FAILED) from None
+            said = _reason(exc, self._password)
+            if gone := self._lacks(said):
+                raise SourceError(self.name, gone, Fault.MISMATCH, hint=gone) from None
+            raise SourceError(self.name, f"probe failed: {said}", Fault.FAILED) from None
 
     def _missing_columns(self, connection: Connection) -> list[str]:
         existing = [

@@ -19,6 +19,17 @@ def require_agency_admin(context: RequestContext) -> Principal:
     return principal
 
 
+def require_agency_changer(context: RequestContext) -> Principal:
+    """The asking agency admin, when it may change things: an agency console VIEWER may not."""
+    principal = require_agency_admin(context)
+    if principal.read_only:
+        raise DarvazehError(
+            "a viewer may look but not change anything; ask an admin of your agency",
+            code=ErrorCode.FORBIDDEN,
+        )
+    return principal
+
+
 def not_yours(principal: Principal, what: str, object_id: str) -> Refused:
     """The one refusal for an id the asking agency does not own, whether another agency owns it
     or nobody does: the answer never tells the two apart."""

@@ -8,10 +8,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.agency import not_yours, require_agency_admin, require_own_agency, taken
+from resolvers.agency import (
+    not_yours,
+    require_agency_admin,
+    require_agency_changer,
+    require_own_agency,
+    taken,
+)
 from resolvers.catalogue import served
 from resolvers.context import RequestContext
 from services import card_registration as registration
@@ -45,7 +52,7 @@ class CardInput(Protocol):
 async def register_card(context: RequestContext, given: CardInput) -> ListedCard:
     """`registerServiceCard`: create or update one of the admin's own agency's cards (the card's
     agency is always the admin's own)."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     draft = given.to_draft(principal.agency)
     card_id = draft.id.strip()
     try:
@@ -65,7 +72,7 @@ async def register_card(context: RequestContext, given: CardInput) -> ListedCard
 
 async def change_card(context: RequestContext, card_id: str, change: Change) -> ListedCard:
     """Apply `change` to one of the admin's own agency's cards, in one transaction."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     try:
         async with transaction(context.sessions) as session:
             card = await registration.card_for_change(session, card_id)
@@ -104,3 +111,15 @@ async def card_history(context: RequestContext, card_id: str) -> list[CardVersio
         require_own_agency(principal, card.agency_code, "service card", card_id)
         rows = await registration.history(session, card_id)
     return [version_of(row) for row in rows]
+
+
+async def agency_cards(context: RequestContext) -> list[ServiceCard]:
+    """The admin's own agency's cards, enabled or not."""
+    principal = require_agency_admin(context)
+    async with context.sessions() as session:
+        query = (
+            select(ServiceCard)
+            .where(ServiceCard.agency_code == principal.agency)
+            .order_by(ServiceCard.id)
+        )
+        return list((await session.scalars(query)).all())

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from datasources.base import MappingError, RegistrationError, SourceError
 from datasources.health_store import SourceHealthView
 from datasources.registration_store import ReplacementRequired
-from resolvers.agency import not_yours, require_agency_admin
+from resolvers.agency import not_yours, require_agency_admin, require_agency_changer
 from resolvers.context import RequestContext
 from standard.errors import Refused
 from store.models import DataSource, RegistrationVersion
@@ -101,7 +101,7 @@ async def source_history(context: RequestContext, source_id: str) -> list[Regist
 
 
 async def register(context: RequestContext, registration: dict[str, Any]) -> DataSource:
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if problems := _shape_problems(registration):
         raise Refused(problems)
     await refused_unless(
@@ -120,7 +120,7 @@ async def update(
 ) -> DataSource:
     """Re-register with some parts changed (or none, to enable it again); the connection is kept
     unless a new one is given, so an agency never resends its credentials to change a mapping."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if problems := _shape_problems(changes):
         raise Refused(problems)
     current = await own_source(context, source_id)
@@ -155,7 +155,7 @@ class DryRun:
 
 async def test(context: RequestContext, registration: dict[str, Any]) -> DryRun:
     """Dry run: what `register` would say, storing nothing."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if problems := _shape_problems(registration):
         return DryRun(None, problems, [])
     try:
@@ -170,7 +170,7 @@ async def test(context: RequestContext, registration: dict[str, Any]) -> DryRun:
 
 
 async def disable(context: RequestContext, source_id: str) -> DataSource:
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     await refused_unless(
         lambda: context.registry.disable(
             source_id, agency=principal.agency, actor=principal.client_id
@@ -183,7 +183,7 @@ async def restore(
     context: RequestContext, source_id: str, number: int, replaces: str | None = None
 ) -> DataSource:
     """Register an earlier version again: checked and probed like any registration."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if await own_source(context, source_id) is None:
         raise not_yours(principal, "data source", source_id)
     async with context.sessions() as session:

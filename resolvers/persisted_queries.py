@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.core.principal import Principal
 from auth.oauth.clients import ROLE_SERVICE
-from resolvers.agency import require_agency_admin
+from resolvers.agency import require_agency_admin, require_agency_changer
 from resolvers.context import RequestContext
 from standard.errors import DarvazehError, ErrorCode, Refused
 from store.db import transaction
@@ -77,7 +77,7 @@ async def register(
     name: str | None,
 ) -> PersistedQuery:
     """Safelist `document` for the client (again: nothing changes)."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     bounds = _bounds(context)
     size = len(document.encode())
     if size > bounds.max_bytes:
@@ -121,7 +121,7 @@ async def list_documents(context: RequestContext, client_id: str) -> list[Persis
 async def remove_document(context: RequestContext, client_id: str, sha256: str) -> bool:
     """Take a document off the client's safelist; every worker stops answering it within its
     cache's few seconds."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if not is_hash(sha256):
         raise DarvazehError(
             "sha256 is 64 lowercase hexadecimal digits", code=ErrorCode.BAD_USER_INPUT

@@ -10,19 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth.oauth.clients import ROLE_SERVICE
+from auth.core.principal import Principal
+from auth.oauth.clients import ROLE_SERVICE, hash_client_secret, new_client_secret
 from auth.oauth.registration import create_client
-from resolvers.agency import not_yours, require_agency_admin
+from resolvers.agency import not_yours, require_agency_admin, require_agency_changer
 from resolvers.context import RequestContext
 from standard.errors import Refused
 from store.db import transaction
-from store.models import OAuthClient
+from store.models import OAuthClient, RegistrationVersion
 from store.registrations import (
     Action,
     RegistrationKind,
     latest_version,
     new_version,
     record_version,
+    versions,
 )
 
 
@@ -31,7 +33,7 @@ async def register(
 ) -> tuple[OAuthClient, str | None]:
     """Create the client; its secret is returned once and only its hash is kept. Its own query
     cost budget, if it has one, is at most `cost_ceiling`."""
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     budget = spec.get("query_cost_budget")
     if budget is not None and not 1 <= budget <= cost_ceiling:
         raise Refused([f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"])
@@ -79,17 +81,50 @@ async def list_clients(context: RequestContext) -> list[OAuthClient]:
         return list((await session.scalars(query)).all())
 
 
+async def _own(session: AsyncSession, principal: Principal, client_id: str) -> OAuthClient:
+    row = await session.get(OAuthClient, client_id)
+    if row is None or row.agency_code != principal.agency or row.role != ROLE_SERVICE:
+        raise not_yours(principal, "service client", client_id)
+    return row
+
+
 async def disable(context: RequestContext, client_id: str) -> OAuthClient:
     """The client gets no new tokens; tokens already issued expire within minutes."""
-    principal = require_agency_admin(context)
+    return await set_enabled(context, client_id, False)
+
+
+async def set_enabled(context: RequestContext, client_id: str, enabled: bool) -> OAuthClient:
+    """Disable (no new tokens) or enable one of the agency's service clients, with history."""
+    principal = require_agency_changer(context)
     async with transaction(context.sessions) as session:
-        row = await session.get(OAuthClient, client_id)
-        if row is None or row.agency_code != principal.agency or row.role != ROLE_SERVICE:
-            raise not_yours(principal, "service client", client_id)
-        if row.enabled:
-            row.enabled = False
-            await _record(session, row, Action.DISABLED, principal.client_id)
+        row = await _own(session, principal, client_id)
+        if row.enabled != enabled:
+            row.enabled = enabled
+            action = Action.ENABLED if enabled else Action.DISABLED
+            await _record(session, row, action, principal.client_id)
     return row
+
+
+async def rotate_secret(context: RequestContext, client_id: str) -> tuple[OAuthClient, str]:
+    """A new secret for a client that authenticates with one: returned once, only its hash
+    kept; the old secret stops working at once (tokens already issued run out)."""
+    principal = require_agency_changer(context)
+    async with transaction(context.sessions) as session:
+        row = await _own(session, principal, client_id)
+        if row.client_secret_hash is None:
+            raise Refused([f"client {client_id!r} proves itself with its keys, not a secret"])
+        secret = new_client_secret()
+        row.client_secret_hash = hash_client_secret(secret)
+        await _record(session, row, Action.ROTATED, principal.client_id)
+    return row, secret
+
+
+async def client_history(context: RequestContext, client_id: str) -> list[RegistrationVersion]:
+    """Every version of one of the agency's service clients, newest first."""
+    principal = require_agency_admin(context)
+    async with context.sessions() as session:
+        await _own(session, principal, client_id)
+        return await versions(session, RegistrationKind.SERVICE_CLIENT, client_id)
 
 
 async def _record(session: AsyncSession, row: OAuthClient, action: Action, actor: str) -> None:

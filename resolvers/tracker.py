@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from audit.tracker import AccessPage, Position, access_page, decode_cursor
+from audit.tracker import (
+    AccessPage,
+    Position,
+    ReadsSummary,
+    access_page,
+    agency_reads_summary,
+    decode_cursor,
+)
 from auth.consent.errors import GuardianshipError
 from auth.consent.guardianship import BirthRecords, check_guardian
 from auth.consent.national_time import national_date
@@ -103,3 +110,13 @@ async def list_agency_accesses(
         return await access_page(
             session, agency=principal.agency, first=first, after=position, since=since, until=until
         )
+
+
+async def agency_reads(context: RequestContext, *, since: datetime) -> list[ReadsSummary]:
+    """Reads of the admin's own agency's data since `since`: who, under which basis, how often."""
+    principal = context.require_principal()
+    if principal.basis is not Basis.AGENCY_ADMIN:
+        message = "only an agency admin lists its agency's reads"
+        raise DarvazehError(message, code=ErrorCode.FORBIDDEN)
+    async with context.sessions() as session:
+        return await agency_reads_summary(session, principal.agency, since=since)

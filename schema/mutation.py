@@ -25,11 +25,12 @@ from schema.life_events import LifeEventInput, LifeEventReceipt
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
 from schema.service_cases import ServiceCaseMutation
+from schema.staff import StaffMutation
 from store.registrations import Action
 
 
 @strawberry.type
-class Mutation(ServiceCaseMutation):
+class Mutation(StaffMutation, ServiceCaseMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )

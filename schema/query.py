@@ -12,12 +12,14 @@ from resolvers.cards import card_history
 from resolvers.catalogue import load_catalogue
 from resolvers.prefetch import prefetch
 from resolvers.selection import requested_records
+from resolvers.staff import staff_of_agency
 from resolvers.tracker import list_agency_accesses
 from schema.agency import AgencyRegistrations
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.records import RECORD_FIELDS, Citizen, Since, Until
 from schema.service_cases import ServiceCaseQuery
+from schema.staff import StaffAccount
 from schema.tracker import Agency, DataAccessConnection
 from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import parse as parse_national_id
@@ -95,6 +97,10 @@ class Query(ServiceCaseQuery):
             info.context, first=first, after=after, since=from_, until=to
         )
         return DataAccessConnection.of(page)
+
+    @strawberry.field(description="Your agency's console staff accounts (agency admins).")
+    async def agency_staff(self, info: Info) -> list[StaffAccount] | None:
+        return [StaffAccount.of(row) for row in await staff_of_agency(info.context)]
 
     @strawberry.field(description="The asking agency admin's own registrations.")
     async def agency_registrations(self, info: Info) -> AgencyRegistrations | None:

@@ -28,6 +28,7 @@ class Action(StrEnum):
     ENABLED = "enabled"
     RESTORED = "restored"
     REMOVED = "removed"
+    ROTATED = "rotated"  # a client's secret replaced (the history never holds the secret)
 
 
 def not_owned(agency: str, what: str, object_id: str) -> str:

@@ -18,6 +18,7 @@ from auth.rate_limits import RatePolicy
 from auth.resource.case_reference import CaseReferencePolicy
 from datasources.registry import Registry
 from settings import Settings
+from store.persisted_queries import SafelistBounds
 
 
 class GatewayServices(Protocol):
@@ -34,8 +35,12 @@ class GatewayServices(Protocol):
 
     @property
     def registry(self) -> Registry:
-        """The data sources: their record types and shared health (the catalogue's coverage)."""
+        """The live data sources: their record types and shared health (the catalogue's
+        coverage); the agency console reads and changes them."""
         ...
+
+    @property
+    def safelist_bounds(self) -> SafelistBounds: ...
 
     @property
     def authorization_server(self) -> DarvazehAuthorizationServer: ...

@@ -1,10 +1,15 @@
 """Numbers and percentages as the reader writes them: Persian digits and separators in Persian
 (۵٬۲۰۰ and ۶۳٫۲٪), Latin in English (5,200 and 63.2%). Every page shows shares through
-`percent`, so nothing shows a raw fraction like 0.632."""
+`percent`, so nothing shows a raw fraction like 0.632; latencies and instants (national time)
+as well."""
 
 from __future__ import annotations
 
-from web.i18n import digits
+from datetime import datetime
+
+from auth.consent.national_time import NATIONAL_TZ, national_date
+from store.db import aware
+from web.i18n import digits, format_date
 
 _PERSIAN_MARKS = str.maketrans({",": "٬", ".": "٫", "%": "٪"})
 
@@ -26,3 +31,18 @@ def percent(lang: str, share: float | None, *, empty: str = "—") -> str:
         value = 99.9
     shown = f"{value:.1f}".removesuffix(".0") + "%"
     return digits(lang, shown).translate(_PERSIAN_MARKS) if lang == "fa" else shown
+
+
+def milliseconds(lang: str, value: float | None, *, empty: str = "—") -> str:
+    """A latency in whole milliseconds ("—" when there is none)."""
+    if value is None:
+        return empty
+    return number(lang, round(value)) + (" میلی‌ثانیه" if lang == "fa" else " ms")
+
+
+def moment(lang: str, at: datetime | None, *, empty: str = "—") -> str:
+    """An instant as its national date (Solar Hijri in Persian) and time of day."""
+    if at is None:
+        return empty
+    local = aware(at).astimezone(NATIONAL_TZ)
+    return f"{format_date(lang, national_date(at))} {digits(lang, local.strftime('%H:%M:%S'))}"

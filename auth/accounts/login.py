@@ -65,6 +65,13 @@ def _verify(stored: str, password: str) -> tuple[bool, bool]:
     return True, _HASHER.check_needs_rehash(stored)
 
 
+async def check_password(stored: str | None, password: str) -> tuple[bool, bool]:
+    """(matches, needs rehash) of a password against a stored argon2 hash, in a worker thread;
+    with no stored hash it is checked against a decoy, so a missing account costs the same."""
+    matches, rehash = await asyncio.to_thread(_verify, stored or _decoy_hash(), password)
+    return matches and stored is not None, rehash
+
+
 class PasswordAuthenticator:
     """Checks a CitizenAccount's argon2id hash; upgrades the hash when the parameters change."""
 
@@ -78,8 +85,8 @@ class PasswordAuthenticator:
                     CitizenAccount.national_id == national_id
                 )
             )
-        matches, rehash = await asyncio.to_thread(_verify, stored or _decoy_hash(), password)
-        if not matches or stored is None:
+        matches, rehash = await check_password(stored, password)
+        if not matches:
             return False
         if rehash:
             new_hash = await hash_password(password)

@@ -54,3 +54,6 @@ class Principal:
     # The query cost budget the client's registration sets (the `query_budget` claim); None: the
     # gateway's default.
     query_budget: int | None = None
+    # An agency console viewer (auth.accounts.staff): the agency admin's reads, none of its
+    # changes.
+    read_only: bool = False

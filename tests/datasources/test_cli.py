@@ -26,8 +26,11 @@ class Cli:
     gateway: RunningGateway
     files: Path
 
-    async def __call__(self, *args: str, role: str | None = "agency_admin") -> tuple[int, Any, str]:
-        """Run the CLI with `role`'s credentials in the environment (None: no credentials)."""
+    async def __call__(
+        self, *args: str, role: str | None = "agency_admin", stdin: bytes | None = None
+    ) -> tuple[int, Any, str]:
+        """Run the CLI with `role`'s credentials in the environment (None: no credentials),
+        `stdin` on its standard input."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DARVAZEH_CLIENT_")}
         env["DARVAZEH_GATEWAY"] = self.url
         if role is not None:
@@ -37,8 +40,9 @@ class Cli:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "datasources.cli", *args,
             cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, err = await process.communicate()
+        out, err = await process.communicate(stdin or b"")
         printed = json.loads(out) if out.strip() else None
         return process.returncode or 0, printed, err.decode()
 
@@ -158,3 +162,33 @@ async def test_admin_credentials_as_options(cli: Cli) -> None:
     assert "school-enrolment" in {c["clientId"] for c in listed}  # the education agency's
     code, _, err = await cli("clients", "list", role=None)
     assert code == 2 and "DARVAZEH_CLIENT_ID" in err
+
+
+async def test_sources_health_says_why_a_source_fails(cli: Cli) -> None:
+    code, sources, _ = await cli("sources", "health")
+    assert code == 0
+    by_id = {source["id"]: source for source in sources}
+    identity = by_id["civil-identity"]
+    assert identity["enabled"] and identity["health"]["status"] in ("HEALTHY", "UNKNOWN")
+    assert {"lastError", "lastFailureAt", "latencyP95Ms", "breaker"} <= set(identity["health"])
+
+
+async def test_staff_accounts_added_listed_and_disabled(cli: Cli) -> None:
+    password = b"a passphrase typed on stdin\n"
+    code, added, _ = await cli(
+        "staff", "add", "cli.admin", "--role", "ADMIN", "--name", "Maryam", stdin=password
+    )
+    assert code == 0, added
+    assert added["agency"] == "civil-registry" and added["role"] == "ADMIN"
+    assert added["createdBy"] == "civil-registry-admin"
+    code, _, err = await cli("staff", "add", "cli.admin", "--name", "Again", stdin=password)
+    assert code == 1 and "username: 'cli.admin' is taken" in err
+    code, _, err = await cli("staff", "add", "Bad Name", "--name", "x", stdin=b"short\n")
+    assert code == 1 and "username:" in err and "password:" in err
+    # Another agency's admin neither sees the account nor can disable it.
+    code, listed, _ = await cli("staff", "list", role="education_admin")
+    assert code == 0 and "cli.admin" not in [account["username"] for account in listed]
+    code, _, err = await cli("staff", "disable", "cli.admin", role="education_admin")
+    assert code == 1 and "has no staff account 'cli.admin'" in err
+    code, disabled, _ = await cli("staff", "disable", "cli.admin")
+    assert code == 0 and disabled["enabled"] is False

@@ -11,10 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from datasources.base import MappingError, RegistrationError, SourceError
+from datasources.base import Fault, MappingError, RegistrationError, SourceError
 from datasources.connections import display_connection
 from datasources.policy import SourcePolicy
 from datasources.registry import Registry
+from standard.statuses import SourceStatus
 from store.db import create_engine
 from store.models import DataSource
 from store.secrets import SecretBox
@@ -210,6 +211,33 @@ async def test_probe_fails_naming_a_renamed_column(
     assert stored["sabt-identity"].error == results["sabt-identity"].error
     assert stored["sabt-identity"].probed_at.tzinfo is not None
     assert stored["amoozesh-school"].ok
+
+
+async def test_down_says_why_after_a_failed_call_and_a_failed_probe(
+    registry: Registry, identity_db: str
+) -> None:
+    """The agency renames a column under its mapping: the failed call's message (its words, the
+    missing column) is the health view's last error, and so is the failed probe's, even when the
+    source is registered again in this worker (a fresh monitor)."""
+    source = await register_identity(registry, identity_db)
+    engine = create_engine(identity_db)
+    async with engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE sabt_ahval_afrad RENAME COLUMN nam TO esm"))
+    await engine.dispose()
+    with pytest.raises(SourceError) as raised:
+        await registry.fetch(source, [nid(1)])
+    assert raised.value.fault is Fault.MISMATCH
+    said = "data source 'sabt-identity' no longer matches its mapping: table "
+    assert raised.value.for_agency.startswith(said) and "has no column 'nam'" in str(raised.value)
+    await registry.flush_health()
+    view = (await registry.shared_health.views())["sabt-identity"]
+    assert view.last_error == raised.value.for_agency and view.last_failure_at is not None
+
+    await registry.probe_all()
+    view = (await registry.shared_health.views())["sabt-identity"]
+    assert view.status == SourceStatus.DOWN and view.probe_ok is False
+    assert view.last_error is not None and "has no column 'nam'" in view.last_error
+    assert "sqlite" not in view.last_error and "OperationalError" not in view.last_error
 
 
 async def test_load_skips_a_row_it_cannot_build(

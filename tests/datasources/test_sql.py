@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datasources.base import MappedRecord, RecordError, SourceError
+from datasources.base import Fault, MappedRecord, RecordError, SourceError
 from datasources.mapping import Mapping
 from datasources.sql import ENGINES, SqlAdapter
 from store.db import create_engine
@@ -131,8 +131,11 @@ async def test_probe_names_a_dropped_column_and_a_missing_table(identity_db: str
         await engine.dispose()
         with pytest.raises(SourceError, match="table 'sabt_ahval_afrad' does not exist"):
             await adapter.probe()
-        with pytest.raises(SourceError, match="query failed"):
+        # A call fails the same way, in the agency's words (no driver message).
+        with pytest.raises(SourceError) as failed:
             await adapter.fetch([nid(1)])
+        assert failed.value.fault is Fault.MISMATCH
+        assert failed.value.for_agency.endswith("table 'sabt_ahval_afrad' does not exist")
     finally:
         await adapter.close()
 

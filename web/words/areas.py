@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from web.words import Words, cases, portal, window
+from web.words import Words, cases, console, portal, window
 
 AREAS: tuple[tuple[str, Words], ...] = (
     ("web.words.cases", cases.WORDS),
+    ("web.words.console", console.WORDS),
     ("web.words.portal", portal.WORDS),
     ("web.words.window", window.WORDS),
 )
