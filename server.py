@@ -54,6 +54,7 @@ from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
+from web.developers_page import DemoCredentials, developers_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
@@ -282,7 +283,11 @@ async def _maintain(
         await asyncio.sleep(min(interval for _, interval in steps))
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, demo: DemoCredentials | None = None
+) -> Starlette:
+    """`demo`: the demo client /developers issues tokens for (only when the demo world is
+    served)."""
     settings = settings or get_settings()
 
     # From here on every log line, uvicorn's included, is in the configured format.
@@ -332,6 +337,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *developers_routes(schema.as_str(), schema._schema, demo),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
     # other layers' refusals included. Then the request's id, metrics and span, around the rest;

@@ -37,8 +37,10 @@ from settings.tools import DemoSettings, demo_settings
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from store.secrets import SecretBox
+from web.developers_page import DemoCredentials
 
 SEED = 1405
+DEVELOPER_CLIENT = "statutory_all_datasets"  # the demo client of /developers' token button
 # A person reads the demo's terminal: text log lines, unless the environment asks otherwise.
 DEMO_DEFAULTS = {"GATEWAY_LOG_FORMAT": "text"}
 
@@ -131,6 +133,12 @@ async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World |
     print(f"wrote {facts_file}")
 
 
+def demo_credentials(facts_file: Path) -> DemoCredentials:
+    """The client /developers' demo button signs in as: the statutory one with every dataset."""
+    client = json.loads(facts_file.read_text())["clients"][DEVELOPER_CLIENT]
+    return DemoCredentials(client["client_id"], client["client_secret"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000, help="citizens to generate")
@@ -160,7 +168,8 @@ def main() -> None:
         )  # fmt: skip
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
         print("A demo service asking for consent: http://127.0.0.1:8765")
-        app = create_app(settings)  # these settings, with the demo's allow-list
+        # These settings, with the demo's allow-list; /developers issues tokens for a demo client.
+        app = create_app(settings, demo=demo_credentials(settings.var_dir / "demo.json"))
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         for helper in helpers:

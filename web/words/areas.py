@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from web.words import Words
+from web.words import Words, developers
 
-AREAS: tuple[tuple[str, Words], ...] = ()
+AREAS: tuple[tuple[str, Words], ...] = (("web.words.developers", developers.WORDS),)
