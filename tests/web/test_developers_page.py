@@ -28,7 +28,8 @@ async def test_the_page_in_persian_and_english(gateway: RunningGateway) -> None:
     assert 'lang="fa" dir="rtl"' in persian.text and 'lang="en" dir="ltr"' in english.text
     for lang, page in (("fa", persian.text), ("en", english.text)):
         assert html.escape(text(lang, "dev_token_title"), quote=False) in page
-        assert 'id="type-Citizen"' in page and 'href="#type-Identity"' in page
+        assert '<details class="type-doc" id="type-Citizen">' in page
+        assert 'href="#type-Identity"' in page
         assert "/oauth/token" in page and SDL_PATH in page
         # Not in demo mode: no button, and the pasted-token form (shown by the script).
         assert "demo-token-form" not in page and 'id="paste-token-form" hidden' in page
