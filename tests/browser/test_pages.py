@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,7 +190,3 @@ def test_every_page_is_listed_once() -> None:
         assert page.login in LOGINS
         assert set(re.findall(r"{(\w+)}", page.path)) <= set(PLACEHOLDERS)
         assert set(page.keyboard) <= set(KEYBOARD)
-
-
-def test_screenshots_are_named_by_page_language_and_width() -> None:
-    assert SCREENSHOTS == Path(ROOT, "var", "screenshots")
