@@ -40,11 +40,13 @@ from observability import logs, tracing
 from observability.request import current, new_request_id, note_client
 from ratelimit import Refusal
 from resolvers.context import RequestContext
+from resolvers.life_events import RegistryBirthdays, RegistryEvidence
 from resolvers.rate_limits import SubjectGate
 from resolvers.system_reads import CivilBirthRecords, CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
+from services.proactive.age_scan import run_age_scan
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
 from standard.statuses import SourceStatus
@@ -56,6 +58,7 @@ from web import telemetry
 from web.admission import AdmissionLimit
 from web.developers_page import DemoCredentials, developers_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
+from web.nats_events import NatsIntake
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
@@ -96,6 +99,9 @@ class Gateway:
     audit_writer: AuditWriter | None = None
     # Where requests record their reads: the writer (another sink only in tests).
     audit_sink: AuditSink | None = None
+    # Life events in: whether a reported event's record is held; the age scan's birth dates.
+    life_event_evidence: RegistryEvidence | None = None
+    birthdays: RegistryBirthdays | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -142,9 +148,12 @@ class Gateway:
         references = CaseReferencePolicy(
             settings.case_reference_pattern, settings.case_reference_max_length
         )
+        statute = settings.life_event_check_statute
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
             deaths, births, references, PasswordAuthenticator(sessions), writer, writer,
+            RegistryEvidence(registry, sessions, writer, statute=statute),
+            RegistryBirthdays(registry, sessions, writer, statute=statute),
         )  # fmt: skip
 
     @property
@@ -228,6 +237,7 @@ class GraphQLView(GraphQLEdge):
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
             births=gateway.births,
+            life_event_evidence=gateway.life_event_evidence,
             # The id every audit record and log line of this request carries; the edge sends
             # it back as Darvazeh-Request-Id for the caller to quote.
             request_id=info.request_id if info is not None else new_request_id(),
@@ -283,6 +293,25 @@ async def _maintain(
         await asyncio.sleep(min(interval for _, interval in steps))
 
 
+def _intake_tasks(gateway: Gateway) -> list[asyncio.Task[None]]:
+    """Life events in beside the HTTP edge: the NATS consumer where GATEWAY_NATS_URL is set, and
+    the daily age scan when the engine runs in this process."""
+    settings, tasks = gateway.settings, []
+    proactive = settings.proactive
+    if proactive.nats_url and gateway.life_event_evidence is not None:
+        consumer = NatsIntake(
+            proactive, gateway.sessions, gateway.registry, gateway.life_event_evidence,
+            gateway.keyring, settings.issuer, settings.audience,
+        )  # fmt: skip
+        tasks.append(asyncio.create_task(consumer.run()))
+    if proactive.in_process and proactive.age_scan and gateway.birthdays is not None:
+        scan = run_age_scan(
+            gateway.sessions, gateway.birthdays, catch_up_days=proactive.age_scan_catch_up_days
+        )
+        tasks.append(asyncio.create_task(scan))
+    return tasks
+
+
 def create_app(
     settings: Settings | None = None, *, demo: DemoCredentials | None = None
 ) -> Starlette:
@@ -308,12 +337,15 @@ def create_app(
                 settings.sources.health_flush_interval,
             )
         )
+        intake = _intake_tasks(gateway)
         try:
             yield
         finally:
-            maintenance.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await maintenance
+            for task in [*intake, maintenance]:
+                task.cancel()
+            for task in [*intake, maintenance]:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await gateway.close()
             await telemetry.stop()
 

@@ -1,5 +1,6 @@
 """The access log, end to end: every read (granted, denied or failed at its source) becomes a
-hash-chained record, committed before the answer leaves (docs/audit.md).
+hash-chained record, committed before the answer leaves (docs/audit.md; what it records:
+docs/access-log.md).
 
 `Trail` turns what a request read (with its `Reader`, the principal's facts) into `AuditEntry`s;
 an `AuditSink` records them, and `AuditWriter` is the sink the gateway runs (group commit into

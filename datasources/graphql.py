@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from datasources.base import Fault, RecordError, RecordOrError, SourceError
 from datasources.graphql_mapping import ENTITIES
 from datasources.http import DEFAULT_TIMEOUT, display_base_url
 from datasources.mapping import GRAPHQL, Mapping
+from datasources.ranges import DateRange, in_range
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +151,37 @@ class GraphqlAdapter:
         )
         return RecordError(field, inside or self._call.root, "the service answered an error")
 
-    async def _post(self, values: list[Any], *, scrub: list[Any]) -> tuple[Items, list[Any]]:
+    async def keys_in_range(self, field: str, within: DateRange) -> dict[str, date]:
+        """The mapping's `range` query with the range's bounds in the format it names; the
+        answer's items are mapped and kept only inside the range."""
+        call = self.mapping.range
+        if call is None or call.field != field or call.query is None:
+            lacks = f"the mapping names no range query for {field!r}"
+            raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks)
+        start, end = call.bounds(within)
+        body = {
+            "query": call.document(self._call.selection),
+            "variables": {"from": start, "to": end},
+        }
+        items, errors = await self._post([], scrub=[], body=body, root=call.query)
+        if errors:
+            said = f"answered errors: {_messages(errors, [])}"
+            raise SourceError(self.name, said, Fault.FAILED, hint=said)
+        present = [item for item in items if item is not None]
+        return in_range(present, self.mapping.read, self.mapping.key, field, within, self.name)
+
+    async def _post(
+        self,
+        values: list[Any],
+        *,
+        scrub: list[Any],
+        body: dict[str, Any] | None = None,
+        root: str | None = None,
+    ) -> tuple[Items, list[Any]]:
         """One call: the list the document asks for, and the service's errors (maybe none)."""
-        body = {"query": self._call.document, "variables": self._call.variables(values)}
+        root = root or self._call.root
+        if body is None:
+            body = {"query": self._call.document, "variables": self._call.variables(values)}
         try:
             response = await self._client.post(self._endpoint, json=body, headers=self._headers)
         except PolicyRefusal as refusal:
@@ -181,15 +211,15 @@ class GraphqlAdapter:
             odd = "did not answer a JSON object"
             raise SourceError(self.name, odd, Fault.BAD_ANSWER, hint=odd)
         data = answer.get("data")
-        items = data.get(self._call.root) if isinstance(data, dict) else None
+        items = data.get(root) if isinstance(data, dict) else None
         if not isinstance(items, list):
             if errors:
                 said = f"answered errors: {_messages(errors, scrub)}"
                 raise SourceError(self.name, said, Fault.FAILED, hint=said)
-            missing = f"no list at {self._call.root!r}"
+            missing = f"no list at {root!r}"
             raise SourceError(self.name, f"answered {missing}", Fault.BAD_ANSWER, hint=missing)
         if not all(item is None or isinstance(item, dict) for item in items):
-            odd = f"a list at {self._call.root!r} of non-objects"
+            odd = f"a list at {root!r} of non-objects"
             raise SourceError(self.name, f"answered {odd}", Fault.BAD_ANSWER, hint=odd)
         return items, errors
 

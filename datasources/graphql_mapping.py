@@ -41,6 +41,7 @@ class GraphqlCall:
     typename: str | None = None
     key_field: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
+    selection: str = ""  # the selection set's inside, for another call over the same fields
 
     def variables(self, values: list[Any]) -> dict[str, Any]:
         if self.mode == ENTITIES:
@@ -82,7 +83,9 @@ def parse_call(
             f"{{ _entities(representations: $representations) "
             f"{{ ... on {typename} {{ {_render(tree)} }} }} }}"
         )
-        return GraphqlCall(ENTITIES, document, "_entities", typename, key_field, batch_size)
+        return GraphqlCall(
+            ENTITIES, document, "_entities", typename, key_field, batch_size, _render(tree)
+        )
     field, argument, argument_type = _query(query, problems)
     if len(problems) > before:
         return None
@@ -91,7 +94,7 @@ def parse_call(
         f"{{ {field}({argument}: $ids) {{ {_render(tree)} }} }}"
     )
     assert field is not None
-    return GraphqlCall(QUERY, document, field, batch_size=batch_size)
+    return GraphqlCall(QUERY, document, field, batch_size=batch_size, selection=_render(tree))
 
 
 def _batch_size(value: Any, problems: list[str]) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import httpx
 from datasources.addresses import PolicyRefusal
 from datasources.base import Fault, RecordOrError, SourceError
 from datasources.mapping import HTTP, Mapping
+from datasources.ranges import DateRange, in_range
 
 logger = logging.getLogger(__name__)
 
@@ -50,19 +52,21 @@ class HttpAdapter:
         self._endpoint = mapping.endpoint
         self._ids_field = mapping.ids_field
         self._results = mapping.results.split(".")
-        self._url = base_url.rstrip("/") + "/" + mapping.endpoint.lstrip("/")
+        self._base_url = base_url.rstrip("/")
         self._headers = dict(headers or {})
         self._owns_client = client is None
         # The registry always passes its policy's guarded client (datasources.web_transport).
         self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, trust_env=False)
 
     async def _call(self, ids: list[Any]) -> list[dict[str, Any]]:
+        return await self._post(self._endpoint, {self._ids_field: ids})
+
+    async def _post(self, endpoint: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         # The endpoint is named only in the log's detail: clients see the kind of fault.
-        where = f"POST {self._endpoint}"
+        where = f"POST {endpoint}"
+        url = self._base_url + "/" + endpoint.lstrip("/")
         try:
-            response = await self._client.post(
-                self._url, json={self._ids_field: ids}, headers=self._headers
-            )
+            response = await self._client.post(url, json=body, headers=self._headers)
         except PolicyRefusal as refusal:
             raise SourceError(self.name, f"{where}: {refusal}", Fault.REFUSED) from None
         except httpx.TimeoutException as exc:
@@ -108,6 +112,18 @@ class HttpAdapter:
                 continue
             found[national_id] = self.mapping.read(item, self.name)
         return found
+
+    async def keys_in_range(self, field: str, within: DateRange) -> dict[str, date]:
+        """POST the range's bounds, in the format the mapping's `range` entry names, to its
+        endpoint; the answer's items are mapped and kept only inside the range."""
+        call = self.mapping.range
+        if call is None or call.field != field:
+            lacks = f"the mapping names no range call for {field!r}"
+            raise SourceError(self.name, lacks, Fault.MISMATCH, hint=lacks)
+        assert call.endpoint is not None
+        start, end = call.bounds(within)
+        items = await self._post(call.endpoint, {call.start: start, call.end: end})
+        return in_range(items, self.mapping.read, self.mapping.key, field, within, self.name)
 
     async def probe(self) -> None:
         """An empty batch must answer 2xx JSON with a list where the mapping expects it."""

@@ -26,6 +26,7 @@ from datasources import transforms as t
 from datasources.base import MappedRecord, MappingError, RecordError
 from datasources.graphql_mapping import TOP_LEVEL as GRAPHQL_TOP_LEVEL
 from datasources.graphql_mapping import GraphqlCall, parse_call
+from datasources.ranges import RangeCall, parse_range
 from standard.national_id import is_latin_digits
 from standard.records import FieldSpec, RecordSpec, ValueKind
 
@@ -37,8 +38,8 @@ GRAPHQL = "graphql"
 KEY_TYPES = ("string", "integer")
 _TOP_LEVEL = {
     SQL: frozenset({"table", "key", "fields", "last_updated"}),
-    HTTP: frozenset({"endpoint", "ids_field", "results", "key", "fields", "last_updated"}),
-    GRAPHQL: GRAPHQL_TOP_LEVEL | {"key", "fields", "last_updated"},
+    HTTP: frozenset({"endpoint", "ids_field", "results", "key", "fields", "last_updated", "range"}),
+    GRAPHQL: GRAPHQL_TOP_LEVEL | {"key", "fields", "last_updated", "range"},
 }
 _LOCATION: dict[str, tuple[str, ...]] = {
     SQL: ("table",),
@@ -116,6 +117,10 @@ class Mapping:
     ids_field: str | None = None
     results: str | None = None
     call: GraphqlCall | None = None  # graphql: the batch call, its document built once
+    # http, graphql: the call that answers a range of a date field (datasources.ranges).
+    range: RangeCall | None = None
+    # The standard fields of kind DATE the mapping maps: those a range may be over.
+    dates: frozenset[str] = frozenset()
     # The mapping as registered, for the store.
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -126,6 +131,10 @@ class Mapping:
         if self.last_updated is not None:
             sources.append(self.last_updated.source)
         return tuple(dict.fromkeys(sources))
+
+    def rule(self, name: str) -> Rule | None:
+        """The rule mapping standard field `name`, if the mapping maps it."""
+        return next((rule for rule in self.rules if rule.name == name), None)
 
     def apply(self, row: Row[str, Any]) -> MappedRecord:
         """Map one source row/item; a null value stays None (that is data, not an error)."""
@@ -183,6 +192,14 @@ class _Parser:
         rules = self._fields(raw.get("fields"))
         last_updated = self._last_updated(raw.get("last_updated"))
         call = parse_call(raw, self.paths, self.problems) if self.kind == GRAPHQL else None
+        range_call = None
+        dates = frozenset(
+            rule.name
+            for rule in rules
+            if (spec := self.spec.field(rule.name)) is not None and spec.kind is ValueKind.DATE
+        )
+        if "range" in raw:
+            range_call = parse_range(raw["range"], dates, self.problems, self.kind)
         if self.problems:
             raise MappingError(self.problems)
         assert key is not None  # no problems means every part parsed
@@ -192,6 +209,8 @@ class _Parser:
             rules=rules,
             last_updated=last_updated,
             call=call,
+            range=range_call,
+            dates=dates,
             raw=copy.deepcopy(raw),
             **location,
         )

@@ -5,18 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, column, event, inspect, select, table
+from sqlalchemy import ColumnElement, String, bindparam, column, event, inspect, select, table
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.types import Date, DateTime, TypeEngine
 from sqlalchemy.util import await_only
 
+from datasources import transforms as t
 from datasources.addresses import PolicyRefusal
 from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.mapping import SQL, Mapping
+from datasources.ranges import MAX_RANGE_ROWS, DateRange, in_range, solar_spellings
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +133,8 @@ class SqlAdapter:
         # Lightweight table clauses: the dialect quotes each identifier as needed (upper case,
         # reserved words), so agency names like TAXPAYERS.NATIONAL_CODE are sent as written.
         source = table(self._table, *(column(name) for name in self._columns), schema=self._schema)
+        self._source = source
+        self._column_types: dict[str, TypeEngine[Any]] = {}
         self._select = select(*source.c).where(
             source.c[mapping.key.source].in_(bindparam("ids", expanding=True))
         )
@@ -173,6 +180,65 @@ class SqlAdapter:
             reason = _reason(exc, self._password, values)
             raise SourceError(self.name, f"query failed: {reason}", Fault.FAILED) from None
         return self._records(rows, set(national_ids))
+
+    async def keys_in_range(self, field: str, within: DateRange) -> dict[str, date]:
+        """National code -> `field`'s mapped date, for the rows whose date lies in `within`,
+        asked in the column's own format (datasources.ranges)."""
+        rule = self.mapping.rule(field)
+        if rule is None or field not in self.mapping.dates:
+            raise SourceError(self.name, f"field {field!r} is not a mapped date", Fault.MISMATCH)
+        target = self._source.c[rule.source]
+        try:
+            async with self._connected() as connection:
+                condition = await self._range_condition(connection, target, rule.transform, within)
+                query = (
+                    select(*self._source.c)
+                    .where(condition)
+                    .order_by(self._source.c[self.mapping.key.source])
+                    .limit(MAX_RANGE_ROWS + 1)
+                )
+                rows = (await connection.execute(query)).all()
+        except (SQLAlchemyError, OSError) as exc:
+            reason = _reason(exc, self._password)
+            raise SourceError(self.name, f"range query failed: {reason}", Fault.FAILED) from None
+        items = [dict(zip(self._columns, row, strict=True)) for row in rows]
+        return in_range(items, self.mapping.read, self.mapping.key, field, within, self.name)
+
+    async def _range_condition(
+        self,
+        connection: AsyncConnection,
+        target: ColumnClause[Any],
+        transform: str,
+        within: DateRange,
+    ) -> ColumnElement[bool]:
+        if transform == t.SOLAR_HIJRI_DATE:
+            # Every spelling of every day: exact matches an index serves (datasources.ranges).
+            return target.in_([text for day in within.days() for text in solar_spellings(day)])
+        kind = await self._column_type(connection, target.name)
+        after = within.last + timedelta(days=1)
+        if isinstance(kind, DateTime):
+            start = datetime.combine(within.first, time())
+            end = datetime.combine(after, time())
+            if kind.timezone:
+                start, end = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+            return (target >= start) & (target < end)
+        if isinstance(kind, Date):
+            return (target >= within.first) & (target < after)
+        # ISO text ('2019-09-23', or a date-time written '2019-09-23T10:00') sorts as dates do.
+        text_first, text_after = within.first.isoformat(), after.isoformat()
+        typed = target if isinstance(kind, String) else target.cast(String)
+        return (typed >= text_first) & (typed < text_after)
+
+    async def _column_type(self, connection: AsyncConnection, name: str) -> TypeEngine[Any]:
+        """The column's type as the database declares it (asked once per adapter)."""
+        if name not in self._column_types:
+            columns = await connection.run_sync(
+                lambda sync: inspect(sync).get_columns(self._table, self._schema)
+            )
+            for info in columns:
+                self._column_types[info["name"]] = info["type"]
+                self._column_types.setdefault(info["name"].lower(), info["type"])
+        return self._column_types.get(name) or self._column_types.get(name.lower()) or String()
 
     def _records(self, rows: list[Sequence[Any]], wanted: set[str]) -> dict[str, RecordOrError]:
         found: dict[str, RecordOrError] = {}

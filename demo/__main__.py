@@ -170,7 +170,9 @@ def main() -> None:
         print("A demo service asking for consent: http://127.0.0.1:8765")
         # These settings, with the demo's allow-list; /developers issues tokens for a demo client.
         app = create_app(settings, demo=demo_credentials(settings.var_dir / "demo.json"))
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        # create_app has set up the log lines (GATEWAY_LOG_FORMAT); uvicorn's own logging
+        # configuration would replace them.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", log_config=None)
     finally:
         for helper in helpers:
             helper.terminate()

@@ -88,32 +88,35 @@ class RequestFields(logging.Filter):
         return True
 
 
-class AccessFields(logging.Filter):
-    """uvicorn's access line without the peer address or the query string, its parts as fields."""
+def access_line(record: logging.LogRecord) -> logging.LogRecord:
+    """uvicorn's access line without the peer address or the query string, its parts as fields.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) == 5:
-            _peer, method, full_path, http_version, status = args
-            path = str(full_path).partition("?")[0]
-            record.msg = '"%s %s HTTP/%s" %s'
-            record.args = (method, path, http_version, status)
-            record.method, record.path, record.status = method, path, status
-        return True
+    A copy: uvicorn's own formatter unpacks the five arguments it logged, and a handler of its
+    may still see this record (uvicorn.run(app) configures uvicorn's logging after the app was
+    built, so after `configure`)."""
+    args = record.args
+    if record.name != ACCESS_LOGGER or not (isinstance(args, tuple) and len(args) == 5):
+        return record
+    _peer, method, full_path, http_version, status = args
+    path = str(full_path).partition("?")[0]
+    line = logging.makeLogRecord(record.__dict__)
+    line.msg = '"%s %s HTTP/%s" %s'
+    line.args = (method, path, http_version, status)
+    line.method, line.path, line.status = method, path, status
+    return line
 
 
 class JsonLines(JsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact(super().format(access_line(record)))
 
 
 class TextLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact(super().format(access_line(record)))
 
 
 _handler: logging.Handler | None = None
-_access_filter = AccessFields()
 
 
 def configure(log_format: str, level: str = "INFO", stream: TextIO | None = None) -> None:
@@ -134,8 +137,9 @@ def configure(log_format: str, level: str = "INFO", stream: TextIO | None = None
     chatty_level = logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
-    # uvicorn configures its loggers before it imports the app: hand their lines to ours,
-    # keeping the levels it set (--log-level) and its access log off if it was switched off.
+    # `uvicorn server:app` configures its loggers before it imports the app: hand their lines
+    # to ours, keeping the levels it set (--log-level) and its access log off if it was
+    # switched off. (`uvicorn.run(app)` configures them after: pass it log_config=None.)
     for name in UVICORN_LOGGERS:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers = []
@@ -144,8 +148,6 @@ def configure(log_format: str, level: str = "INFO", stream: TextIO | None = None
     if access.handlers or access.propagate:
         access.handlers = []
         access.propagate = True
-    if _access_filter not in access.filters:
-        access.addFilter(_access_filter)
 
 
 def _formatter(log_format: str) -> logging.Formatter:

@@ -24,6 +24,7 @@ from ratelimit import Refusal
 from resolvers.access import Decision, decide
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
+from services.proactive.intake import EvidenceCheck
 from standard.datasets import Dataset
 from standard.errors import DarvazehError, ErrorCode
 from standard.statuses import LegalBasis
@@ -81,6 +82,8 @@ class RequestContext:
     subject_gate: SubjectGate | None = None
     # The civil registry's birth records, read as system reads (a parent asking for a child's).
     births: BirthRecords | None = None
+    # Whether a reported life event's record is held (reportLifeEvent), as a system read.
+    life_event_evidence: EvidenceCheck | None = None
     # What the request read or was refused (noted by resolvers.audit_notes.log_read); None when
     # nothing is recorded (no principal, so nothing is read; or no sink).
     trail: Trail | None = field(default=None, init=False)

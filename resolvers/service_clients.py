@@ -64,8 +64,6 @@ async def register(
             row.query_cost_budget = budget
             await _record(session, row, Action.REGISTERED, principal.client_id)
             return row, secret
-    except ValueError as error:  # what auth.clients refuses of a client
-        raise Refused([str(error)]) from None
     except IntegrityError:  # the same client id registered at the same moment elsewhere
         raise Refused([f"client {client_id!r} already exists"]) from None
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from resolvers import data_sources, persisted_queries, service_clients
 from resolvers.cards import register_card, restore_card, set_card_enabled
 from resolvers.consents import revoke
+from resolvers.life_events import report_life_event
 from schema.agency import (
     DataSourceChanges,
     DataSourceInput,
@@ -23,6 +24,7 @@ from schema.arguments import CardId, ClientId, Replaces, SourceId, Version
 from schema.cards import ServiceCardInput
 from schema.catalogue import CatalogueCard
 from schema.consents import Consent
+from schema.life_events import LifeEventInput, LifeEventReceipt
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
 from store.registrations import Action
@@ -45,6 +47,7 @@ NameArg = Annotated[
     str | None,
     strawberry.argument(description="The operation's name, if the document has several."),
 ]
+EventInputArg = Annotated[LifeEventInput, strawberry.argument(description="The event.")]
 HashArg = Annotated[str, strawberry.argument(description="The document's SHA-256, in hex.")]
 
 
@@ -174,3 +177,11 @@ class Mutation:
         self, info: Info, id: CardId, version: Version
     ) -> CatalogueCard | None:
         return CatalogueCard.of(await restore_card(info.context, str(id), version))
+
+    @strawberry.mutation(
+        description="Report a life event your agency owns (`birth.registered`, "
+        "`death.registered`), with a client whose card lists `life_events.report`. It is "
+        "recorded before this answers; the same event id again records nothing new."
+    )
+    async def report_life_event(self, info: Info, input: EventInputArg) -> LifeEventReceipt:
+        return LifeEventReceipt.of(await report_life_event(info.context, input.report()))

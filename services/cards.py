@@ -16,7 +16,7 @@ from typing import Any
 
 from standard.datasets import Dataset, PlannedDataset
 from standard.errors import Refused
-from standard.life_events import LifeEvent, life_event, reference_date
+from standard.life_events import REPORT_SCOPE, LifeEvent, life_event, reference_date
 from standard.statuses import LegalBasis, ProactiveMode
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -25,7 +25,8 @@ MAX_NAME = 300
 MAX_STATUTE = 300
 STANDARD_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in Dataset)
 PLANNED_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
-KNOWN_DATASETS: frozenset[str] = STANDARD_DATASETS | PLANNED_DATASETS
+# A card may also list the life event report scope: its client reports the agency's events.
+KNOWN_DATASETS: frozenset[str] = STANDARD_DATASETS | PLANNED_DATASETS | {REPORT_SCOPE}
 
 
 # What a service reads under: the citizen's consent, or a law (the card names it).
@@ -171,6 +172,8 @@ def _basis_problems(card: CardDraft) -> list[Problem]:
         found.append(Problem("legalBasis", f"{card.legal_basis!r} is not one of {bases}"))
     if card.legal_basis == LegalBasis.STATUTE and not card.statute:
         found.append(Problem("statute", "a statutory service names its statute"))
+    if REPORT_SCOPE in card.datasets and card.legal_basis != LegalBasis.STATUTE:
+        found.append(Problem("datasets", f"{REPORT_SCOPE} is for a statutory card's client"))
     if card.legal_basis == LegalBasis.CONSENT and card.statute:
         found.append(Problem("statute", "a service read under consent names no statute"))
     if card.statute and len(card.statute) > MAX_STATUTE:

@@ -34,6 +34,7 @@ from services.coverage import (
     source_statuses,
     source_views,
 )
+from standard.life_events import REPORT_SCOPE
 from standard.pagination import check_first
 from store.models import Agency, ServiceCard
 
@@ -125,7 +126,8 @@ class Snapshot:
 
 
 def need_of(card: Card) -> tuple[str, ...]:
-    return tuple(sorted(set(card.datasets)))
+    # Reporting life events reads nothing: it is no dataset a source must serve.
+    return tuple(sorted(set(card.datasets) - {REPORT_SCOPE}))
 
 
 @dataclass(frozen=True, slots=True)

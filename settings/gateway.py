@@ -75,6 +75,13 @@ class Settings:
         "GATEWAY_GUARDIANSHIP_CHECK_STATUTE",
         "Civil Code, art. 1180: a minor child is in the guardianship of their parents",
     )
+    # The law the gateway's own life event reads (a reported birth's or death's record, the age
+    # scan's birth dates) are recorded under.
+    life_event_check_statute: str = text(
+        "GATEWAY_LIFE_EVENT_CHECK_STATUTE",
+        "Civil Registration Act: registered births, deaths and ages start the public services "
+        "the law attaches to them",
+    )
 
     limits: RequestLimits = group(RequestLimits)
     rate_limits: RateLimits = group(RateLimits)
@@ -96,6 +103,10 @@ class Settings:
             raise ValueError(f"GATEWAY_CASE_REFERENCE_PATTERN is not a regex: {error}") from None
         if not 1 <= len(self.death_check_statute) <= MAX_STATUTE_LENGTH:
             raise ValueError(f"GATEWAY_DEATH_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars")
+        if not 1 <= len(self.life_event_check_statute) <= MAX_STATUTE_LENGTH:
+            raise ValueError(
+                f"GATEWAY_LIFE_EVENT_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars"
+            )
         if not 1 <= len(self.guardianship_check_statute) <= MAX_STATUTE_LENGTH:
             raise ValueError(
                 f"GATEWAY_GUARDIANSHIP_CHECK_STATUTE must be 1 to {MAX_STATUTE_LENGTH} chars"

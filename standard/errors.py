@@ -36,6 +36,12 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"  # production: safelisted documents only
     INVALID_CASE_REFERENCE = "INVALID_CASE_REFERENCE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # what nobody decided, masked to its code
+    # A life event report (GraphQL or NATS): malformed; of a kind the reporter does not own; about
+    # a citizen the owner's registry does not hold; an event id already used for another event.
+    LIFE_EVENT_INVALID = "LIFE_EVENT_INVALID"
+    LIFE_EVENT_NOT_OWNED = "LIFE_EVENT_NOT_OWNED"
+    LIFE_EVENT_NOT_HELD = "LIFE_EVENT_NOT_HELD"
+    LIFE_EVENT_CONFLICT = "LIFE_EVENT_CONFLICT"
 
 
 # What a client is told in production, where errors are masked down to their code: one generic
@@ -68,6 +74,10 @@ PUBLIC_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.PERSISTED_QUERY_REQUIRED: "Only persisted queries are accepted.",
     ErrorCode.INVALID_CASE_REFERENCE: "Invalid case reference.",
     ErrorCode.INTERNAL_SERVER_ERROR: "Internal server error.",
+    ErrorCode.LIFE_EVENT_INVALID: "Invalid life event report.",
+    ErrorCode.LIFE_EVENT_NOT_OWNED: "This life event is not yours to report.",
+    ErrorCode.LIFE_EVENT_NOT_HELD: "The registry does not hold this record.",
+    ErrorCode.LIFE_EVENT_CONFLICT: "This event id was already used for another event.",
 }
 
 

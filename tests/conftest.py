@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import nats
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -22,6 +23,7 @@ MARIADB_URL = os.environ.get(
     "DARVAZEH_TEST_MARIADB_URL", "mysql+asyncmy://root@127.0.0.1:3306/test"
 )
 REDIS_URL = os.environ.get("DARVAZEH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+NATS_URL = os.environ.get("DARVAZEH_TEST_NATS_URL", "nats://127.0.0.1:4222")
 # CI sets this: there an unreachable server is a failure, not a skip.
 REQUIRE_SERVICES = os.environ.get("DARVAZEH_REQUIRE_SERVICES") == "1"
 
@@ -94,6 +96,23 @@ async def redis_url() -> str:
     finally:
         await client.aclose()
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+async def nats_url() -> str:
+    """The NATS server's URL, JetStream on (skips locally when unreachable; fails under CI)."""
+    try:
+        client = await nats.connect(NATS_URL, connect_timeout=2, max_reconnect_attempts=0)
+        try:
+            await client.jetstream().account_info()
+        finally:
+            await client.close()
+    except Exception as error:  # any failure to connect, or no JetStream
+        message = f"NATS with JetStream unreachable at {NATS_URL}: {error!r}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return NATS_URL
 
 
 @pytest.fixture

@@ -238,6 +238,8 @@ async def running_gateway(
     connection policy allows what the demo world needs, as an operator would: the education
     service's port, the agencies' database servers, and one spare loopback port per agency."""
     settings_changes.setdefault("rate_limits", GENEROUS_LIMITS)
+    # The age scan reads whoever's birthday today is: tests that want it run it themselves.
+    settings_changes.setdefault("age_scan", False)
     agencies_dir = var_dir / "agencies"
     targets = {"education": f"sqlite+aiosqlite:///{agency_file(agencies_dir, 'education')}"}
     targets |= agency_urls or {}

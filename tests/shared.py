@@ -15,8 +15,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from auth.oauth.clients import ROLE_SERVICE
+from auth.oauth.registration import create_client
+from standard.life_events import REPORT_SCOPE
+from standard.statuses import LegalBasis
 from store.db import create_engine, sessionmaker
-from store.models import Base
+from store.models import Base, ServiceCard
 
 
 def b64url(data: bytes) -> str:
@@ -89,3 +93,35 @@ async def sqlite_store(
         yield engine, sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+async def reporting_client(
+    sessions: async_sessionmaker[AsyncSession], agency: str, client_id: str
+) -> dict[str, Any]:
+    """A statutory card of `agency` listing life_events.report, and a client of it: the facts a
+    RunningGateway's `clients` keep (client id and secret)."""
+    card_id = f"{client_id}-card"
+    async with sessions() as session, session.begin():
+        session.add(
+            ServiceCard(
+                id=card_id,
+                agency_code=agency,
+                name_fa="گزارش رویدادهای زندگی",
+                name_en="Life event reports",
+                datasets=[REPORT_SCOPE],
+                legal_basis=LegalBasis.STATUTE.value,
+                statute="Civil Registration Act, art. 1",
+            )
+        )
+        await session.flush()
+        _, secret = await create_client(
+            session,
+            client_id=client_id,
+            name=client_id,
+            agency_code=agency,
+            role=ROLE_SERVICE,
+            scopes=[REPORT_SCOPE],
+            grant_types=["client_credentials"],
+            service_card_id=card_id,
+        )
+    return {"client_id": client_id, "client_secret": secret, "scopes": [REPORT_SCOPE]}

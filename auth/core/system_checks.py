@@ -22,6 +22,10 @@ class CitizenCheck(StrEnum):
     # whether they are the parent and the child a minor.
     CONSENT_GUARDIAN = "consent-guardianship-check"
     TRACKER_GUARDIAN = "tracker-guardianship-check"
+    # A reported life event: the reporting registry must hold the record that proves it.
+    LIFE_EVENT = "life-event-evidence-check"
+    # The daily age scan: the birth dates of those born on one day, years before.
+    AGE_SCAN = "age-scan"
 
 
 class DeathCheckUnavailable(DarvazehError):

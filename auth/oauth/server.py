@@ -57,11 +57,12 @@ from auth.oauth.pkce import S256CodeChallenge
 from auth.oauth.revocation import Revocation
 from settings import Settings
 from standard.datasets import AGENCY_ADMIN_SCOPE, DATA_SCOPES
+from standard.life_events import REPORT_SCOPE
 from store.db import transaction
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SCOPES = frozenset(DATA_SCOPES | {AGENCY_ADMIN_SCOPE})
+SUPPORTED_SCOPES = frozenset(DATA_SCOPES | {AGENCY_ADMIN_SCOPE, REPORT_SCOPE})
 
 
 class DarvazehAuthorizationServer(AuthorizationServer):

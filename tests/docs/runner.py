@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,14 +82,17 @@ def reader_environment(workspace: Path) -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_"))
     }
-    # Settings find `var/` beside settings.py, links resolved: name the checkout's own.
+    # Settings find `var/` at the repository root, links resolved: name the checkout's own.
     env["DARVAZEH_VAR_DIR"] = str(workspace / "var")
     return env
 
 
 @contextlib.asynccontextmanager
-async def running_demo(workspace: Path) -> AsyncIterator[Demo]:
-    """`make demo` (what it runs: `python -m demo`) on free ports, in `workspace`."""
+async def running_demo(
+    workspace: Path, settings: Mapping[str, str] | None = None
+) -> AsyncIterator[Demo]:
+    """`make demo` (what it runs: `python -m demo`) on free ports, in `workspace`, with
+    `settings` for the demo's environment; its output in `workspace/demo.log`."""
     checkout(workspace)
     port, education_port = free_port(), free_port()
     env = reader_environment(workspace)
@@ -97,6 +100,7 @@ async def running_demo(workspace: Path) -> AsyncIterator[Demo]:
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(port),
         "EDUCATION_PORT": str(education_port),
+        **(settings or {}),
     }
     log = workspace / "demo.log"
     with log.open("wb") as sink:

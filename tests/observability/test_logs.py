@@ -3,20 +3,26 @@ code, neither in the gateway's own lines nor in uvicorn's access log."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
+import logging.config
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+import uvicorn.config
 
 from observability import logs
 from observability.request import RequestInfo, serving
+from tests.docs.runner import running_demo
 from tests.harness import CASE, RunningGateway
 from tests.observability.support import ALL_RECORDS, ONE_CITIZEN, server_process
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 SECRET = "Xq3_vR9-kLm2Np8sTt4wYz6aBc1dEf5gHi7jKl0"  # the shape of secrets.token_urlsafe(32)
@@ -166,3 +172,77 @@ def test_text_lines_carry_the_request_fields_and_are_redacted(gateway: RunningGa
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown log format 'xml'"):
         logs.configure("xml")
+
+
+@pytest.fixture
+def uvicorn_loggers(gateway: RunningGateway) -> Iterator[None]:
+    """uvicorn's loggers (handlers, propagation, level) and ours as they were, after the test."""
+    loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    saved = [(lg, lg.handlers[:], lg.propagate, lg.level, lg.filters[:]) for lg in loggers]
+    try:
+        yield
+    finally:
+        for logger, handlers, propagate, level, filters in saved:
+            logger.handlers, logger.propagate, logger.level = handlers, propagate, level
+            logger.filters = filters
+        settings = gateway.gateway.settings
+        logs.configure(settings.observability.log_format, settings.observability.log_level)
+
+
+def test_uvicorns_own_logging_set_up_after_ours_formats_the_access_line(
+    uvicorn_loggers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`uvicorn.run(app)` applies uvicorn's logging configuration after create_app has set up
+    ours: its access formatter (which unpacks the five arguments uvicorn logged) and ours read
+    the same record, and neither fails ("--- Logging error ---" on stderr)."""
+    failed: list[logging.LogRecord] = []
+    monkeypatch.setattr(logging.Handler, "handleError", lambda _self, record: failed.append(record))
+    ours, theirs = io.StringIO(), io.StringIO()
+    logs.configure("json", "INFO", ours)
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    for handler in config["handlers"].values():
+        handler["stream"] = theirs
+    logging.config.dictConfig(config)
+    for name in UVICORN_LOGGERS:  # uvicorn's handlers and ours see the one record
+        logging.getLogger(name).propagate = True
+    access = logging.getLogger(logs.ACCESS_LOGGER)
+    access.info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "GET", "/graphql?q=0012345678", "1.1", 200
+    )
+    assert not failed, [record.getMessage() for record in failed]
+    assert '"GET /graphql?q=0012345678 HTTP/1.1" 200' in theirs.getvalue()  # uvicorn's, as is
+    (line,) = [json.loads(text) for text in ours.getvalue().splitlines()]
+    assert line["message"] == '"GET /graphql HTTP/1.1" 200'
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/graphql", 200)
+
+
+async def test_the_demo_logs_json_lines_without_a_logging_error(tmp_path: Path) -> None:
+    """`make demo` with GATEWAY_LOG_FORMAT=json: the gateway's lines, uvicorn's included, are
+    JSON, its access lines carry no query string, and nothing fails to be logged."""
+    workspace = tmp_path / "checkout"
+    workspace.mkdir()
+    async with running_demo(workspace, {"GATEWAY_LOG_FORMAT": "json"}) as demo:
+        citizen = demo.facts["citizens"]["parent"]
+        token = await demo.token("statutory_all_datasets")
+        headers = {"Authorization": f"Bearer {token}", "Darvazeh-Case-Reference": CASE}
+        variables = {"id": citizen}
+        async with httpx.AsyncClient(base_url=demo.url, timeout=30) as http:
+            assert (await http.get("/healthz")).status_code == 200
+            posted = await http.post(
+                "/graphql", json={"query": ONE_CITIZEN, "variables": variables}, headers=headers
+            )
+            in_url = {"query": ONE_CITIZEN, "variables": json.dumps(variables)}
+            got = await http.get("/graphql", params=in_url, headers=headers)
+        for answer in (posted, got):
+            assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+    text = (workspace / "demo.log").read_text(errors="replace")
+    assert "Logging error" not in text and "Traceback" not in text, text[-5000:]
+    assert citizen not in text  # the GET's variables stay out of the access log
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == logs.ACCESS_LOGGER]
+    requests = {(line["method"], line["path"], line["status"]) for line in access}
+    assert {("GET", "/healthz", 200), ("POST", "/graphql", 200), ("GET", "/graphql", 200)} <= (
+        requests
+    ), access
+    started = [line for line in lines if line["logger"] == "uvicorn.error"]
+    assert any("Application startup complete" in line["message"] for line in started), text

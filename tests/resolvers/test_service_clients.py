@@ -80,6 +80,7 @@ async def test_a_client_gets_its_cards_datasets_and_no_more(
         error = refused["errors"][0]
         assert error["extensions"]["code"] == "REGISTRATION_REFUSED", refused
         assert reason in error["message"]
+        assert error["extensions"]["problems"] == [error["message"]]
 
 
 async def test_a_registered_statutory_client_gets_tokens_until_disabled(

@@ -1,19 +1,15 @@
 """What every fuzzed answer is held to, in the issue's words: no 5xx, no traceback, every error
 coded (`extensions.code` on each, one of `ErrorCode`).
 
-`FuzzLedger.check` fails the Hypothesis example at once on a problem nobody has claimed, so
-Hypothesis shrinks it and prints the minimal input with the whole exchange. A problem that matches
-a `KnownFault` (another helper's area, being fixed on its own branch) is recorded instead, and
-`FuzzLedger.finish` raises `KnownFaults` listing each with the smallest request that showed it:
-the tests mark exactly that exception `xfail(strict=False)`, so any other failure still fails
-them, and once the mark is gone a known fault fails them too.
+`FuzzLedger.check` fails the Hypothesis example at once on any problem, so Hypothesis shrinks it
+and prints the minimal input with the whole exchange.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from standard.errors import ErrorCode
@@ -105,63 +101,27 @@ def error_codes(exchange: Exchange) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class KnownFault:
-    """A fault in another helper's area: which answers show it, and whose fix removes it."""
-
-    name: str
-    owner: str
-    matches: Callable[[Exchange, Problem], bool]
-
-    def __str__(self) -> str:
-        return f"{self.name} (owner: {self.owner})"
-
-
-class KnownFaults(Exception):
-    """Only claimed faults were seen; the tests mark this exception, and only this, as xfail."""
-
-
-@dataclass
-class _Seen:
-    fault: KnownFault
-    count: int = 0
-    smallest: Exchange | None = None
-    problem: Problem | None = None
-
-
 @dataclass
 class FuzzLedger:
-    known: Sequence[KnownFault] = ()
     sent: int = 0
-    seen: dict[str, _Seen] = field(default_factory=dict)
     statuses: Counter[int] = field(default_factory=Counter)
     read: int = 0  # answers with some data in them
 
     def check(self, exchange: Exchange, extra: Sequence[Problem] = ()) -> None:
-        """Fail on any problem no known fault claims; record the claimed ones."""
+        """Fail on any problem in the answer (or in the test's own `extra` findings)."""
         self.sent += 1
         self.statuses[exchange.status] += 1
         self.read += _has_data(exchange)
-        unclaimed = []
-        for problem in [*problems(exchange), *extra]:
-            fault = next((f for f in self.known if f.matches(exchange, problem)), None)
-            if fault is None:
-                unclaimed.append(problem)
-                continue
-            seen = self.seen.setdefault(fault.name, _Seen(fault))
-            seen.count += 1
-            if seen.smallest is None or exchange.size < seen.smallest.size:
-                seen.smallest, seen.problem = exchange, problem
-        if unclaimed:
-            listed = "\n".join(f"  - {problem}" for problem in unclaimed)
-            raise AssertionError(f"{len(unclaimed)} problem(s):\n{listed}\n{exchange.describe()}")
+        found = [*problems(exchange), *extra]
+        if found:
+            listed = "\n".join(f"  - {problem}" for problem in found)
+            raise AssertionError(f"{len(found)} problem(s):\n{listed}\n{exchange.describe()}")
 
     def finish(self, minimum: int, *, turned_away: float = 1.0, reading: float = 0.0) -> None:
         """After the run: enough requests went out, at most the `turned_away` share of them were
         stopped at the door (401, 429) and at least the `reading` share got some data back (a
         fuzz run that only meets an expired token, a rate limit or a refused case reference
-        tests nothing), and no known fault showed (else raise KnownFaults naming each, with the
-        smallest request that showed it)."""
+        tests nothing)."""
         assert self.sent >= minimum, f"only {self.sent} requests sent, expected {minimum}"
         door = self.statuses[401] + self.statuses[429]
         assert door <= turned_away * self.sent, (
@@ -171,13 +131,3 @@ class FuzzLedger:
         assert self.read >= reading * self.sent, (
             f"only {self.read} of {self.sent} answers had any data: the fuzz reached no resolver"
         )
-        if not self.seen:
-            return
-        parts = [f"{len(self.seen)} known fault(s) in {self.sent} requests:"]
-        for seen in self.seen.values():
-            assert seen.smallest is not None
-            parts.append(
-                f"* {seen.fault}: {seen.count} answers; smallest: {seen.problem}\n"
-                + seen.smallest.describe()
-            )
-        raise KnownFaults("\n".join(parts))

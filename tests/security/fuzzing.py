@@ -87,10 +87,6 @@ class Exchange:
     text: str
     crash: str | None = None
 
-    @property
-    def size(self) -> int:
-        return len(self.body) + len(self.path)
-
     def json(self) -> Any:
         try:
             return json.loads(self.text)

@@ -15,14 +15,8 @@ from schema import build_schema
 from schema.limits import QueryLimits
 from settings import Settings
 from tests.security.fuzz_inputs import scalar_strategies
-from tests.security.fuzz_verdicts import (
-    UNCODED_ERROR,
-    FuzzLedger,
-    KnownFault,
-    Problem,
-)
+from tests.security.fuzz_verdicts import FuzzLedger
 from tests.security.fuzzing import (
-    Exchange,
     FuzzGateway,
     examples,
     fuzz_gateway,
@@ -39,27 +33,11 @@ def fuzz() -> Iterator[FuzzGateway]:
         yield gateway
 
 
-def _graphql_error(prefix: str) -> object:
-    def matches(exchange: Exchange, problem: Problem) -> bool:
-        return problem.kind == UNCODED_ERROR and problem.detail.startswith(repr(prefix)[:-1])
-
-    return matches
-
-
-# Parse and validation errors leave graphql-core without `extensions.code`; the `query` helper
-# codes them (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED).
-UNCODED_VALIDATION = KnownFault(
-    "validation errors carry no extensions.code (GRAPHQL_VALIDATION_FAILED)",
-    "query",
-    lambda exchange, problem: problem.kind == UNCODED_ERROR,
-)
-
-
 def _run(
     fuzz: FuzzGateway, documents: st.SearchStrategy[str], count: int, label: str, role: str | None,
-    known: tuple[KnownFault, ...] = (), reading: float = 0.0,
+    reading: float = 0.0,
 ) -> None:  # fmt: skip
-    ledger = FuzzLedger(known)
+    ledger = FuzzLedger()
 
     @fuzz_settings(count)
     @given(document=documents)
@@ -102,7 +80,4 @@ def test_generated_invalid_documents(fuzz: FuzzGateway) -> None:
     """Documents with one schema violation each: refused with a coded validation error."""
     scalars = scalar_strategies(fuzz.national_ids[:60], malformed_dates=True)
     documents = from_schema(SCHEMA, custom_scalars=scalars, mode=Mode.NEGATIVE)
-    _run(
-        fuzz, documents, 300, "invalid document, statutory token", STATUTORY,
-        known=(UNCODED_VALIDATION,),
-    )  # fmt: skip
+    _run(fuzz, documents, 300, "invalid document, statutory token", STATUTORY)

@@ -18,12 +18,7 @@ from sqlalchemy import select
 
 from store.audit_models import AuditRecord
 from tests.security.fuzz_inputs import canonical, national_codes
-from tests.security.fuzz_verdicts import (
-    WRONG_ANSWER,
-    FuzzLedger,
-    KnownFault,
-    Problem,
-)
+from tests.security.fuzz_verdicts import WRONG_ANSWER, FuzzLedger, Problem
 from tests.security.fuzzing import (
     Exchange,
     FuzzGateway,
@@ -44,23 +39,6 @@ CANONICAL = re.compile(r"[0-9]{10}")
 def fuzz() -> Iterator[FuzzGateway]:
     with fuzz_gateway() as gateway:
         yield gateway
-
-
-def _non_latin_digits(exchange: Exchange, problem: Problem) -> bool:
-    """Codes written in other digits than 0-9: `\\d` takes every script's digits, and the
-    Persian and Arabic-Indic ones are not yet read as Latin."""
-    return problem.kind == WRONG_ANSWER and any(
-        character.isdigit() and not character.isascii()
-        for character in exchange.body.decode("utf-8", "replace")
-    )
-
-
-NATIONAL_CODE_DIGITS = KnownFault(
-    "national codes in non-Latin digits: Persian/Arabic-Indic not read as Latin, other scripts "
-    "(full-width, Devanagari, ...) accepted",
-    "auth",
-    _non_latin_digits,
-)
 
 
 def _citizen_problems(value: str, answer: Any, calls_before: int, calls_after: int) -> list[str]:
@@ -86,7 +64,7 @@ def _citizen_problems(value: str, answer: Any, calls_before: int, calls_after: i
 
 
 def test_national_codes_are_canonical_or_refused(fuzz: FuzzGateway) -> None:
-    ledger = FuzzLedger((NATIONAL_CODE_DIGITS,))
+    ledger = FuzzLedger()
     known = fuzz.national_ids[:40]
 
     @fuzz_settings(CODES)
@@ -114,7 +92,7 @@ def test_national_codes_are_canonical_or_refused(fuzz: FuzzGateway) -> None:
 
 def test_lists_of_national_codes(fuzz: FuzzGateway) -> None:
     """`citizens`: each malformed code nulls its own entry alone; the others are read."""
-    ledger = FuzzLedger((NATIONAL_CODE_DIGITS,))
+    ledger = FuzzLedger()
     known = fuzz.national_ids[:40]
 
     @fuzz_settings(CODES // 3)

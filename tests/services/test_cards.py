@@ -6,7 +6,7 @@ import pytest
 
 from services.cards import CARD_BASES, CardDraft, CardInvalid, Problem, check, problems
 from standard.datasets import Dataset, PlannedDataset
-from standard.life_events import LifeEvent, life_event
+from standard.life_events import REPORT_SCOPE, LifeEvent, life_event
 from tests.services.conftest import draft
 
 AGENCIES = {"civil", "tax"}
@@ -141,3 +141,10 @@ def test_life_events() -> None:
         assert event.name_fa.strip() and event.name_en.strip()
     assert life_event("age.reached.18") is LifeEvent.AGE_REACHED_18
     assert life_event("age.reached.7") is None
+
+
+def test_a_statutory_card_may_list_the_life_event_report_scope() -> None:
+    reporting = draft("birth-reports", REPORT_SCOPE)
+    assert fields_of(reporting) == []
+    consent = draft("birth-reports", REPORT_SCOPE, legal_basis="consent", statute=None)
+    assert "datasets" in fields_of(consent)

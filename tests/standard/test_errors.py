@@ -14,6 +14,7 @@ from auth.core.system_checks import DeathCheckUnavailable
 from auth.oauth.authorization_request import AuthorizationError
 from auth.oauth.authorize import AuthorizationRefused, AuthorizationRequestGone
 from auth.oauth.form import FormError
+from auth.oauth.registration import ClientRefused
 from auth.resource.authenticate import AuthenticationError
 from auth.resource.case_reference import InvalidCaseReference
 from datasources.addresses import PolicyRefusal
@@ -46,6 +47,7 @@ CODES: dict[type[DarvazehError], ErrorCode] = {
     MappingError: ErrorCode.REGISTRATION_REFUSED,
     CardInvalid: ErrorCode.REGISTRATION_REFUSED,
     VersionNotFound: ErrorCode.REGISTRATION_REFUSED,
+    ClientRefused: ErrorCode.REGISTRATION_REFUSED,
     BadCursor: ErrorCode.BAD_USER_INPUT,
     BadPageSize: ErrorCode.BAD_USER_INPUT,
     ConsentError: ErrorCode.BAD_USER_INPUT,
@@ -89,6 +91,7 @@ def test_refusals_name_every_problem() -> None:
     assert refused.details == {"problems": ["id: not a slug", "datasets: none"]}
     assert refused.message == "id: not a slug; datasets: none"
     assert Refused([], "nothing to name").details == {"problems": ["nothing to name"]}
+    assert ClientRefused("no jwks").details == {"problems": ["no jwks"]}
     one = RegistrationError("kind 'ftp' is not sql, http or graphql")
     assert one.details == {"problems": ["kind 'ftp' is not sql, http or graphql"]}
     card = CardInvalid("x", [Problem("id", "not a slug"), Problem("nameFa", "must not be blank")])

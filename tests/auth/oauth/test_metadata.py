@@ -44,4 +44,5 @@ async def test_metadata_document(http: httpx.AsyncClient) -> None:
         "education.enrollment",
         "tax.status",
         "agency.admin",
+        "life_events.report",
     }

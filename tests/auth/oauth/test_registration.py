@@ -10,7 +10,7 @@ from auth.oauth.clients import (
     new_client_secret,
     verify_client_secret,
 )
-from auth.oauth.registration import create_client
+from auth.oauth.registration import ClientRefused, create_client
 from store.db import transaction
 from store.models import OAuthClient, ServiceCard
 from tests.auth.support import World
@@ -84,7 +84,7 @@ async def test_service_client_without_scopes_gets_the_card(world: World) -> None
     ],
 )
 async def test_refused(world: World, overrides: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ClientRefused, match=message):
         await _create(world, **overrides)
 
 
@@ -95,7 +95,7 @@ async def test_agency_admin_gets_admin_scope(world: World) -> None:
 
 async def test_redirect_uris_must_be_https_or_loopback(world: World) -> None:
     for uri in ("http://school.test/cb", "https://school.test/cb#frag", "ftp://x/cb", "/cb"):
-        with pytest.raises(ValueError, match="https, or http on loopback"):
+        with pytest.raises(ClientRefused, match="https, or http on loopback"):
             await _create(world, redirect_uris=[uri])
     uris = ["https://school.test/cb", "http://127.0.0.1:8765/cb", "http://[::1]/cb"]
     client, _ = await _create(world, redirect_uris=uris)
@@ -121,9 +121,9 @@ async def test_private_key_jwt_client_registers_public_keys(world: World) -> Non
         ({"keys": [key.as_dict(private=True)]}, "public keys only"),
         ({"keys": [{"kty": "EC"}]}, "unreadable"),
     ):
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(ClientRefused, match=message):
             await _create(world, token_endpoint_auth_method="private_key_jwt", jwks=jwks)
-    with pytest.raises(ValueError, match="auth method"):
+    with pytest.raises(ClientRefused, match="auth method"):
         await _create(world, token_endpoint_auth_method="client_secret_post")
 
 
