@@ -47,6 +47,7 @@ test: $(INSTALLED) node-deps
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.proactive
 
 # Load and faults (docs/stress.md): 200 clients for 60 s, SIGKILL mid-load, an agency away.
 stress: $(INSTALLED)

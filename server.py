@@ -62,6 +62,7 @@ from web.nats_events import NatsIntake
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
+from web.proactive_workers import build_workers
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 
@@ -338,9 +339,18 @@ def create_app(
             )
         )
         intake = _intake_tasks(gateway)
+        # The proactive engine's outbox workers, unless they run standalone beside the gateway.
+        workers = None
+        if settings.proactive.in_process:
+            workers = build_workers(
+                settings, gateway.sessions, gateway.registry, gateway.audit_sink
+            )
+            workers.start()
         try:
             yield
         finally:
+            if workers is not None:
+                await workers.stop()  # each finishes its batch first
             for task in [*intake, maintenance]:
                 task.cancel()
             for task in [*intake, maintenance]:

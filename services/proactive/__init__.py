@@ -1,2 +1,2 @@
-"""The proactive engine: life events in (intake, the age scan), the outbox, the service cases made
-from them and their delivery (docs/proactive.md)."""
+"""The proactive engine: life events in (intake, the age scan) and an outbox, turned into service
+cases by the rules of proactive service cards, and their delivery (docs/proactive.md)."""
