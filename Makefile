@@ -45,8 +45,12 @@ demo: $(INSTALLED)
 test: $(INSTALLED) node-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The load generator is wrk (Debian's package) when apt can install it; else bench/load.py runs,
+# and the report says which. BENCH_ARGS: e.g. "--scale --hive" (bench/README.md).
 bench: $(INSTALLED)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+		>/dev/null 2>&1) || echo "no wrk: the Python load generator (bench/load.py) runs"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.proactive
 
 # Load and faults (docs/stress.md): 200 clients for 60 s, SIGKILL mid-load, an agency away.

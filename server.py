@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
 from audit.sink import AuditSink
 from audit.writer import AuditWriter
 from auth.accounts.login import Authenticator, PasswordAuthenticator
 from auth.core.keys import KeyRing
+from auth.core.principal import Principal
 from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_server
 from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.resource.authenticate import AuthenticationError
@@ -46,7 +48,7 @@ from resolvers.system_reads import CivilBirthRecords, CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.records import record_specs
-from services.proactive.age_scan import run_age_scan
+from services.proactive.webhooks import WebhookPolicy
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
 from standard.statuses import SourceStatus
@@ -58,18 +60,19 @@ from web import telemetry
 from web.admission import AdmissionLimit
 from web.developers_page import DemoCredentials, developers_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
+from web.graphql_ws import websocket_principal
+from web.maintenance import maintain
 from web.nats_events import NatsIntake
 from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
-from web.proactive_workers import build_workers
+from web.proactive_workers import EngineTasks
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
+from web.window_page import window_routes
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
 # registration made through any worker takes effect on all of them without a restart.
-PROBE_INTERVAL_SECONDS = 30.0
-PURGE_COUNTERS_SECONDS = 60.0  # ended rate-limit windows are deleted from the store this often
 
 logger = logging.getLogger("darvazeh")
 WEB = Path(__file__).resolve().parent / "web"
@@ -103,6 +106,9 @@ class Gateway:
     # Life events in: whether a reported event's record is held; the age scan's birth dates.
     life_event_evidence: RegistryEvidence | None = None
     birthdays: RegistryBirthdays | None = None
+    # Agencies' webhooks: the box their secrets are sealed with, what their URLs may reach.
+    box: SecretBox | None = None
+    webhooks: WebhookPolicy | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
@@ -150,11 +156,12 @@ class Gateway:
             settings.case_reference_pattern, settings.case_reference_max_length
         )
         statute = settings.life_event_check_statute
+        webhooks = WebhookPolicy.for_settings(settings)
         return cls(
             settings, engine, sessions, registry, keyring, server, rates, counters, persisted,
             deaths, births, references, PasswordAuthenticator(sessions), writer, writer,
             RegistryEvidence(registry, sessions, writer, statute=statute),
-            RegistryBirthdays(registry, sessions, writer, statute=statute),
+            RegistryBirthdays(registry, sessions, writer, statute=statute), box, webhooks,
         )  # fmt: skip
 
     @property
@@ -177,6 +184,9 @@ RATE_REFUSAL = "darvazeh_rate_refusal"  # request.state: the edge's rate-limit v
 class GraphQLView(GraphQLEdge):
     """Strawberry's ASGI view with the edge's limits (web.graphql_http), and the access token
     checked before any resolver runs."""
+
+    # The running gateway, set by the lifespan (WebSocket connections authenticate through it).
+    gateway: Gateway | None = None
 
     async def execute_operation(
         self,
@@ -210,8 +220,24 @@ class GraphQLView(GraphQLEdge):
         # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
         return HTMLResponse(GRAPHIQL_HTML)
 
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """A WebSocket's principal from connection_init's payload (web.graphql_ws); a missing or
+        bad token closes the connection (4403)."""
+        gateway = self.gateway
+        if gateway is None:
+            raise ConnectionRejectionError()
+        try:
+            context.principal = await websocket_principal(context.connection_params, gateway)
+        except AuthenticationError:
+            raise ConnectionRejectionError() from None
+        note_client(context.principal.client_id)
+        return await super().on_ws_connect(context)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         gateway: Gateway = request.app.state.gateway
+        if isinstance(request, WebSocket):
+            # The principal comes from connection_init (on_ws_connect), never from cookies.
+            return self._context(gateway, None)
         principal, refusal, bad_reference = None, None, None
         try:
             principal = await request_principal(request, gateway)
@@ -226,24 +252,35 @@ class GraphQLView(GraphQLEdge):
         address = request.client.host if request.client else "unknown"
         verdict = await gateway.rates.graphql_request(principal, address)
         setattr(request.state, RATE_REFUSAL, verdict)
-        context = RequestContext(
+        return self._context(
+            gateway,
+            principal,
+            auth_error=refusal.description if refusal else None,
+            auth_challenge=refusal.www_authenticate if refusal else None,
+            case_reference_error=bad_reference,
+            # The id every audit record and log line of this request carries; the edge sends
+            # it back as Darvazeh-Request-Id for the caller to quote.
+            request_id=info.request_id if info is not None else new_request_id(),
+        )
+
+    def _context(
+        self, gateway: Gateway, principal: Principal | None, **given: Any
+    ) -> RequestContext:
+        return RequestContext(
             registry=gateway.registry,
             audit_sink=gateway.audit_sink,
             sessions=gateway.sessions,
             principal=principal,
-            auth_error=refusal.description if refusal else None,
-            auth_challenge=refusal.www_authenticate if refusal else None,
-            case_reference_error=bad_reference,
             safelist_bounds=gateway.safelist_bounds,
             rate_ceilings=gateway.rates.ceilings,
             subject_gate=SubjectGate(gateway.rates.graphql_subjects),
             births=gateway.births,
             life_event_evidence=gateway.life_event_evidence,
-            # The id every audit record and log line of this request carries; the edge sends
-            # it back as Darvazeh-Request-Id for the caller to quote.
-            request_id=info.request_id if info is not None else new_request_id(),
+            secret_box=gateway.box,
+            webhooks=gateway.webhooks,
+            subscription_poll_interval=gateway.settings.proactive.subscription_poll_interval,
+            **given,
         )
-        return context
 
 
 async def healthz(request: Request) -> Response:
@@ -266,51 +303,16 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _maintain(
-    registry: Registry,
-    counters: StoreStorage,
-    reload_interval: float,
-    flush_interval: float,
-) -> None:
-    """Keep the registry in step with the store, probe every source on a schedule, share this
-    worker's view of source health with the others, and delete ended rate-limit windows."""
-    loop = asyncio.get_running_loop()
-    steps: list[tuple[Callable[[], Awaitable[object]], float]] = [
-        (registry.load, reload_interval),
-        (registry.probe_all, PROBE_INTERVAL_SECONDS),
-        (registry.flush_health, flush_interval),
-        (counters.purge_expired, PURGE_COUNTERS_SECONDS),
-    ]
-    last_run = [-math.inf] * len(steps)
-    while True:
-        for index, (step, interval) in enumerate(steps):
-            if loop.time() - last_run[index] < interval:
-                continue
-            last_run[index] = loop.time()
-            try:
-                await step()
-            except Exception:  # the store may be briefly away; the next round tries again
-                logger.exception("registry maintenance (%s) failed", step.__name__)
-        await asyncio.sleep(min(interval for _, interval in steps))
-
-
-def _intake_tasks(gateway: Gateway) -> list[asyncio.Task[None]]:
-    """Life events in beside the HTTP edge: the NATS consumer where GATEWAY_NATS_URL is set, and
-    the daily age scan when the engine runs in this process."""
-    settings, tasks = gateway.settings, []
-    proactive = settings.proactive
-    if proactive.nats_url and gateway.life_event_evidence is not None:
-        consumer = NatsIntake(
-            proactive, gateway.sessions, gateway.registry, gateway.life_event_evidence,
-            gateway.keyring, settings.issuer, settings.audience,
-        )  # fmt: skip
-        tasks.append(asyncio.create_task(consumer.run()))
-    if proactive.in_process and proactive.age_scan and gateway.birthdays is not None:
-        scan = run_age_scan(
-            gateway.sessions, gateway.birthdays, catch_up_days=proactive.age_scan_catch_up_days
-        )
-        tasks.append(asyncio.create_task(scan))
-    return tasks
+def _nats_intake(gateway: Gateway) -> list[asyncio.Task[None]]:
+    """Life events from NATS JetStream beside the HTTP edge, where GATEWAY_NATS_URL is set."""
+    settings = gateway.settings
+    if not settings.proactive.nats_url or gateway.life_event_evidence is None:
+        return []
+    consumer = NatsIntake(
+        settings.proactive, gateway.sessions, gateway.registry, gateway.life_event_evidence,
+        gateway.keyring, settings.issuer, settings.audience,
+    )  # fmt: skip
+    return [asyncio.create_task(consumer.run())]
 
 
 def create_app(
@@ -330,27 +332,28 @@ def create_app(
         gateway = await Gateway.start(settings)
         tracing.instrument_engine(gateway.engine)
         app.state.gateway = gateway
+        graphql.gateway = gateway
         maintenance = asyncio.create_task(
-            _maintain(
+            maintain(
                 gateway.registry,
                 gateway.rate_counters,
                 settings.reload_interval,
                 settings.sources.health_flush_interval,
             )
         )
-        intake = _intake_tasks(gateway)
-        # The proactive engine's outbox workers, unless they run standalone beside the gateway.
-        workers = None
-        if settings.proactive.in_process:
-            workers = build_workers(
-                settings, gateway.sessions, gateway.registry, gateway.audit_sink
+        intake = _nats_intake(gateway)
+        # The proactive engine's work, unless it runs standalone beside the gateway.
+        engine_tasks = None
+        if settings.proactive.in_process and gateway.box is not None:
+            engine_tasks = EngineTasks(
+                settings, gateway.sessions, gateway.registry, gateway.audit_sink, gateway.box
             )
-            workers.start()
+            engine_tasks.start()
         try:
             yield
         finally:
-            if workers is not None:
-                await workers.stop()  # each finishes its batch first
+            if engine_tasks is not None:
+                await engine_tasks.stop()
             for task in [*intake, maintenance]:
                 task.cancel()
             for task in [*intake, maintenance]:
@@ -370,15 +373,18 @@ def create_app(
         max_json_depth=settings.limits.max_json_depth,
         mask_errors=settings.production,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        max_subscriptions_per_connection=settings.proactive.subscriptions_per_connection,
     )
     routes = [
         Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         telemetry.metrics_route(settings.observability.metrics_allow),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         *oauth_routes(),
         *page_routes(),
+        *window_routes(),
         *developers_routes(schema.as_str(), schema._schema, demo),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the

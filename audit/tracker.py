@@ -25,10 +25,12 @@ __all__ = [
     "MAX_FIRST",
     "AccessPage",
     "BadCursor",
+    "LogFacets",
     "Position",
     "access_page",
     "decode_cursor",
     "encode_cursor",
+    "log_facets",
     "page_query",
     "utc",
 ]
@@ -90,17 +92,25 @@ def page_query(
     after: Position | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    reader: str | None = None,
+    service: str | None = None,
+    maximum: int = MAX_FIRST,
 ) -> Select[AuditRecord]:
     """The keyset query of `access_page` (one row more than the page, to tell if more follow)."""
     if (subject is None) == (agency is None):
         raise ValueError("exactly one of subject and agency")
-    check_first(first)
+    check_first(first, maximum)
     occurred = AuditRecord.occurred_at
     query = select(AuditRecord)
     if subject is not None:
         query = query.where(AuditRecord.subject == subject)
     else:
         query = query.where(AuditRecord.source_agency == agency)
+    # Narrowing within the index's range: the reading agency, the service card read for.
+    if reader is not None:
+        query = query.where(AuditRecord.client_agency == reader)
+    if service is not None:
+        query = query.where(AuditRecord.purpose == service)
     if since is not None:
         query = query.where(occurred >= utc(since))
     if until is not None:
@@ -123,16 +133,49 @@ async def access_page(
     after: Position | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    reader: str | None = None,
+    service: str | None = None,
+    maximum: int = MAX_FIRST,
 ) -> AccessPage:
     """One page of `subject`'s records, or of reads of `agency`'s data (exactly one of the two),
-    newest first. `since` is inclusive and `until` exclusive; `first` is 1..MAX_FIRST."""
+    newest first. `since` is inclusive and `until` exclusive; `reader` keeps the reads by one
+    agency, `service` those for one service card; `first` is 1..`maximum` (MAX_FIRST, or an
+    export's larger bound)."""
     query = page_query(
-        subject=subject, agency=agency, first=first, after=after, since=since, until=until
-    )
+        subject=subject, agency=agency, first=first, after=after, since=since, until=until,
+        reader=reader, service=service, maximum=maximum,
+    )  # fmt: skip
     rows = list(await session.scalars(query))
     page = AccessPage(records=rows[:first], has_next=len(rows) > first)
     await _describe(session, page)
     return page
+
+
+@dataclass
+class LogFacets:
+    """What one subject's log can be filtered by: the agencies that read it, the services."""
+
+    agencies: dict[str, Agency]
+    cards: dict[str, ServiceCard]
+
+
+async def log_facets(session: AsyncSession, subject: str) -> LogFacets:
+    """The reading agencies and service cards named in `subject`'s records (distinct values
+    over the subject's index range; the catalogue's names for them)."""
+    named = select(AuditRecord.client_agency, AuditRecord.purpose).where(
+        AuditRecord.subject == subject
+    )
+    pairs = (await session.execute(named.distinct())).all()
+    page = AccessPage(records=[], has_next=False)
+    codes = {agency for agency, _ in pairs}
+    card_ids = {card for _, card in pairs if card}
+    if card_ids:
+        found = await session.scalars(select(ServiceCard).where(ServiceCard.id.in_(card_ids)))
+        page.cards = {card.id: card for card in found}
+    if codes:
+        agencies = await session.scalars(select(Agency).where(Agency.code.in_(codes)))
+        page.agencies = {agency.code: agency for agency in agencies}
+    return LogFacets(agencies=page.agencies, cards=page.cards)
 
 
 async def _describe(session: AsyncSession, page: AccessPage) -> None:

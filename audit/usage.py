@@ -1,5 +1,6 @@
 """How much each consent was used, read from the access log: a consent's uses are the requests
-that read data under it, so they are counted where the reads are recorded, never kept apart."""
+that read data under it, so they are counted where the reads are recorded, never kept apart. The
+same goes for how often each agency's data was read (`agency_reads`)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ async def consent_usage(session: AsyncSession, consent_ids: Collection[str]) -> 
         if consent_id is not None:
             usage[consent_id] = (int(count), aware(last) if last else None)
     return usage
+
+
+async def agency_reads(session: AsyncSession, *, since: datetime) -> dict[str, dict[str, int]]:
+    """How often each agency's data was asked for since `since`, by outcome (GRANTED: served,
+    DENIED: refused, SOURCE_ERROR: failed at the agency): {agency: {outcome: records}}. The
+    index on (source_agency, occurred_at) keeps it a range scan."""
+    rows = await session.execute(
+        select(AuditRecord.source_agency, AuditRecord.outcome, func.count())
+        .where(AuditRecord.source_agency.is_not(None), AuditRecord.occurred_at >= since)
+        .group_by(AuditRecord.source_agency, AuditRecord.outcome)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for agency, outcome, count in rows:
+        found.setdefault(str(agency), {})[str(outcome)] = int(count)
+    return found

@@ -1,14 +1,17 @@
 """`make bench`: the gateway against a bare hand-written service, side by side in one run.
 
-    python -m bench [--count 10000] [--fresh] [--quick] [--rounds 3] [--duration 5]
+    python -m bench [--count 10000] [--fresh] [--quick] [--rounds 3] [--duration 8]
+                    [--concurrency 8] [--python-load] [--no-slow] [--scale] [--hive]
                     [--catalogue-only]
 
 (a) the gateway (uvicorn `server:app`, own process) answering one citizen with all seven records
 under a statutory token, against (b) `bench/bare.py` reading the same rows the same way with no
-GraphQL and no auth; rounds interleave a/b, the load generator is its own process
-(`bench.load`). (c) a 100-citizen query: source calls (counted in-process) and latency.
-(d) the service catalogue at 5,200 cards: coverage, agencies and the first page of unconnected
-cards, one client; `--catalogue-only` runs just (d) and keeps the other figures of the last run.
+GraphQL and no auth, and the same gateway with its access log off; rounds interleave them, the
+load generator (`wrk`, else bench/load.py) is its own process. (c) a 100-citizen query: source
+calls (counted in-process) and latency. (d) the service catalogue at 5,200 cards.
+(e) slow agencies (bench/slow.py), (f) a 1,000,000-citizen world (bench/scale.py, `--scale`),
+(g) Hive Gateway over the agencies as subgraphs (bench/hive.py, `--hive`).
+Every target of issue 13 is printed with its value and rounds (bench/targets.py).
 """
 
 from __future__ import annotations
@@ -17,18 +20,25 @@ import argparse
 import asyncio
 import contextlib
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import checks, report
-from bench.servers import Server, education_command, free_port, running, uvicorn_command
-from bench.world import VAR_DIR, BenchWorld, ensure_world, register_sources, settings_for
+from bench import checks, hive, report, scale, slow, targets
+from bench.catalogue import bench_catalogue, catalogue
+from bench.rounds import Driver, interleave
+from bench.servers import education_command, free_port, running, uvicorn_command
+from bench.world import (
+    VAR_DIR,
+    BenchWorld,
+    ensure_world,
+    gateway_env,
+    register_sources,
+    settings_for,
+)
+from settings.tools import demo_settings
 
 ROLE = "statutory_all_datasets"
-LOAD_TIMEOUT = 120.0
 
 
 def parse() -> argparse.Namespace:
@@ -37,160 +47,45 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="generate the bench world anew")
     parser.add_argument("--quick", action="store_true", help="a short run (2 rounds of 1.5 s)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per side")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
-    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive clients")
-    parser.add_argument("--batch-requests", type=int, default=30, help="100-citizen queries")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per round")
+    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
+    parser.add_argument("--python-load", action="store_true", help="bench/load.py, not wrk")
     parser.add_argument("--catalogue-requests", type=int, default=200, help="per round")
     parser.add_argument("--catalogue-only", action="store_true", help="only (d), the catalogue")
+    parser.add_argument("--no-slow", action="store_true", help="skip (e), the slow agencies")
+    parser.add_argument("--slow-clients", type=int, default=300, help="(e) concurrent clients")
+    parser.add_argument(
+        "--slow-postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
+        help="(e) the PostgreSQL server the slow agencies' databases are made on",
+    )  # fmt: skip
+    parser.add_argument("--scale", action="store_true", help="(f) a 1,000,000-citizen world too")
+    parser.add_argument("--scale-count", type=int, default=1_000_000, help="(f) its citizens")
+    parser.add_argument("--hive", action="store_true", help="(g) Hive Gateway (needs npm)")
     parser.add_argument("--var-dir", type=Path, default=VAR_DIR)
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.duration, args.batch_requests = 2, 1.5, 8
-        args.catalogue_requests = 50
+        args.rounds, args.duration, args.catalogue_requests = 2, 1.5, 50
     if not 1 <= args.rounds <= 20 or not 0 < args.duration <= 60:
         parser.error("--rounds must be 1..20 and --duration 0..60 s")
-    if not 1 <= args.batch_requests <= 1000 or not 100 <= args.count <= 1_000_000:
-        parser.error("--batch-requests must be 1..1000 and --count 100..1000000")
-    if not 1 <= args.catalogue_requests <= 5000:
-        parser.error("--catalogue-requests must be 1..5000")
+    if not 100 <= args.count <= 1_000_000 or not 100 <= args.scale_count <= 2_000_000:
+        parser.error("--count must be 100..1000000 and --scale-count 100..2000000")
+    if not 1 <= args.catalogue_requests <= 5000 or not 1 <= args.concurrency <= 64:
+        parser.error("--catalogue-requests must be 1..5000 and --concurrency 1..64")
+    if not 1 <= args.slow_clients <= 500:
+        parser.error("--slow-clients must be 1..500")
     return args
-
-
-def load(target: Server, ids_file: Path, access_token: str, **options: Any) -> dict[str, Any]:
-    """One round of the load generator, in its own process; its JSON result."""
-    command = [
-        sys.executable, "-m", "bench.load",
-        "--target", target.name, "--url", target.url,
-        "--ids-file", str(ids_file), "--token", access_token,
-    ]  # fmt: skip
-    for name, value in options.items():
-        command += [f"--{name.replace('_', '-')}", str(value)]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=LOAD_TIMEOUT, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.load failed:\n{done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout)
-    if result["errors"]:
-        print(f"  ! {result['errors']} failed requests, e.g. {result['first_error']}")
-    return result
-
-
-def interleave(
-    servers: tuple[Server, ...],
-    education: Server,
-    token_of: Any,
-    rounds: int,
-    ids_file: Path,
-    **options: Any,
-) -> list[dict[str, Any]]:
-    """Rounds a, b, a, b, ...: drift on a shared machine lands on every side alike.
-
-    Each run also records the CPU the server and the education service spent per request
-    (warm-up included, so a slight over-estimate, alike on both sides)."""
-    results = []
-    for number in range(1, rounds + 1):
-        for server in servers:
-            access_token = token_of()
-            before = server.cpu_seconds(), education.cpu_seconds()
-            result = load(server, ids_file, access_token, **options)
-            after = server.cpu_seconds(), education.cpu_seconds()
-            for key, start, end in zip(("server", "education"), before, after, strict=True):
-                if start is not None and end is not None and result["ok"]:
-                    result[f"{key}_cpu_ms_per_request"] = round(
-                        (end - start) * 1000 / result["ok"], 2
-                    )
-            results.append(result)
-            print(
-                f"  round {number} {server.name:<8} {result['requests_per_second']:>8.1f} req/s"
-                f"  median {result['latency_median_ms']} ms  ({result['ok']} ok)"
-                f"  cpu {result.get('server_cpu_ms_per_request')} ms/req"
-            )
-    return results
-
-
-def catalogue(
-    args: argparse.Namespace, gateway: Server, started: datetime, ids_file: Path
-) -> dict[str, Any]:
-    """(d) the catalogue query, one client back to back, after the gateway probed its sources."""
-    checks.wait_for_probes(gateway.url, started)
-    facts = checks.catalogue_facts(gateway.url)
-    print(
-        f"(d) catalogue: {facts['cards']:,} cards, {facts['connected']:,} connected; "
-        f"one client, {args.catalogue_requests} queries per round"
-    )
-    runs = []
-    for number in range(1, args.rounds + 1):
-        before = gateway.cpu_seconds()
-        result = load(
-            gateway, ids_file, "", mode="catalogue", requests=args.catalogue_requests,
-            duration=60, concurrency=1, warmup=1.0,
-        )  # fmt: skip
-        after = gateway.cpu_seconds()
-        if before is not None and after is not None and result["ok"]:
-            result["server_cpu_ms_per_request"] = round((after - before) * 1000 / result["ok"], 2)
-        runs.append(result)
-        print(
-            f"  round {number} catalogue  median {result['latency_median_ms']} ms"
-            f"  p90 {result['latency_p90_ms']} ms  ({result['ok']} ok)"
-            f"  cpu {result.get('server_cpu_ms_per_request')} ms/req"
-        )
-    return {
-        **facts,
-        "measured": datetime.now(UTC).isoformat(timespec="seconds"),
-        "queries_per_round": args.catalogue_requests,
-        "rounds": args.rounds,
-        "figures": report.catalogue_figures(runs),
-        "runs": runs,
-    }
-
-
-def bench_catalogue(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
-    """Only (d): the education service (its source is probed) and the gateway."""
-    var_dir: Path = args.var_dir
-    world.ids_file.write_text(json.dumps(world.ids))
-    gateway_port, education_port = free_port(), free_port()
-    settings = settings_for(var_dir, gateway_port, education_port)
-    with contextlib.ExitStack() as stack:
-        education = stack.enter_context(
-            running("education", education_command(var_dir, education_port), education_port, {},
-                    var_dir / "logs")
-        )  # fmt: skip
-        register_sources(settings, education.url)
-        started = datetime.now(UTC)
-        gateway = stack.enter_context(
-            running("gateway", uvicorn_command("server:app", gateway_port), gateway_port,
-                    gateway_env(settings, var_dir), var_dir / "logs")
-        )  # fmt: skip
-        return catalogue(args, gateway, started, world.ids_file)
-
-
-# One client reading a small sample of citizens as fast as it can: limits that count every
-# request (what they cost is measured) and never refuse one.
-UNREACHABLE_LIMIT = str(10**9)
-RATE_LIMITS = ("CLIENT", "CITIZEN", "SUBJECT", "ANONYMOUS", "OAUTH", "OAUTH_ADDRESS")
-
-
-def gateway_env(settings: Any, var_dir: Path) -> dict[str, str]:
-    return {
-        "GATEWAY_HOST": "127.0.0.1",
-        "GATEWAY_PORT": str(settings.port),
-        "GATEWAY_PUBLIC_URL": settings.base_url,
-        "GATEWAY_VAR_DIR": str(var_dir),
-        **{f"GATEWAY_RATE_LIMIT_{name}": UNREACHABLE_LIMIT for name in RATE_LIMITS},
-        "GATEWAY_AGENCIES_DIR": str(settings.agencies_folder),
-        "GATEWAY_SOURCE_ALLOWLIST": settings.sources.allowlist,
-    }
 
 
 def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
     var_dir: Path = args.var_dir
     log_dir = var_dir / "logs"
-    ids_file = world.ids_file
-    ids_file.write_text(json.dumps(world.ids))
+    world.ids_file.write_text(json.dumps(world.ids))
+    driver = Driver(world.ids_file, force_python=args.python_load)
+    print(f"load generator: {driver.name}")
     gateway_port, bare_port, education_port = free_port(), free_port(), free_port()
     unaudited_port = free_port()
     settings = settings_for(var_dir, gateway_port, education_port)
+    sections: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         education = stack.enter_context(
             running(
@@ -222,19 +117,26 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         sample = [*world.citizens.values(), *world.ids[:20]]
         differing = checks.compare(gateway.url, bare.url, token_of(), sample)
         print(f"answers compared for {len(sample)} citizens: {len(differing)} differ {differing}")
-        print(f"(a)/(b) one citizen, {args.concurrency} clients, {args.duration:g} s rounds")
+        print(f"(a)/(b) one citizen, {args.concurrency} connections, {args.duration:g} s rounds")
         rounds = interleave(
-            (gateway, unaudited, bare), education, token_of, args.rounds, ids_file,
+            driver, (gateway, unaudited, bare), token_of, args.rounds, (education,),
             mode="single", duration=args.duration, concurrency=args.concurrency,
         )  # fmt: skip
-        print(f"(c) 100 citizens, one client, {args.batch_requests} queries per round")
-        per_round = max(1, args.batch_requests // args.rounds)
+        print(f"(c) 100 citizens, one connection, {args.duration:g} s rounds")
         batch = interleave(
-            (gateway, bare), education, token_of, args.rounds, ids_file,
-            mode="batch", duration=60, requests=per_round, concurrency=1, warmup=0,
+            driver, (gateway, bare), token_of, args.rounds, (education,),
+            mode="batch", duration=args.duration, concurrency=1, warmup=0.5,
         )  # fmt: skip
         calls = asyncio.run(checks.count_source_calls(settings, client, world.ids[:100]))
-        catalogue_section = catalogue(args, gateway, started, ids_file)
+        sections["catalogue"] = catalogue(
+            args, Driver(world.ids_file, force_python=True), gateway, started
+        )
+        if args.hive:
+            sections["hive"] = hive.section(args, driver, world, gateway, token_of, log_dir)
+    if not args.no_slow:
+        sections["slow"] = slow.section(args, driver, world)
+    if args.scale:
+        sections["scale"] = scale.section(args, driver, world)
     return {
         "machine": report.machine(),
         "setup": {
@@ -242,7 +144,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             "concurrency": args.concurrency,
             "rounds": args.rounds,
             "duration_s": args.duration,
-            "batch_queries_per_round": per_round,
+            "generator": driver.name,
             "servers": "uvicorn, one worker, --no-access-log; loopback HTTP",
             "source_calls_counted": "in-process app over the same store (Source.calls diff)",
         },
@@ -251,12 +153,13 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         "answers_equivalent": not differing,
         "answers_differing": differing,
         "runs": {"single": rounds, "batch100": batch},
-        "catalogue": catalogue_section,
+        **sections,
     }
 
 
 def main() -> None:
     args = parse()
+    slow.EDUCATION_KEY = demo_settings().education_api_key
     world = ensure_world(args.var_dir, args.count, fresh=args.fresh)
     if args.catalogue_only:
         summary = report.load_results()
@@ -265,14 +168,28 @@ def main() -> None:
         report.save(summary, summary.get("command", "make bench"))
         return
     summary = bench(args, world)
+    summary["targets"] = targets.evaluate(summary)
     report.print_table(summary)
+    targets.print_targets(summary["targets"])
     calls = summary["source_calls"]
     if calls["calls"] != calls["sources"]:
         print(
             f"! the 100-citizen query made {calls['calls']} calls over {calls['sources']} sources"
         )
-    command = "make bench" if not args.quick else "python -m bench --quick"
-    report.save(summary, command)
+    report.save(summary, command_line(args))
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """How this run was asked for, for the figures' heading."""
+    if args.quick:
+        words = ["python -m bench --quick"]
+    else:
+        words = ["make bench"]
+        if (args.rounds, args.duration) != (3, 8.0):
+            words = ["python -m bench", f"--rounds {args.rounds}", f"--duration {args.duration:g}"]
+    words += [flag for flag, on in (("--scale", args.scale), ("--hive", args.hive),
+              ("--no-slow", args.no_slow), ("--python-load", args.python_load)) if on]  # fmt: skip
+    return " ".join(words)
 
 
 if __name__ == "__main__":

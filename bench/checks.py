@@ -55,7 +55,9 @@ def compare(gateway_url: str, bare_url: str, access_token: str, ids: list[str]) 
     return differing
 
 
-async def count_source_calls(settings: Settings, client: dict[str, Any], ids: list[str]) -> dict:
+async def count_source_calls(
+    settings: Settings, client: dict[str, Any], ids: list[str]
+) -> dict[str, Any]:
     """Run the 100-citizen query against an in-process app; diff each source's call counter."""
     app = create_app(settings)
     async with contextlib.AsyncExitStack() as stack:

@@ -25,9 +25,16 @@ import httpx
 
 CASE_REFERENCE = "BENCH-1405-0001"
 BATCH = 100
-# The gateway, the same gateway with its access log off (to measure what audit costs), the bare one.
-TARGETS = ("gateway", "gateway-audit-off", "bare")
-MAX_CONCURRENCY = 64
+# Targets: `gateway...` (the gateway under some set-up, e.g. gateway-audit-off), `bare`
+# (bench/bare.py, REST), `hive` (Hive Gateway over the agencies' subgraphs, no token).
+TARGETS = ("gateway", "bare", "hive")
+
+
+def graphql_target(target: str) -> bool:
+    return target.startswith("gateway") or target == "hive"
+
+
+MAX_CONCURRENCY = 512  # the slow-agency section runs 300 clients
 MAX_DURATION = 60.0
 MAX_REQUESTS = 10_000
 
@@ -59,7 +66,7 @@ def request_for(target: str, mode: str, ids: list[str]) -> tuple[str, str, Any]:
     """(method, path, json body or None) of one request for ids (one id in single mode)."""
     if mode == "catalogue":
         return "POST", "/graphql", {"query": CATALOGUE_QUERY}
-    if target.startswith("gateway"):
+    if graphql_target(target):
         if mode == "single":
             return "POST", "/graphql", {"query": SINGLE_QUERY, "variables": {"id": ids[0]}}
         return "POST", "/graphql", {"query": BATCH_QUERY, "variables": {"ids": ids}}
@@ -119,6 +126,7 @@ async def run(args: argparse.Namespace, ids: list[str]) -> dict[str, Any]:
         elapsed = await phase(args.duration, record=True)
     ordered = sorted(latencies)
     return {
+        "generator": "python",
         "target": args.target,
         "mode": args.mode,
         "concurrency": args.concurrency,
@@ -129,12 +137,13 @@ async def run(args: argparse.Namespace, ids: list[str]) -> dict[str, Any]:
         "requests_per_second": round(len(latencies) / elapsed, 1),
         "latency_median_ms": round(statistics.median(ordered) * 1000, 2) if ordered else None,
         "latency_p90_ms": round(ordered[int(len(ordered) * 0.9)] * 1000, 2) if ordered else None,
+        "latency_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 2) if ordered else None,
     }
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--target", choices=TARGETS, required=True)
+    parser.add_argument("--target", required=True, help="gateway[-...], bare or hive")
     parser.add_argument("--url", required=True)
     parser.add_argument("--ids-file", required=True)
     parser.add_argument("--token", default="")
@@ -144,6 +153,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=0.5, help="unrecorded seconds first")
     args = parser.parse_args(argv)
+    if not args.target.startswith(TARGETS):
+        parser.error(f"--target must start with one of {TARGETS}")
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the load generator only targets loopback addresses")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:

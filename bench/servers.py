@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import cpu
 from demo.agencies import agency_file
 from settings import ROOT, environment
 
@@ -43,22 +44,27 @@ class Server:
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU the server process (all its threads) has used; None off Linux."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu.cpu_seconds(self.process.pid)
 
 
-def _wait_healthy(server: Server) -> None:
+def _answers(server: Server, http: bool) -> bool:
+    if not http:  # a TCP service (the delaying proxy): accepting connections is ready
+        with contextlib.suppress(OSError), socket.create_connection((HOST, server.port), 1):
+            return True
+        return False
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200
+    return False
+
+
+def _wait_healthy(server: Server, http: bool = True) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             tail = server.log.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{tail}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return
+        if _answers(server, http):
+            return
         time.sleep(0.2)
     raise RuntimeError(f"{server.name} did not answer /healthz within {START_TIMEOUT:g}s")
 
@@ -78,9 +84,11 @@ def stop(server: Server) -> None:
 
 @contextlib.contextmanager
 def running(
-    name: str, command: list[str], port: int, env: dict[str, str], log_dir: Path
-) -> Iterator[Server]:
-    """Start command (its own session, so the whole group can be stopped), wait for /healthz."""
+    name: str, command: list[str], port: int, env: dict[str, str], log_dir: Path, *,
+    http: bool = True,
+) -> Iterator[Server]:  # fmt: skip
+    """Start command (its own session, so the whole group can be stopped), wait for /healthz
+    (or, not `http`, for the port to accept connections)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
@@ -94,7 +102,7 @@ def running(
         )
     server = Server(name, port, process, log)
     try:
-        _wait_healthy(server)
+        _wait_healthy(server, http)
         yield server
     finally:
         stop(server)
@@ -109,9 +117,14 @@ def uvicorn_command(app: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def education_command(var_dir: Path, port: int) -> list[str]:
-    return [
+def education_command(
+    var_dir: Path, port: int, delay_ms: tuple[float, float] | None = None
+) -> list[str]:
+    command = [
         sys.executable, "-m", "demo.education",
         "--db", str(agency_file(var_dir / "agencies", "education")),
         "--host", HOST, "--port", str(port),
     ]  # fmt: skip
+    if delay_ms:
+        command += ["--delay-ms", str(delay_ms[0]), str(delay_ms[1])]
+    return command

@@ -64,7 +64,13 @@ def build_adapter(
     SourcePolicy.admit); raises RegistrationError for a kind or connection it can't use."""
     url = source_url(kind, connection)
     if kind == SQL and isinstance(reach, SqlReach):
-        return SqlAdapter(reach.url, mapping, name=name or display_url(url), recheck=reach.recheck)
+        return SqlAdapter(
+            reach.url,
+            mapping,
+            name=name or display_url(url),
+            recheck=reach.recheck,
+            pools=reach.pools,
+        )
     if kind == HTTP and isinstance(reach, WebReach):
         headers = _headers(kind, connection)
         return HttpAdapter(url, mapping, headers, guarded_client(reach), name=name)

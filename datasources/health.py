@@ -98,14 +98,30 @@ class SourceStats:
         self.last_success_at: datetime | None = None
         self.last_failure_at: datetime | None = None
         self.last_error: str | None = None
+        # Since the last `drain` (the day's figures, datasources.health_days): calls, errors, and
+        # the newest `last_updated` of the records the source handed back.
+        self._unflushed = (0, 0)
+        self.newest_record: datetime | None = None
 
     def record(self, ok: bool, latency_ms: float, error: str | None = None) -> None:
         self._samples.append((self._clock(), ok, latency_ms))
+        calls, errors = self._unflushed
+        self._unflushed = (calls + 1, errors + (not ok))
         if ok:
             self.last_success_at = datetime.now(UTC)
         else:
             self.last_failure_at = datetime.now(UTC)
             self.last_error = error
+
+    def saw_record(self, last_updated: datetime) -> None:
+        if self.newest_record is None or last_updated > self.newest_record:
+            self.newest_record = last_updated
+
+    def drain(self) -> tuple[int, int, datetime | None]:
+        """(calls, errors, newest record) since the last drain, and start counting afresh."""
+        (calls, errors), newest = self._unflushed, self.newest_record
+        self._unflushed, self.newest_record = (0, 0), None
+        return calls, errors, newest
 
     def _recent(self) -> deque[tuple[float, bool, float]]:
         horizon = self._clock() - self._window

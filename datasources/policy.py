@@ -37,6 +37,7 @@ from datasources.addresses import (
     system_resolver,
 )
 from datasources.mapping import GRAPHQL, HTTP, SQL
+from datasources.pools import DEFAULT_POOLS, Pools
 from datasources.sqlite_files import SQLITE_DRIVER, SqliteFiles, read_only_url
 from settings import Settings
 
@@ -66,6 +67,7 @@ class SqlReach:
 
     url: str
     recheck: Callable[[], Awaitable[object]]
+    pools: Pools = DEFAULT_POOLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class WebReach:
     agency: str
     endpoints: tuple[Endpoint, ...]
     rules: AddressRules
+    pools: Pools = DEFAULT_POOLS
 
     def admitted(self, url: httpx.URL) -> tuple[str, int]:
         """(host, port) of `url` if the agency may reach it; PolicyRefusal otherwise."""
@@ -110,7 +113,9 @@ class SourcePolicy:
         allowlist: Allowlist,
         rules: AddressRules,
         store_database: str | None = None,
+        pools: Pools = DEFAULT_POOLS,
     ) -> None:
+        self._pools = pools
         self._files = files
         self._allowlist = dict(allowlist)
         self._rules = rules
@@ -125,6 +130,7 @@ class SourcePolicy:
         store_url: str,
         protected_files: Iterable[Path] = (),
         resolver: Resolver = system_resolver,
+        pools: Pools = DEFAULT_POOLS,
     ) -> SourcePolicy:
         """The policy from the operator's settings. Reads the allow-list file and the file
         system: call it at start-up, off the event loop. Raises ValueError for a setting that
@@ -143,6 +149,7 @@ class SourcePolicy:
             allowlist=parse_allowlist(allowlist),
             rules=AddressRules(resolver),
             store_database=store_database,
+            pools=pools,
         )
 
     @property
@@ -170,7 +177,7 @@ class SourcePolicy:
                 parsed = httpx.URL(url)
             except httpx.InvalidURL:
                 raise PolicyRefusal("the URL cannot be read") from None
-            reach = WebReach(agency, self.allowed(agency), self._rules)
+            reach = WebReach(agency, self.allowed(agency), self._rules, self._pools)
             reach.admitted(parsed)
             if resolve:
                 await reach.pin(parsed)
@@ -210,7 +217,7 @@ class SourcePolicy:
             if await asyncio.to_thread(self._files.admit, agency, str(real)) != real:
                 raise PolicyRefusal("the SQLite file has moved since it was checked")
 
-        return SqlReach(read_only_url(real), recheck)
+        return SqlReach(read_only_url(real), recheck, self._pools)
 
     async def _server(self, agency: str, url: URL, table: str | None, resolve: bool) -> SqlReach:
         backend = url.get_backend_name()
@@ -250,7 +257,7 @@ class SourcePolicy:
 
         if resolve:
             await recheck()
-        return SqlReach(url.render_as_string(hide_password=False), recheck)
+        return SqlReach(url.render_as_string(hide_password=False), recheck, self._pools)
 
 
 def policy_for(settings: Settings, resolver: Resolver = system_resolver) -> SourcePolicy:
@@ -262,6 +269,7 @@ def policy_for(settings: Settings, resolver: Resolver = system_resolver) -> Sour
         store_url=settings.store_url,
         protected_files=(settings.var_dir, settings.secret_key_file),
         resolver=resolver,
+        pools=Pools.of(settings.sources),
     )
 
 

@@ -34,12 +34,12 @@ from datasources.base import (
 from datasources.connections import display_connection
 from datasources.health import (
     HealthPolicy,
-    HealthReport,
     ProbeResult,
     SourceMonitor,
     SourceMonitors,
     probe_through,
 )
+from datasources.health_days import add, from_probes, from_reports, note_records
 from datasources.health_store import SharedHealth, flush
 from datasources.policy import SourcePolicy
 from datasources.probe_store import last_probes, record_probes
@@ -50,6 +50,7 @@ from datasources.registration_store import (
     write_disabled,
     write_registration,
 )
+from standard.national_time import national_day
 from standard.records import RecordSpec
 from store.db import transaction
 from store.models import DataSource
@@ -129,7 +130,9 @@ class Registry:
             source.calls += 1
             try:
                 async with asyncio.timeout(source.timeout):
-                    return await source.adapter.fetch(ids)
+                    found = await source.adapter.fetch(ids)
+                note_records(self.monitor(source).stats, found)
+                return found
             except TimeoutError:
                 reason = f"did not answer within {source.timeout:g}s"
                 limit = f"limit {source.timeout:g}s"
@@ -342,12 +345,13 @@ class Registry:
     def monitor(self, source: Source) -> SourceMonitor:
         return self._monitors.of(source, source.id, source.record_type, source.kind)
 
-    def health_reports(self) -> list[HealthReport]:
-        return [self.monitor(source).report() for source in self.sources()]
-
     async def flush_health(self) -> None:
-        """Write this worker's view of each live source to the store, for every worker."""
-        await flush(self._sessions, self.worker_id, self.health_reports())
+        """Write this worker's view of each live source to the store, for every worker, and add
+        its calls since the last flush to the sources' day (datasources.health_days)."""
+        monitors = [self.monitor(source) for source in self.sources()]
+        reports = [(monitor.report(), monitor.stats) for monitor in monitors]
+        await flush(self._sessions, self.worker_id, [report for report, _ in reports])
+        await add(self._sessions, from_reports(reports), national_day())
 
     async def probe_all(self) -> dict[str, ProbeResult]:
         """Probe every source concurrently and record each outcome for /readyz.
@@ -366,6 +370,7 @@ class Registry:
             found[source_id] = ProbeResult(source_id, False, f"not served: {rule}", 0, now)
         if found:
             await record_probes(self._sessions, found)
+            await add(self._sessions, from_probes(found), national_day())
         return found
 
     async def _probe(self, source: Source) -> ProbeResult:

@@ -21,6 +21,7 @@ from datasources import transforms as t
 from datasources.addresses import PolicyRefusal
 from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.mapping import SQL, Mapping
+from datasources.pools import Pools
 from datasources.ranges import MAX_RANGE_ROWS, DateRange, in_range, solar_spellings
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,13 @@ def display_url(url: str) -> str:
 Recheck = Callable[[], Awaitable[object]]
 
 
-def create_engine(url: str, recheck: Recheck | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, recheck: Recheck | None = None, pools: Pools | None = None
+) -> AsyncEngine:
     """An engine on an agency's database. Unlike the store's, it never creates a folder or a file
     and changes nothing on connecting; `recheck` (the policy's) runs before each new connection,
-    and whatever it raises stops that connection."""
-    options: dict[str, Any] = {}
+    and whatever it raises stops that connection. Its pool is sized by `pools` (the settings')."""
+    options: dict[str, Any] = (pools or Pools()).engine_options(url)
     if make_url(url).get_backend_name() != "sqlite":
         options["pool_pre_ping"] = True
     engine = create_async_engine(url, **options)
@@ -69,12 +72,14 @@ class _Engines:
     def __init__(self) -> None:
         self._engines: dict[str, tuple[AsyncEngine, int]] = {}
 
-    def acquire(self, url: str, recheck: Recheck | None = None) -> AsyncEngine:
+    def acquire(
+        self, url: str, recheck: Recheck | None = None, pools: Pools | None = None
+    ) -> AsyncEngine:
         """The engine for `url`. Adapters on one URL share the policy's check: it depends only
-        on where the URL leads."""
+        on where the URL leads (and the pool sizes, which come from the settings)."""
         engine, users = self._engines.get(url, (None, 0))
         if engine is None:
-            engine = create_engine(url, recheck)
+            engine = create_engine(url, recheck, pools)
         self._engines[url] = (engine, users + 1)
         return engine
 
@@ -106,7 +111,13 @@ class SqlAdapter:
     kind = SQL
 
     def __init__(
-        self, url: str, mapping: Mapping, *, name: str | None = None, recheck: Recheck | None = None
+        self,
+        url: str,
+        mapping: Mapping,
+        *,
+        name: str | None = None,
+        recheck: Recheck | None = None,
+        pools: Pools | None = None,
     ) -> None:
         if mapping.kind != SQL or mapping.table is None:
             raise ValueError("SqlAdapter needs a parsed sql mapping")
@@ -119,7 +130,7 @@ class SqlAdapter:
             raise SourceError(self.name, message, Fault.REFUSED) from None
         self._password = parsed.password if isinstance(parsed.password, str) else None
         try:
-            self._engine = ENGINES.acquire(url, recheck)
+            self._engine = ENGINES.acquire(url, recheck, pools)
         except (SQLAlchemyError, ImportError) as exc:  # unknown dialect, missing or sync driver
             reason = f"cannot use {display_url(url)}: {exc}"
             raise SourceError(self.name, reason, Fault.REFUSED) from None

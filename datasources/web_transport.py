@@ -18,7 +18,9 @@ from datasources.policy import WebReach
 class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(self, reach: WebReach, inner: httpx.AsyncBaseTransport | None = None) -> None:
         self._reach = reach
-        self._inner = inner or httpx.AsyncHTTPTransport(trust_env=False)
+        self._inner = inner or httpx.AsyncHTTPTransport(
+            trust_env=False, limits=reach.pools.http_limits()
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         address = await self._reach.pin(request.url)  # PolicyRefusal: nothing is sent

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.cards import CardDraft
 from standard.datasets import AGENCY_ADMIN_SCOPE, Dataset
-from standard.life_events import LifeEvent
+from standard.life_events import REPORT_SCOPE, LifeEvent
 from standard.statuses import ProactiveMode
 
 AGENCIES: tuple[tuple[str, str, str], ...] = (
@@ -51,10 +51,44 @@ AGENCIES: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 
+# The law each agency's statutory services read under.
+STATUTES: dict[str, str] = {
+    "civil-registry": "Civil Registration Act, article 12",
+    "social-security": "Social Security Act, article 3",
+    "education": "Fundamental Education Act, article 2",
+    "tax": "Direct Taxes Act, article 17",
+    "health-insurance": "Universal Health Insurance Act, article 3",
+    "welfare": "Comprehensive Welfare and Social Security System Act, article 7",
+    "traffic-police": "Road Traffic Offences Act, article 2",
+    "passport-police": "Passport Act, article 16",
+    "judiciary": "Criminal Records Act, article 1",
+    "deeds-registry": "Registration of Deeds and Properties Act, article 22",
+    "health-ministry": "Medical and Pharmaceutical Affairs Act, article 3",
+    "science-ministry": "Higher Education Admission Act, article 3",
+    "conscription": "Public Conscription Act, article 10",
+    "pension-fund": "Civil Service Pension Act, article 81",
+    "relief-foundation": "Relief Foundation Charter, article 2",
+    "welfare-organization": "Protection of Disabled Persons Rights Act, article 6",
+    "roads-ministry": "Housing Production Support Act, article 4",
+    "post": "Postal Services Act, article 5",
+    "industry-ministry": "Guild System Act, article 12",
+    "agriculture-ministry": "Agricultural Products Insurance Act, article 2",
+    "customs": "Customs Affairs Act, article 4",
+    "central-bank": "Interest-Free Banking Act, article 9",
+    "interior-ministry": "Local Councils Elections Act, article 26",
+    "sports-ministry": "Youth Marriage Facilitation Act, article 4",
+    "tehran-municipality": "Municipalities Act, article 55",
+    "elites-foundation": "National Elites Foundation Statute, article 3",
+    "martyrs-foundation": "Comprehensive Veterans Services Act, article 7",
+    "energy-ministry": "Water and Electricity Distribution Act, article 2",
+    "ict-ministry": "Telecommunications Services Act, article 11",
+    "vocational-training": "Technical and Vocational Training Act, article 5",
+}
+
 CARDS: tuple[CardDraft, ...] = (
     CardDraft(
         id="newborn-health-insurance",
-        agency="health-insurance",
+        agency="social-security",
         name_fa="بیمه سلامت نوزاد",
         name_en="Newborn health insurance",
         purpose_fa="ثبت نوزاد در بیمه سلامت به عنوان فرد تحت تکفل والدین",
@@ -87,6 +121,19 @@ CARDS: tuple[CardDraft, ...] = (
         datasets=(Dataset.CIVIL_IDENTITY, Dataset.CIVIL_BIRTH, Dataset.CIVIL_ADDRESS),
         legal_basis="consent",
     ),
+    CardDraft(
+        # Not a service to citizens: the registry's own client reports the births and deaths it
+        # registers, and the gateway checks each against the registry's birth or death record.
+        id="life-event-reports",
+        agency="civil-registry",
+        name_fa="گزارش رویدادهای زندگی",
+        name_en="Life event reports",
+        purpose_fa="گزارش ولادت‌ها و فوت‌های ثبت‌شده به درگاه برای خدمات پیش‌دستانه",
+        purpose_en="Report registered births and deaths to the gateway for proactive services",
+        datasets=(Dataset.CIVIL_BIRTH, REPORT_SCOPE),
+        legal_basis="statute",
+        statute="Civil Registration Act, article 12",
+    ),
 )
 
 
@@ -112,7 +159,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         role="statutory",
         client_id="newborn-insurance",
         name="Newborn health insurance service",
-        agency="health-insurance",
+        agency="social-security",
         client_role="service",
         card="newborn-health-insurance",
         scopes=tuple(_card("newborn-health-insurance").datasets),
@@ -138,10 +185,30 @@ CLIENTS: tuple[DemoClient, ...] = (
         redirect_uris=("http://127.0.0.1:8765/callback",),
     ),
     DemoClient(
+        # demo.events reports the registry's births and deaths with it (reportLifeEvent).
+        role="civil_registry_events",
+        client_id="civil-registry-events",
+        name="Civil registry life event reports",
+        agency="civil-registry",
+        client_role="service",
+        card="life-event-reports",
+        scopes=tuple(_card("life-event-reports").datasets),
+    ),
+    DemoClient(
         role="agency_admin",
         client_id="civil-registry-admin",
         name="Civil registry administrators",
         agency="civil-registry",
+        client_role="agency_admin",
+        card=None,
+        scopes=(AGENCY_ADMIN_SCOPE,),
+    ),
+    DemoClient(
+        # Receives social security's proactive cases (agencyServiceCases, its webhook).
+        role="social_admin",
+        client_id="social-security-admin",
+        name="Social Security Organization administrators",
+        agency="social-security",
         client_role="agency_admin",
         card=None,
         scopes=(AGENCY_ADMIN_SCOPE,),

@@ -9,7 +9,9 @@ a ministry that does not open its database to anyone.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -58,6 +60,9 @@ async def students_batch(request: Request) -> JSONResponse:
     if len(codes) > MAX_BATCH:
         return _error(400, "batch_too_large", f"at most {MAX_BATCH} codes per request")
     wanted = list(dict.fromkeys(codes))  # repeated codes are asked once
+    delay: tuple[float, float] | None = request.app.state.delay
+    if delay:  # a slow ministry, for the bench: the wait is here, on the agency's side
+        await asyncio.sleep(random.uniform(*delay))
     if not wanted:
         return JSONResponse({"students": []})
     async with request.app.state.engine.connect() as connection:
@@ -71,14 +76,20 @@ async def healthz(_request: Request) -> JSONResponse:
 
 
 class RequireApiKey:
-    """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes."""
+    """Pure ASGI: refuse requests without the bearer key; /healthz stays open for probes, and
+    POSTs to `signed_posts` prove who sends them otherwise (a signed webhook)."""
 
-    def __init__(self, app: ASGIApp, key: str) -> None:
+    def __init__(self, app: ASGIApp, key: str, signed_posts: tuple[str, ...] = ()) -> None:
         self.app = app
         self.expected = f"Bearer {key}".encode()
+        self.signed_posts = set(signed_posts)
+
+    def _open(self, scope: Scope) -> bool:
+        path = scope["path"]
+        return path == "/healthz" or (scope["method"] == "POST" and path in self.signed_posts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/healthz":
+        if scope["type"] == "http" and not self._open(scope):
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
                 response = _error(401, "unauthorized", "a valid bearer API key is required")
@@ -87,8 +98,11 @@ class RequireApiKey:
         await self.app(scope, receive, send)
 
 
-def create_app(db_url: str, *, api_key: str = "") -> Starlette:
-    """The service over db_url; with an api_key it asks for it as a bearer token, else open."""
+def create_app(
+    db_url: str, *, api_key: str = "", delay: tuple[float, float] | None = None
+) -> Starlette:
+    """The service over db_url; with an api_key it asks for it as a bearer token, else open.
+    With a delay (low, high seconds) each batch answer waits a uniform draw between them."""
     engine = create_engine(db_url)
 
     @asynccontextmanager
@@ -105,6 +119,7 @@ def create_app(db_url: str, *, api_key: str = "") -> Starlette:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.delay = delay
     return app
 
 
@@ -116,9 +131,19 @@ def main() -> None:
     parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8101)
+    parser.add_argument(
+        "--delay-ms", type=float, nargs=2, metavar=("LOW", "HIGH"),
+        help="answer each batch after a uniform wait between LOW and HIGH ms (a slow agency)",
+    )  # fmt: skip
     args = parser.parse_args()
+    delay = None
+    if args.delay_ms:
+        low, high = args.delay_ms
+        if not 0 <= low <= high <= 10_000:
+            parser.error("--delay-ms LOW HIGH: 0 <= LOW <= HIGH <= 10000")
+        delay = (low / 1000, high / 1000)
     url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
-    app = create_app(url, api_key=demo_settings().education_api_key)
+    app = create_app(url, api_key=demo_settings().education_api_key, delay=delay)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False)
 
 

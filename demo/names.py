@@ -100,3 +100,25 @@ def schools_for(city_index: int, grade: int) -> tuple[School, ...]:
                 for n in range(SCHOOLS_PER_STAGE)
             )
     raise ValueError(f"no school teaches grade {grade}")
+
+
+# The provinces, for the provincial offices' service cards (demo.service_cards): slug, fa, en.
+PROVINCES: tuple[tuple[str, str, str], ...] = (
+    ("tehran", "تهران", "Tehran"), ("isfahan", "اصفهان", "Isfahan"), ("fars", "فارس", "Fars"),
+    ("razavi-khorasan", "خراسان رضوی", "Razavi Khorasan"),
+    ("east-azerbaijan", "آذربایجان شرقی", "East Azerbaijan"),
+    ("west-azerbaijan", "آذربایجان غربی", "West Azerbaijan"), ("ardabil", "اردبیل", "Ardabil"),
+    ("alborz", "البرز", "Alborz"), ("ilam", "ایلام", "Ilam"), ("bushehr", "بوشهر", "Bushehr"),
+    ("chaharmahal-bakhtiari", "چهارمحال و بختیاری", "Chaharmahal and Bakhtiari"),
+    ("south-khorasan", "خراسان جنوبی", "South Khorasan"),
+    ("north-khorasan", "خراسان شمالی", "North Khorasan"), ("khuzestan", "خوزستان", "Khuzestan"),
+    ("zanjan", "زنجان", "Zanjan"), ("semnan", "سمنان", "Semnan"),
+    ("sistan-baluchestan", "سیستان و بلوچستان", "Sistan and Baluchestan"),
+    ("qazvin", "قزوین", "Qazvin"), ("qom", "قم", "Qom"), ("kurdistan", "کردستان", "Kurdistan"),
+    ("kerman", "کرمان", "Kerman"), ("kermanshah", "کرمانشاه", "Kermanshah"),
+    ("kohgiluyeh-boyer-ahmad", "کهگیلویه و بویراحمد", "Kohgiluyeh and Boyer-Ahmad"),
+    ("golestan", "گلستان", "Golestan"), ("gilan", "گیلان", "Gilan"),
+    ("lorestan", "لرستان", "Lorestan"), ("mazandaran", "مازندران", "Mazandaran"),
+    ("markazi", "مرکزی", "Markazi"), ("hormozgan", "هرمزگان", "Hormozgan"),
+    ("hamadan", "همدان", "Hamadan"), ("yazd", "یزد", "Yazd"),
+)  # fmt: skip

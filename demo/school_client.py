@@ -36,6 +36,53 @@ PAGE = (
 )
 
 
+AGAIN = "<p><a href='/'>Enrol another child</a></p>"
+# What a refused or failed field means, for the parent (the gateway's extensions.code).
+WHY = {
+    "CONSENT_REQUIRED": "you did not consent to share this",
+    "FORBIDDEN": "you did not share this with us",
+    "CONSENT_REVOKED": "your consent was revoked or has expired",
+    "SOURCE_UNAVAILABLE": "the agency that holds it did not answer; try again later",
+    "INVALID_NATIONAL_ID": "the national code is not valid",
+}
+SECTIONS = (
+    ("identity", "Identity", (("firstName", "First name"), ("lastName", "Last name"))),
+    ("birth", "Birth", (("date", "Date of birth"), ("place", "Place of birth"))),
+    ("address", "Address", (("province", "Province"), ("city", "City"),
+                            ("postalCode", "Postal code"))),
+)  # fmt: skip
+
+
+def readable(answer: dict[str, Any]) -> str:
+    """What the gateway answered, as the parent reads it: each record's fields, or why not."""
+    citizen = (answer.get("data") or {}).get("citizen") or {}
+    errors: dict[str, str] = {}
+    for error in answer.get("errors") or []:
+        path = error.get("path") or []
+        code = (error.get("extensions") or {}).get("code", "")
+        key = path[1] if len(path) > 1 else "citizen"
+        errors.setdefault(key, WHY.get(code, error.get("message", "it could not be read")))
+    parts = ["<h1>What Darvazeh gave us</h1>"]
+    if "citizen" in errors and not citizen:
+        parts.append(f"<p>Nothing could be read: {html.escape(errors['citizen'])}.</p>")
+    for key, title, fields in SECTIONS:
+        parts.append(f"<h2>{title}</h2>")
+        record = citizen.get(key)
+        if record is None:
+            reason = errors.get(key, "it was not shared")
+            parts.append(f"<p>Not available: {html.escape(reason)}.</p>")
+            continue
+        if (record.get("provenance") or {}).get("status") == "NO_RECORD":
+            parts.append("<p>The agency holds no such record.</p>")
+            continue
+        rows = "".join(
+            f"<dt>{label}</dt><dd>{html.escape(str(record.get(name) or '—'))}</dd>"
+            for name, label in fields
+        )
+        parts.append(f"<dl>{rows}</dl>")
+    return "".join(parts)
+
+
 def _pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
@@ -77,6 +124,8 @@ var/demo.json under "passwords".</small></p>"""
                 "state": state,
                 "code_challenge": challenge,
                 "code_challenge_method": "S256",
+                # The school reads a child's data: the consent screen offers "my child" first.
+                "data_subject": "child",
             }
         )
         return RedirectResponse(f"{gateway}/oauth/authorize?{query}", status_code=303)
@@ -102,18 +151,15 @@ var/demo.json under "passwords".</small></p>"""
                 auth=(client["client_id"], client["client_secret"]),
             )
             if tokens.status_code != 200:
-                return HTMLResponse(PAGE.format(body=f"<pre>{html.escape(tokens.text)}</pre>"), 502)
+                reason = tokens.json().get("error_description", "") if tokens.content else ""
+                body = f"<h1>No data</h1><p>Darvazeh gave no token: {html.escape(reason)}</p>"
+                return HTMLResponse(PAGE.format(body=body + AGAIN), 502)
             answer = await http.post(
                 "/graphql",
                 json={"query": QUERY, "variables": {"id": child}},
                 headers={"Authorization": f"Bearer {tokens.json()['access_token']}"},
             )
-        shown = html.escape(json.dumps(answer.json(), indent=2, ensure_ascii=False))
-        return HTMLResponse(
-            PAGE.format(
-                body=f"<h1>What Darvazeh gave us</h1><pre>{shown}</pre><a href='/'>Again</a>"
-            )
-        )
+        return HTMLResponse(PAGE.format(body=readable(answer.json()) + AGAIN))
 
     return Starlette(
         routes=[

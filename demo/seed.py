@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,11 @@ from demo.agencies import agency_urls
 from demo.catalogue import AGENCIES, CLIENTS
 from demo.service_cards import DEMO_COUNT, service_cards
 from services.card_registration import register_missing
+from services.proactive.webhooks import WebhookPolicy, set_webhook
 from store.citizen_models import CitizenAccount
 from store.models import Agency, OAuthClient
+from store.proactive_models import AgeScanDay
+from store.secrets import SecretBox
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +177,41 @@ async def seed_citizen_accounts(
     return passwords
 
 
+async def start_age_scan(sessions: async_sessionmaker[AsyncSession], first_day: date) -> bool:
+    """Make a fresh store's age scan begin at `first_day` rather than today, as if the days
+    before it were done: the demo's children whose sixth birthday has just passed get their
+    offers on the first start. A store whose scan has run is left alone (False)."""
+    async with sessions() as session, session.begin():
+        if await session.scalar(select(AgeScanDay.day).limit(1)) is not None:
+            return False
+        session.add(AgeScanDay(day=first_day - timedelta(days=1), events=0))
+    return True
+
+
+async def register_webhook(
+    sessions: async_sessionmaker[AsyncSession],
+    box: SecretBox,
+    policy: WebhookPolicy,
+    *,
+    agency: str,
+    admin: str,
+    url: str,
+    secret_file: Path,
+) -> None:
+    """The agency's webhook at `url`, set as its admin's setAgencyWebhook sets it (the same
+    policy check, a new sealed secret), and the secret, shown this once, written where the
+    agency's receiver reads it (readable by its owner only)."""
+    async with sessions() as session, session.begin():
+        _, secret = await set_webhook(
+            session, box, policy, agency=agency, url=url, by=admin, now=datetime.now(UTC)
+        )
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(secret + "\n")
+    os.chmod(secret_file, 0o600)  # a file left by an older start keeps its own mode otherwise
+
+
 async def register_sources(registry: Registry, urls: AgencyUrls) -> None:
     """(Re-)register every demo source; each registration is held to the connection policy,
     checked and probed live. A record type its agency has since given to another of its sources
@@ -190,6 +230,8 @@ def write_demo_facts(
     clients: dict[str, Any],
     citizens: dict[str, str],
     passwords: dict[str, str],
+    school_starters: list[dict[str, str | None]] | None = None,
+    webhooks: dict[str, dict[str, str]] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     facts = {
@@ -197,6 +239,10 @@ def write_demo_facts(
         "clients": clients,
         "citizens": citizens,
         "passwords": passwords,
+        # Children whose sixth birthday had just passed when the world was made, and parents.
+        "school_starters": school_starters or [],
+        # Agencies' webhook receivers: the URL the gateway POSTs their cases to (GET lists them).
+        "webhooks": webhooks or {},
     }
     path.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
     path.chmod(0o600)  # it holds client secrets

@@ -3,7 +3,8 @@ as many provincial ones as a benchmark wants (the national window counts over 5,
 
 Deterministic: `service_cards(count)` is always the same first `count` cards of one sequence —
 the three hand-written demo cards, then each service of each agency in its variants (issue,
-renewal, ...), agencies taking turns, then the same services province by province. Services
+renewal, ...), agencies taking turns, then the same services province by province (but the
+proactive ones, which run nationally on their event). Services
 that need a planned dataset (deeds, vehicles, health records, ...) are not connected.
 """
 
@@ -14,7 +15,8 @@ from dataclasses import replace
 from itertools import islice, zip_longest
 from typing import NamedTuple
 
-from demo.catalogue import CARDS
+from demo.catalogue import CARDS, STATUTES
+from demo.names import PROVINCES
 from services.cards import CardDraft
 from standard.datasets import PlannedDataset
 from standard.life_events import LifeEvent
@@ -25,40 +27,6 @@ S, E, T = "social.coverage", "education.enrollment", "tax.status"
 DEEDS, VEHICLE = PlannedDataset.PROPERTY_DEEDS.value, PlannedDataset.VEHICLE_REGISTRATION.value
 HEALTH, JOBS = PlannedDataset.HEALTH_RECORDS.value, PlannedDataset.EMPLOYMENT_HISTORY.value
 COURT = PlannedDataset.JUDICIARY_RECORDS.value
-
-# The law each agency's statutory services read under.
-STATUTES: dict[str, str] = {
-    "civil-registry": "Civil Registration Act, article 12",
-    "social-security": "Social Security Act, article 3",
-    "education": "Fundamental Education Act, article 2",
-    "tax": "Direct Taxes Act, article 17",
-    "health-insurance": "Universal Health Insurance Act, article 3",
-    "welfare": "Comprehensive Welfare and Social Security System Act, article 7",
-    "traffic-police": "Road Traffic Offences Act, article 2",
-    "passport-police": "Passport Act, article 16",
-    "judiciary": "Criminal Records Act, article 1",
-    "deeds-registry": "Registration of Deeds and Properties Act, article 22",
-    "health-ministry": "Medical and Pharmaceutical Affairs Act, article 3",
-    "science-ministry": "Higher Education Admission Act, article 3",
-    "conscription": "Public Conscription Act, article 10",
-    "pension-fund": "Civil Service Pension Act, article 81",
-    "relief-foundation": "Relief Foundation Charter, article 2",
-    "welfare-organization": "Protection of Disabled Persons Rights Act, article 6",
-    "roads-ministry": "Housing Production Support Act, article 4",
-    "post": "Postal Services Act, article 5",
-    "industry-ministry": "Guild System Act, article 12",
-    "agriculture-ministry": "Agricultural Products Insurance Act, article 2",
-    "customs": "Customs Affairs Act, article 4",
-    "central-bank": "Interest-Free Banking Act, article 9",
-    "interior-ministry": "Local Councils Elections Act, article 26",
-    "sports-ministry": "Youth Marriage Facilitation Act, article 4",
-    "tehran-municipality": "Municipalities Act, article 55",
-    "elites-foundation": "National Elites Foundation Statute, article 3",
-    "martyrs-foundation": "Comprehensive Veterans Services Act, article 7",
-    "energy-ministry": "Water and Electricity Distribution Act, article 2",
-    "ict-ministry": "Telecommunications Services Act, article 11",
-    "vocational-training": "Technical and Vocational Training Act, article 5",
-}
 
 # Variant -> (Persian, English) name templates; {fa}/{en} is the service, {En} capitalised.
 VARIANTS: dict[str, tuple[str, str]] = {
@@ -93,8 +61,9 @@ class Proactive(NamedTuple):
     en: str
     datasets: tuple[str, ...]
     event: LifeEvent
-    mode: ProactiveMode = ProactiveMode.NOTIFY
+    mode: ProactiveMode
     reference_date: str | None = None  # Solar "MM-DD" an age is reckoned by
+    purpose: tuple[str, str] | None = None  # (fa, en); else the catalogue's usual sentence
 
 
 SERVICES: tuple[Service, ...] = (
@@ -273,49 +242,51 @@ SERVICES: tuple[Service, ...] = (
             "vocational course registration", (ID, B, A, E), False, "apply cancel inquiry"),
 )  # fmt: skip
 
-# Services that run on a life event, with no request (always under a statute).
+# Services that run on a life event, with no request (always under a statute), each saying what
+# it asks of the citizen: an offer to confirm, a service they may decline, or a notice.
 PROACTIVE: tuple[Proactive, ...] = (
     Proactive("civil-registry", "smart-card-invitation", "دعوت به دریافت کارت ملی هوشمند",
-              "Invitation to a national smart card", (ID, B, A), LifeEvent.AGE_REACHED_15),
-    Proactive("education", "first-grade-introduction", "معرفی کودک به مدرسه برای پایه اول",
-              "Introducing a child to a school for first grade", (ID, B, A),
-              LifeEvent.AGE_REACHED_6, ProactiveMode.CONFIRM, "07-01"),
+              "Invitation to a national smart card", (ID, B, A), LifeEvent.AGE_REACHED_15,
+              ProactiveMode.NOTIFY),
+    Proactive("education", "first-grade-introduction",
+              "معرفی کودک به دبستان نزدیک خانه برای پایه اول",
+              "Introducing a child to a school near home for first grade", (ID, B, A),
+              LifeEvent.AGE_REACHED_6, ProactiveMode.CONFIRM, "07-01",
+              ("معرفی کودکی که تا اول مهر شش‌ساله می‌شود به دبستان دولتی نزدیک نشانی خانه در ثبت "
+               "احوال؛ والدین تأیید می‌کنند و اگر مدرسهٔ دیگری را می‌خواهند، نامش را در یادداشت "
+               "می‌نویسند",
+               "Introduce a child who turns 6 by 1 Mehr to the state elementary school nearest "
+               "the home address the civil registry holds; the parents confirm, naming another "
+               "school in their note if they prefer one")),
     Proactive("conscription", "call-up", "احضار مشمولان به خدمت وظیفه",
-              "Call-up for military service", (ID, B, A, E), LifeEvent.AGE_REACHED_18),
+              "Call-up for military service", (ID, B, A, E), LifeEvent.AGE_REACHED_18,
+              ProactiveMode.NOTIFY),
     Proactive("social-security", "survivors-benefit", "برقراری مستمری بازماندگان بیمه‌شده متوفی",
-              "Survivors' benefit of a deceased member", (ID, F, S), LifeEvent.DEATH_REGISTERED),
+              "Survivors' benefit of a deceased member", (ID, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
+    Proactive("social-security", "insurance-end-on-death", "پایان بیمه فرد متوفی",
+              "Ending a deceased person's insurance", (ID, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.NOTIFY, None,
+              ("پایان بیمهٔ فرد متوفی از تاریخ فوت، بی‌آنکه بازماندگان درخواستی بدهند",
+               "End a deceased person's insurance from the date of death, without the survivors "
+               "having to ask")),
     Proactive("pension-fund", "survivors-pension-start", "برقراری خودکار مستمری بازماندگان",
-              "Automatic survivors' pension", (ID, F, S), LifeEvent.DEATH_REGISTERED),
+              "Automatic survivors' pension", (ID, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
     Proactive("tax", "inheritance-tax-file", "تشکیل پرونده مالیات بر ارث",
-              "Opening an inheritance tax file", (ID, F, T, DEEDS), LifeEvent.DEATH_REGISTERED),
+              "Opening an inheritance tax file", (ID, F, T, DEEDS), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.NOTIFY),
     Proactive("health-ministry", "newborn-screening", "غربالگری نوزاد", "Newborn screening",
-              (ID, B, F, HEALTH), LifeEvent.BIRTH_REGISTERED),
+              (ID, B, F, HEALTH), LifeEvent.BIRTH_REGISTERED, ProactiveMode.NOTIFY),
     Proactive("relief-foundation", "orphan-support", "حمایت از فرزندان خانواده‌های داغدار",
-              "Support for bereaved children", (ID, B, F, S), LifeEvent.DEATH_REGISTERED),
+              "Support for bereaved children", (ID, B, F, S), LifeEvent.DEATH_REGISTERED,
+              ProactiveMode.MAY_DECLINE),
     Proactive("welfare-organization", "elderly-care-assessment", "ارزیابی نیازهای مراقبتی سالمندان",
-              "Elderly care assessment", (ID, B, A, S), LifeEvent.AGE_REACHED_60),
+              "Elderly care assessment", (ID, B, A, S), LifeEvent.AGE_REACHED_60,
+              ProactiveMode.MAY_DECLINE),
     Proactive("central-bank", "childbirth-loan-offer", "پیشنهاد وام فرزندآوری",
-              "Childbirth loan offer", (ID, B, F), LifeEvent.BIRTH_REGISTERED),
-)  # fmt: skip
-
-PROVINCES: tuple[tuple[str, str, str], ...] = (
-    ("tehran", "تهران", "Tehran"), ("isfahan", "اصفهان", "Isfahan"), ("fars", "فارس", "Fars"),
-    ("razavi-khorasan", "خراسان رضوی", "Razavi Khorasan"),
-    ("east-azerbaijan", "آذربایجان شرقی", "East Azerbaijan"),
-    ("west-azerbaijan", "آذربایجان غربی", "West Azerbaijan"), ("ardabil", "اردبیل", "Ardabil"),
-    ("alborz", "البرز", "Alborz"), ("ilam", "ایلام", "Ilam"), ("bushehr", "بوشهر", "Bushehr"),
-    ("chaharmahal-bakhtiari", "چهارمحال و بختیاری", "Chaharmahal and Bakhtiari"),
-    ("south-khorasan", "خراسان جنوبی", "South Khorasan"),
-    ("north-khorasan", "خراسان شمالی", "North Khorasan"), ("khuzestan", "خوزستان", "Khuzestan"),
-    ("zanjan", "زنجان", "Zanjan"), ("semnan", "سمنان", "Semnan"),
-    ("sistan-baluchestan", "سیستان و بلوچستان", "Sistan and Baluchestan"),
-    ("qazvin", "قزوین", "Qazvin"), ("qom", "قم", "Qom"), ("kurdistan", "کردستان", "Kurdistan"),
-    ("kerman", "کرمان", "Kerman"), ("kermanshah", "کرمانشاه", "Kermanshah"),
-    ("kohgiluyeh-boyer-ahmad", "کهگیلویه و بویراحمد", "Kohgiluyeh and Boyer-Ahmad"),
-    ("golestan", "گلستان", "Golestan"), ("gilan", "گیلان", "Gilan"),
-    ("lorestan", "لرستان", "Lorestan"), ("mazandaran", "مازندران", "Mazandaran"),
-    ("markazi", "مرکزی", "Markazi"), ("hormozgan", "هرمزگان", "Hormozgan"),
-    ("hamadan", "همدان", "Hamadan"), ("yazd", "یزد", "Yazd"),
+              "Childbirth loan offer", (ID, B, F), LifeEvent.BIRTH_REGISTERED,
+              ProactiveMode.CONFIRM),
 )  # fmt: skip
 
 DEMO_COUNT = 300  # the demo world's catalogue
@@ -350,7 +321,7 @@ def _variants(service: Service) -> Iterator[CardDraft]:
 
 
 def _proactive(service: Proactive) -> CardDraft:
-    purpose_fa, purpose_en = _purpose(service.fa, service.en)
+    purpose_fa, purpose_en = service.purpose or _purpose(service.fa, service.en)
     return CardDraft(
         id=service.slug,
         agency=service.agency,
@@ -389,10 +360,14 @@ def _provincial(card: CardDraft, slug: str, fa: str, en: str) -> CardDraft:
 
 
 def all_cards() -> Iterator[CardDraft]:
+    """The national cards, then the provinces' copies of the services citizens ask for. A
+    proactive service is not copied: it runs once, nationally, on its event (31 provincial copies
+    would each make a case of the same birth)."""
     national = national_cards()
     yield from national
+    asked = [card for card in national if not card.proactive]
     for slug, fa, en in PROVINCES:
-        for card in national:
+        for card in asked:
             yield _provincial(card, slug, fa, en)
 
 

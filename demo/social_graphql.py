@@ -6,8 +6,11 @@ through `_entities` (`Insured` is an entity keyed by `nationalCode`) or through 
 The demo world keeps reading social security over SQL; this service is the reference for agencies,
 the tests and docs/data-sources.md.
 
+Given a webhook secret, the service also receives the agency's proactive cases from the gateway
+(demo.webhook_receiver): `make demo` runs it so, and registers its URL as the agency's webhook.
+
     python -m demo.social_graphql --db var/agencies/social-security/social.db \
-        --host 127.0.0.1 --port 8102
+        --host 127.0.0.1 --port 8102 [--webhook-secret-file FILE --received FILE.jsonl]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from demo import webhook_receiver
 from demo.agencies import SOCIAL_INSURED
 from demo.education import RequireApiKey
 from settings.tools import demo_settings
@@ -119,25 +123,39 @@ async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(db_url: str, *, api_key: str = "") -> Starlette:
+def create_app(
+    db_url: str,
+    *,
+    api_key: str = "",
+    webhook_key: bytes | None = None,
+    received: webhook_receiver.Received | None = None,
+) -> Starlette:
     """The subgraph at /graphql over db_url; with an api_key it asks for it as a bearer token,
-    else open."""
+    else open. With a webhook key and a file to keep them in, it receives signed deliveries of
+    the agency's cases too (a delivery proves itself by its signature, not the API key)."""
     engine = create_engine(db_url)
     if make_url(db_url).get_backend_name() == "sqlite":
         # The service only reads; SQLite can be told so (after create_engine's own pragmas).
         event.listen(engine.sync_engine, "connect", _read_only)
+    receiving = webhook_key is not None and received is not None
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if received is not None:
+            await received.load()  # deliveries kept before a restart stay seen
         yield
         await engine.dispose()
 
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", _SocialGraphQL(engine)),
+    ]
+    if webhook_key is not None and received is not None:
+        routes += webhook_receiver.routes(webhook_key, received)
+    signed = (webhook_receiver.PATH,) if receiving else ()
     return Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/graphql", _SocialGraphQL(engine)),
-        ],
-        middleware=[Middleware(RequireApiKey, key=api_key)] if api_key else [],
+        routes=routes,
+        middleware=[Middleware(RequireApiKey, key=api_key, signed_posts=signed)] if api_key else [],
         lifespan=lifespan,
     )
 
@@ -150,9 +168,19 @@ def main() -> None:
     parser.add_argument("--db-url", help="a SQLAlchemy URL instead of --db")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8102)
+    parser.add_argument("--webhook-secret-file", type=Path, help="the agency's webhook secret")
+    parser.add_argument("--received", type=Path, help="where received cases are kept (JSON lines)")
     args = parser.parse_args()
+    if (args.webhook_secret_file is None) != (args.received is None):
+        parser.error("--webhook-secret-file and --received go together")
     url = args.db_url or f"sqlite+aiosqlite:///{Path(args.db)}"
-    app = create_app(url, api_key=demo_settings().social_api_key)
+    key = None
+    if args.webhook_secret_file is not None:
+        key = webhook_receiver.secret_key(args.webhook_secret_file.read_text(encoding="utf-8"))
+    received = webhook_receiver.Received(args.received) if args.received else None
+    app = create_app(
+        url, api_key=demo_settings().social_api_key, webhook_key=key, received=received
+    )
     uvicorn.run(app, host=args.host, port=args.port, access_log=False)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "generate_world",
     "interesting_citizens",
     "iter_world",
+    "young_parents",
 ]
 
 
@@ -116,4 +117,25 @@ def interesting_citizens(world: World) -> dict[str, str]:
     missing = {"parent", "minor_child", "deceased", "no_tax_record", "newborn"} - found.keys()
     if missing:
         raise LookupError(f"this world has no {', '.join(sorted(missing))}")
+    return found
+
+
+def young_parents(world: World, count: int) -> list[str]:
+    """Up to `count` fathers of young families (both parents alive, the father 25 to 50), the
+    showcase household's first: the demo gives each a child turning 6 (demo.civil_registry)."""
+    people = {person.national_id: person for person in world.people}
+    found: list[str] = []
+    for child in world.people:
+        father, mother = people.get(child.father_id or ""), people.get(child.mother_id or "")
+        if (
+            father is not None
+            and mother is not None
+            and father.national_id not in found
+            and father.death_date is None
+            and mother.death_date is None
+            and 25 <= age(father.birth_date) <= 50
+        ):
+            found.append(father.national_id)
+            if len(found) == count:
+                break
     return found

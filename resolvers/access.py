@@ -65,7 +65,9 @@ def decide(principal: Principal | None, subject: str, dataset: Dataset) -> Decis
             "this consent covers only the citizen it names",
         )
     if principal.basis is Basis.CITIZEN:
-        if subject == principal.citizen:
+        # Their own data; or, on the portal, the minor child a parent was just established to
+        # speak for (the civil registry's birth record decides before the principal is made).
+        if subject in (principal.citizen, principal.subject):
             return GRANTED
         return Decision(
             False, ErrorCode.CONSENT_REQUIRED, "a citizen reads only their own data this way"

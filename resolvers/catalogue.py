@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from resolvers.context import RequestContext
 from services.catalogue import Card, CatalogueView, catalogue_view, page
 from services.coverage import ServedBy, served_by
+from services.proactive.counts import DeliveryCounts, delivery_counts
 from standard import pagination
 from standard.pagination import check_first
 
@@ -25,6 +26,13 @@ def served(context: RequestContext) -> ServedBy:
 async def load_catalogue(context: RequestContext) -> CatalogueView:
     """`Query.catalogue`: the catalogue as of this request."""
     return await catalogue_view(context.sessions, context.registry.shared_health, served(context))
+
+
+async def load_delivery_counts(context: RequestContext) -> DeliveryCounts:
+    """Proactive cases made, executed and confirmed, per card and per agency (aggregates only:
+    public like the rest of the catalogue)."""
+    async with context.sessions() as session:
+        return await delivery_counts(session)
 
 
 def encode_cursor(card: Card) -> str:

@@ -25,10 +25,12 @@ from resolvers.access import Decision, decide
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
 from services.proactive.intake import EvidenceCheck
+from services.proactive.webhooks import WebhookPolicy
 from standard.datasets import Dataset
 from standard.errors import DarvazehError, ErrorCode
 from standard.statuses import LegalBasis
 from store.persisted_queries import SafelistBounds
+from store.secrets import SecretBox
 
 _ACTOR_KIND = {
     Basis.CITIZEN: ActorKind.CITIZEN,
@@ -84,6 +86,13 @@ class RequestContext:
     births: BirthRecords | None = None
     # Whether a reported life event's record is held (reportLifeEvent), as a system read.
     life_event_evidence: EvidenceCheck | None = None
+    # Agencies' webhooks: the secrets' sealing box and what a webhook URL may reach.
+    secret_box: SecretBox | None = None
+    webhooks: WebhookPolicy | None = None
+    # Seconds between a case subscription's looks at the store for new cases.
+    subscription_poll_interval: float = 1.0
+    # A WebSocket's connection_init payload (graphql-transport-ws); None over HTTP.
+    connection_params: dict[str, object] | None = None
     # What the request read or was refused (noted by resolvers.audit_notes.log_read); None when
     # nothing is recorded (no principal, so nothing is read; or no sink).
     trail: Trail | None = field(default=None, init=False)

@@ -21,6 +21,7 @@ from schema.query import Query
 from schema.query_cost import CostModel
 from schema.query_gate import QueryGate, QueryGuard
 from schema.records import RECORD_FIELDS
+from schema.service_cases import Subscription
 from standard.errors import ErrorCode
 
 
@@ -99,6 +100,7 @@ def build_schema(
     schema = DarvazehSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
         extensions=[lambda: QueryGuard(gate), AuditFlush, ObserveOperation, *production],
     )

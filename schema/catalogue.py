@@ -10,13 +10,15 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
-from resolvers.catalogue import card_page, encode_cursor
+from resolvers.catalogue import card_page, encode_cursor, load_delivery_counts
 from schema.arguments import After, CardId, First
 from schema.standard import graphql_enum
 from schema.tracker import Agency, PageInfo
 from services import catalogue, coverage
 from services.catalogue import CatalogueView, ListedCard
+from services.proactive.counts import Delivered
 from standard import life_events
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 from standard.statuses import LegalBasis, ProactiveMode
@@ -188,6 +190,32 @@ class AgencyCoverage:
         )
 
 
+@strawberry.type(description="Proactive cases of one card or agency: made, executed, confirmed.")
+class DeliveryCount:
+    key: str = strawberry.field(description="The card id, or the agency code.")
+    created: int = strawberry.field(description="Proactive cases made.")
+    executed: int = strawberry.field(description="Done with no answer needed, and not declined.")
+    confirmed: int = strawberry.field(description="Offers the citizen (or a parent) confirmed.")
+
+    @classmethod
+    def of(cls, key: str, counts: Delivered) -> DeliveryCount:
+        return cls(key=key, created=counts.created, executed=counts.executed,
+                   confirmed=counts.confirmed)  # fmt: skip
+
+
+@strawberry.type(description="What the catalogue delivers without a request.")
+class CatalogueDelivery:
+    created: int = strawberry.field(description="Proactive cases made.")
+    executed: int = strawberry.field(description="Done with no answer needed, and not declined.")
+    confirmed: int = strawberry.field(description="Offers the citizen (or a parent) confirmed.")
+    without_request: Coverage = strawberry.field(
+        description="Enabled services that run with no request (proactive), of all enabled ones "
+        "(`connected` counts the proactive ones)."
+    )
+    cards: list[DeliveryCount] = strawberry.field(description="Per card with cases, by id.")
+    agencies: list[DeliveryCount] = strawberry.field(description="Per agency with cases.")
+
+
 @strawberry.type(description="What happened to a citizen that a proactive service runs on.")
 class LifeEvent:
     id: str = strawberry.field(description="The event's id, e.g. `birth-registered`.")
@@ -243,6 +271,24 @@ class Catalogue:
     def card(self, id: CardId) -> CatalogueCard | None:
         found = self.view.card(str(id))
         return CatalogueCard.of(self.view.listed(found)) if found else None
+
+    @strawberry.field(
+        description="Proactive service cases made, executed and confirmed, overall, per card and "
+        "per agency, and the share of services that run without a request."
+    )
+    async def delivery(self, info: Info) -> CatalogueDelivery:
+        counts = await load_delivery_counts(info.context)
+        total = counts.total
+        return CatalogueDelivery(
+            created=total.created,
+            executed=total.executed,
+            confirmed=total.confirmed,
+            without_request=Coverage.of(self.view.without_request()),
+            cards=[DeliveryCount.of(key, found) for key, found in sorted(counts.by_card.items())],
+            agencies=[
+                DeliveryCount.of(key, found) for key, found in sorted(counts.by_agency.items())
+            ],
+        )
 
     @strawberry.field(description="The life events proactive services may run on.")
     def life_events(self) -> list[LifeEvent]:

@@ -27,6 +27,7 @@ from schema.consents import Consent
 from schema.life_events import LifeEventInput, LifeEventReceipt
 from schema.limits import limits_of
 from schema.safelists import PersistedQueryDocument
+from schema.service_cases import ServiceCaseMutation
 from store.registrations import Action
 
 ConsentId = Annotated[strawberry.ID, strawberry.argument(description="The consent's id.")]
@@ -51,8 +52,8 @@ EventInputArg = Annotated[LifeEventInput, strawberry.argument(description="The e
 HashArg = Annotated[str, strawberry.argument(description="The document's SHA-256, in hex.")]
 
 
-@strawberry.type(description="Changes: consents, registrations, clients, safelists.")
-class Mutation:
+@strawberry.type(description="Changes: consents, registrations, clients, safelists, cases.")
+class Mutation(ServiceCaseMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )

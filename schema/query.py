@@ -19,6 +19,7 @@ from schema.arguments import After, CardId, First, NationalId
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.records import RECORD_FIELDS, Citizen, Since, Until
+from schema.service_cases import ServiceCaseQuery
 from schema.tracker import Agency, DataAccessConnection
 from standard.errors import DarvazehError, ErrorCode
 from standard.national_id import parse as parse_national_id
@@ -37,7 +38,7 @@ async def _fail(error: Exception) -> Citizen | None:
 @strawberry.type(
     description="Reads: citizens, their own records, the catalogue, agency registrations."
 )
-class Query:
+class Query(ServiceCaseQuery):
     @strawberry.field(description="One citizen by national code.")
     async def citizen(self, info: Info, national_id: NationalId) -> Citizen | None:
         info.context.require_principal()

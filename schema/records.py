@@ -18,10 +18,12 @@ from resolvers.consents import list_consents
 from resolvers.guard import AccessGuard
 from resolvers.records import Prefetched, Provenance, Record, load_record
 from resolvers.selection import asked_fields
+from resolvers.service_cases import my_cases
 from resolvers.tracker import list_data_accesses
 from schema.arguments import After, First
 from schema.consents import Consent
 from schema.errors import field_error
+from schema.service_cases import ServiceCase
 from schema.standard import (
     DATASET,
     R,
@@ -275,6 +277,13 @@ class Citizen:
     )
     async def consents(self, info: Info) -> list[Consent] | None:
         return [Consent.of(seen) for seen in await list_consents(info.context, self.national_id)]
+
+    @strawberry.field(
+        description="Proactive service cases about the citizen or their minor children, newest "
+        "first, each with why it exists in Persian and English. Only the citizen themselves."
+    )
+    async def service_cases(self, info: Info) -> list[ServiceCase] | None:
+        return [ServiceCase.of(seen) for seen in await my_cases(info.context, self.national_id)]
 
     @strawberry.field(
         description="Who read the citizen's data, when and why, newest first "

@@ -200,6 +200,11 @@ class CatalogueView:
                 connected += count
         return Coverage(connected, total)
 
+    def without_request(self) -> Coverage:
+        """Enabled services that run with no request (proactive cards) out of all enabled ones."""
+        cards = self.cards()
+        return Coverage(sum(1 for card in cards if card.proactive), len(cards))
+
     def agencies(self) -> list[AgencyCoverage]:
         """Coverage of each agency with enabled cards, by agency code."""
         connected: Counter[str] = Counter()

@@ -39,3 +39,5 @@ class ProactiveSettings:
     webhook_allowlist: str = text("GATEWAY_WEBHOOK_ALLOWLIST", "")
     # Seconds between a subscription's looks for new cases (cases may come from any worker).
     subscription_poll_interval: float = number("GATEWAY_SUBSCRIPTION_POLL_INTERVAL", 1.0)
+    # Operations one WebSocket connection may run at once (more are refused with an error).
+    subscriptions_per_connection: int = integer("GATEWAY_SUBSCRIPTIONS_PER_CONNECTION", 5)

@@ -24,3 +24,23 @@ class SourceSettings:
     # What each agency's network sources may reach: JSON `{"agency": ["host:port",
     # "host:port/database"]}`, or the path of a file holding it. Empty: no server at all.
     allowlist: str = text("GATEWAY_SOURCE_ALLOWLIST", "")
+    # The gateway's own pools towards the agencies (docs/configuration.md, "Sizing the pools"):
+    # connections each agency database keeps open (the sql sources on one URL share them), how
+    # many more it may open under load, and seconds a call waits for a free one.
+    sql_pool_size: int = integer("GATEWAY_SOURCE_POOL_SIZE", 5)
+    sql_pool_overflow: int = integer("GATEWAY_SOURCE_POOL_OVERFLOW", 10)
+    sql_pool_timeout: float = number("GATEWAY_SOURCE_POOL_TIMEOUT", 30.0)
+    # Connections each http or graphql source may have open at once, and how many stay idle.
+    http_connections: int = integer("GATEWAY_SOURCE_HTTP_CONNECTIONS", 100)
+    http_keepalive: int = integer("GATEWAY_SOURCE_HTTP_KEEPALIVE", 20)
+
+    def __post_init__(self) -> None:
+        if self.sql_pool_size < 1 or self.sql_pool_overflow < 0 or self.sql_pool_timeout <= 0:
+            raise ValueError(
+                "GATEWAY_SOURCE_POOL_SIZE must be at least 1, GATEWAY_SOURCE_POOL_OVERFLOW at "
+                "least 0 and GATEWAY_SOURCE_POOL_TIMEOUT above 0"
+            )
+        if not 1 <= self.http_keepalive <= self.http_connections:
+            raise ValueError(
+                "GATEWAY_SOURCE_HTTP_KEEPALIVE must be 1 to GATEWAY_SOURCE_HTTP_CONNECTIONS"
+            )

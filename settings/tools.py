@@ -26,6 +26,8 @@ class DemoSettings:
 
     # The education ministry's HTTP service, on 127.0.0.1.
     education_port: int = integer("EDUCATION_PORT", 8101)
+    # The social security agency's HTTP service (its subgraph and webhook receiver), on 127.0.0.1.
+    social_port: int = integer("SOCIAL_PORT", 8102)
     # Set: the service asks for `Authorization: Bearer <key>`; empty: it is open.
     education_api_key: str = text("EDUCATION_API_KEY", "", secret=True)
     social_api_key: str = text("SOCIAL_API_KEY", "", secret=True)

@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"  # production: safelisted documents only
     INVALID_CASE_REFERENCE = "INVALID_CASE_REFERENCE"
+    # A proactive service case whose mode or state takes no such answer (a notice, a closed case).
+    CASE_NOT_ANSWERABLE = "CASE_NOT_ANSWERABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # what nobody decided, masked to its code
     # A life event report (GraphQL or NATS): malformed; of a kind the reporter does not own; about
     # a citizen the owner's registry does not hold; an event id already used for another event.
@@ -73,6 +75,7 @@ PUBLIC_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.PERSISTED_QUERY_NOT_FOUND: "PersistedQueryNotFound",
     ErrorCode.PERSISTED_QUERY_REQUIRED: "Only persisted queries are accepted.",
     ErrorCode.INVALID_CASE_REFERENCE: "Invalid case reference.",
+    ErrorCode.CASE_NOT_ANSWERABLE: "This service case cannot be answered so.",
     ErrorCode.INTERNAL_SERVER_ERROR: "Internal server error.",
     ErrorCode.LIFE_EVENT_INVALID: "Invalid life event report.",
     ErrorCode.LIFE_EVENT_NOT_OWNED: "This life event is not yours to report.",

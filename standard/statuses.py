@@ -24,6 +24,13 @@ class RevocationReason(StrEnum):
     DECEASED = "DECEASED"  # the civil registry recorded the death of the citizen or the child
 
 
+class ConsentChangeKind(StrEnum):
+    """What a citizen did to a consent after giving it, kept in its history."""
+
+    NARROWED = "NARROWED"  # some datasets taken back, the rest still allowed
+    REVOKED = "REVOKED"
+
+
 class LegalBasis(StrEnum):
     """What a read happens under: a citizen's consent, a law, the citizen themselves, or the
     gateway's own statutory check. NONE: a caller with no basis to read citizen data at all."""

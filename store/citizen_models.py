@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base, utcnow
@@ -94,3 +94,20 @@ class Consent(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     use_count: Mapped[int] = mapped_column(Integer, default=0)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class ConsentChange(Base):
+    """One change to a consent after it was given (narrowed, revoked): what it allowed before and
+    after, when, and by whom. Never updated or deleted, so the consent's history stays whole."""
+
+    __tablename__ = "consent_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # standard.statuses.ConsentChangeKind
+    datasets_before: Mapped[list[str]] = mapped_column(JSON)
+    datasets_after: Mapped[list[str]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(10))  # the citizen's national code
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

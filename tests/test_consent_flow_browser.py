@@ -1,6 +1,7 @@
 """The whole consent flow through the real HTML pages, in headless Chromium (Playwright):
 authorize with PKCE, log in, untick a dataset, approve, exchange the code, read under consent,
-revoke from the citizen's page, and watch the token stop on the next request."""
+revoke from the citizen's page (after its confirmation), and watch the token stop on the next
+request."""
 
 from __future__ import annotations
 
@@ -145,8 +146,11 @@ async def test_consent_end_to_end_in_a_browser(gateway: RunningGateway, browser)
 
             # The citizen revokes it from their own page, in the same browser session.
             await page.goto(f"{base_url}/me/consents")
+            # Revoking asks first: the link opens a confirmation page, whose button revokes.
+            await page.click("a[href$='/revoke']")
+            assert "/revoke" in page.url
             await page.click("form[action$='/revoke'] button")
-            assert "Revoked" in await page.text_content("body")
+            assert "The consent is revoked" in await page.text_content("body")
 
             answer = (await http.post("/graphql", json=read, headers=headers)).json()
             assert answer["data"]["citizen"]["identity"] is None

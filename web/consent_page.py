@@ -83,11 +83,13 @@ async def _pending(request: Request, request_id: str) -> Pending | Response:
 
 def _screen(
     request: Request, pending: Pending, session: BrowserSession, *, status: int = 200,
-    error: str | None = None, chosen: list[str] | None = None, for_child: bool = False,
+    error: str | None = None, chosen: list[str] | None = None, for_child: bool | None = None,
     child: str = "",
 ) -> Response:  # fmt: skip
     lang, _ = choose(request)
     card, agency = pending.card, pending.agency
+    # A service acting for a child (school enrolment) says so; "my child" then comes first.
+    child_first = pending.request.params.get("data_subject") == "child"
     context: dict[str, Any] = {
         "request_id": pending.request.id,
         "service_name": card.name_fa if lang == "fa" else card.name_en,
@@ -97,7 +99,8 @@ def _screen(
         "chosen": pending.requested if chosen is None else chosen,
         "duration_days": CONSENT_DURATION.days,
         "until": national_date(datetime.now(UTC) + CONSENT_DURATION),
-        "for_child": for_child,
+        "for_child": child_first if for_child is None else for_child,
+        "child_first": child_first,
         "child": child,
         "error": error,
     }

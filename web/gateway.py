@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from audit.sink import AuditSink
 from auth.accounts.login import Authenticator
 from auth.consent.guardianship import BirthRecords
 from auth.core.keys import KeyRing
@@ -15,6 +16,7 @@ from auth.core.system_checks import DeathCheck
 from auth.oauth.server import DarvazehAuthorizationServer
 from auth.rate_limits import RatePolicy
 from auth.resource.case_reference import CaseReferencePolicy
+from datasources.registry import Registry
 from settings import Settings
 
 
@@ -29,6 +31,11 @@ class GatewayServices(Protocol):
 
     @property
     def keyring(self) -> KeyRing: ...
+
+    @property
+    def registry(self) -> Registry:
+        """The data sources: their record types and shared health (the catalogue's coverage)."""
+        ...
 
     @property
     def authorization_server(self) -> DarvazehAuthorizationServer: ...
@@ -47,6 +54,11 @@ class GatewayServices(Protocol):
     @property
     def deaths(self) -> DeathCheck:
         """The civil registry's death check (logins, consents)."""
+        ...
+
+    @property
+    def audit_sink(self) -> AuditSink | None:
+        """Where reads are recorded; None only with the access log off (benchmarks)."""
         ...
 
     @property

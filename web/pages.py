@@ -1,16 +1,18 @@
-"""The citizen's HTML pages, as routes: login and logout, the consent screen, the citizen's own
-consents and data tracker. Each handler reads what it needs of the gateway through
-web/gateway.py."""
+"""The citizen's HTML pages, as routes: login and logout, the consent screen, the citizen's portal
+(their data, consents, data tracker and its exports, children). Each handler reads what it needs
+of the gateway through web/gateway.py."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
+from web import consents_page, portal_children, portal_data, portal_export
 from web.consent_page import consent_screen, consent_submit
-from web.consents_page import my_consents, revoke
 from web.data_access_page import PATH as DATA_ACCESS_PATH
 from web.data_access_page import data_access
-from web.login_page import HOME, login_form, login_submit, logout, my_session
+from web.login_page import login_form, login_submit, logout, my_session
+from web.service_cases_page import PATH as SERVICES_PATH
+from web.service_cases_page import answer_case, my_services
 
 
 def page_routes() -> list[Route]:
@@ -21,7 +23,12 @@ def page_routes() -> list[Route]:
         Route("/logout", logout, methods=["POST"], name="logout"),
         Route("/consent/{request_id}", consent_screen, methods=["GET"], name="consent"),
         Route("/consent/{request_id}", consent_submit, methods=["POST"], name="consent_submit"),
-        Route(HOME, my_consents, methods=["GET"], name="my_consents"),
-        Route("/me/consents/{consent_id}/revoke", revoke, methods=["POST"], name="revoke_consent"),
+        *consents_page.routes(),
         Route(DATA_ACCESS_PATH, data_access, methods=["GET"], name="data_access"),
+        *portal_export.routes(),
+        *portal_data.routes(),
+        *portal_children.routes(),
+        Route(SERVICES_PATH, my_services, methods=["GET"], name="my_services"),
+        Route(SERVICES_PATH + "/{case_id}/confirm", answer_case, methods=["POST"]),
+        Route(SERVICES_PATH + "/{case_id}/decline", answer_case, methods=["POST"]),
     ]

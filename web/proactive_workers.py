@@ -1,6 +1,6 @@
-"""Wiring of the proactive engine's outbox workers, for the gateway process (server.py's
-lifespan, when settings.proactive.in_process) and for standalone workers (`python -m
-services.proactive`).
+"""Wiring of the proactive engine's background work (outbox workers, the daily age scan, webhook
+deliveries), for the gateway process (server.py's lifespan, when settings.proactive.in_process)
+and for standalone workers (`python -m services.proactive`): both run the same `EngineTasks`.
 
 It sits at the top layer because it joins what no lower layer may: the engine (services/), the
 reads it makes under the access decision and the access log (resolvers/), and, for a standalone
@@ -29,10 +29,14 @@ from datasources.health import HealthPolicy
 from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs
+from resolvers.life_events import RegistryBirthdays
 from resolvers.proactive_reads import EndDeceased, ProactiveReads
 from schema.records import record_specs
+from services.proactive.age_scan import run_age_scan
+from services.proactive.delivery import DeliveryPolicy, DeliveryWorker
 from services.proactive.engine import Engine
 from services.proactive.outbox import Outbox, OutboxPolicy
+from services.proactive.webhooks import WebhookPolicy
 from services.proactive.worker import Worker, Workers, WorkerStats, worker_name
 from settings import Settings, get_settings
 from store.db import create_engine, sessionmaker
@@ -71,6 +75,60 @@ def build_workers(
     )
 
 
+class EngineTasks:
+    """The engine's work in one process: its outbox workers, the age scan when it is on, and
+    the webhook deliveries."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        registry: Registry,
+        audit_sink: AuditSink | None,
+        box: SecretBox,
+        *,
+        count: int = 1,
+    ) -> None:
+        proactive = settings.proactive
+        self.workers = build_workers(settings, sessions, registry, audit_sink, count=count)
+        self._sessions = sessions
+        self._poll_interval = proactive.poll_interval
+        self._birthdays = (
+            RegistryBirthdays(
+                registry, sessions, audit_sink, statute=settings.life_event_check_statute
+            )
+            if proactive.age_scan
+            else None
+        )
+        self._catch_up_days = proactive.age_scan_catch_up_days
+        self.deliveries = DeliveryWorker(
+            sessions, box, WebhookPolicy.for_settings(settings), DeliveryPolicy.of(proactive)
+        )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.workers.start()
+        self._tasks.append(
+            asyncio.create_task(self.deliveries.run(self._poll_interval, self._stop))
+        )
+        if self._birthdays is not None:
+            scan = run_age_scan(self._sessions, self._birthdays, catch_up_days=self._catch_up_days)
+            self._tasks.append(asyncio.create_task(scan))
+
+    async def stop(self) -> None:
+        """Each worker finishes its batch, the deliveries their round; the scan is cancelled
+        (a day's events and its mark commit together, so nothing is half done)."""
+        self._stop.set()
+        await self.workers.stop()
+        deliveries, *scan = self._tasks
+        await deliveries
+        for task in scan:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def total(stats: Sequence[WorkerStats]) -> dict[str, int]:
     summed: dict[str, int] = {}
     for one in stats:
@@ -81,8 +139,9 @@ def total(stats: Sequence[WorkerStats]) -> dict[str, int]:
 
 
 async def standalone(settings: Settings, *, count: int, until_idle: bool) -> dict[str, Any]:
-    """Run `count` workers in this process until SIGTERM/SIGINT (each finishes its batch) or,
-    with `until_idle`, until nothing is due. What they did, and the calls made to each source."""
+    """Run `count` workers, the age scan and the webhook deliveries in this process until
+    SIGTERM/SIGINT (each worker finishes its batch) or, with `until_idle`, only the workers until
+    nothing is due. What they did, and the calls made to each source."""
     engine = create_engine(settings.store_url)
     sessions = sessionmaker(engine)
     box = SecretBox.load(settings.secret_key, settings.secret_key_file)
@@ -105,14 +164,20 @@ async def standalone(settings: Settings, *, count: int, until_idle: bool) -> dic
         await registry.load()
         if writer is not None:
             await writer.start()
-        workers = build_workers(settings, sessions, registry, writer, count=count)
+        tasks = EngineTasks(settings, sessions, registry, writer, box, count=count)
+        workers = tasks.workers
         reloading = asyncio.create_task(_reload(registry, settings.reload_interval))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(number, stop.set)
         try:
-            await asyncio.gather(*(w.run(stop, until_idle=until_idle) for w in workers.workers))
+            if until_idle:  # drain the outbox and exit: the workers alone
+                await asyncio.gather(*(w.run(stop, until_idle=True) for w in workers.workers))
+            else:
+                tasks.start()
+                await stop.wait()
+                await tasks.stop()
         finally:
             reloading.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from auth.accounts.sessions import csrf_token
 from store.citizen_models import BrowserSession
-from web import i18n
+from web import i18n, numbers
 from web.browser import secure_cookies
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -59,6 +59,8 @@ def render(
         dataset_name=partial(i18n.dataset_name, lang),
         digits=partial(i18n.digits, lang),
         format_date=partial(i18n.format_date, lang),
+        number=partial(numbers.number, lang),
+        percent=partial(numbers.percent, lang),
         citizen=session.citizen if session else None,
         csrf=csrf_token(session) if session else "",
         **context,

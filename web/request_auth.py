@@ -9,19 +9,19 @@ import dataclasses
 from starlette.requests import HTTPConnection
 
 from auth.accounts.sessions import csrf_valid
-from auth.core.liveness import consent_in_force
+from auth.core.liveness import consent_now
 from auth.core.principal import Basis, Principal
 from auth.resource.authenticate import AuthenticationError, authenticate
 from auth.resource.case_reference import CASE_REFERENCE_HEADER
+from resolvers.own_data import portal_principal
 from standard.datasets import DATA_SCOPES
+from store.citizen_models import BrowserSession
 from web import browser
 from web.gateway import GatewayServices
 
 # A cookie-authenticated POST must prove it came from our own pages (`GET /me/session` gives
 # the token); a cross-site form cannot set this header.
 CSRF_HEADER = "Darvazeh-CSRF"
-PORTAL_CLIENT = "darvazeh-portal"
-PORTAL_AGENCY = "darvazeh"
 
 
 async def request_principal(
@@ -49,10 +49,15 @@ async def request_principal(
     if principal.basis is Basis.CONSENT:
         if principal.consent_id is None:
             raise AuthenticationError("consent token names no consent")
-        status = await consent_in_force(
+        now = await consent_now(
             services.sessions, consent_id=principal.consent_id, grant_id=principal.grant_id
         )
-        principal = dataclasses.replace(principal, consent_status=status)
+        # A narrowed consent narrows its tokens at once: they read only what it still allows.
+        principal = dataclasses.replace(
+            principal,
+            consent_status=now.status,
+            scopes=principal.scopes - (DATA_SCOPES - now.datasets),
+        )
     return principal
 
 
@@ -65,12 +70,9 @@ async def _portal_citizen(connection: HTTPConnection) -> Principal | None:
         row, connection.headers.get(CSRF_HEADER)
     ):
         raise AuthenticationError(f"a request on a portal session needs the {CSRF_HEADER} header")
-    return Principal(
-        client_id=PORTAL_CLIENT,
-        agency=PORTAL_AGENCY,
-        basis=Basis.CITIZEN,
-        scopes=DATA_SCOPES,
-        token_id=f"session:{row.id_hash[:16]}",
-        citizen=row.citizen,
-        subject=row.citizen,
-    )
+    return portal_principal(row.citizen, session_token_id(row))
+
+
+def session_token_id(row: BrowserSession) -> str:
+    """How the access log names a portal session (never the cookie itself)."""
+    return f"session:{row.id_hash[:16]}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
+from standard.national_time import NATIONAL_TZ
 from store.db import aware
 
-NATIONAL_TZ = timezone(timedelta(hours=3, minutes=30), "IRST")
+__all__ = ["AGE_OF_MAJORITY", "NATIONAL_TZ", "add_years", "majority_begins", "national_date"]
 AGE_OF_MAJORITY = 18
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.consent.changes import record_change
 from auth.consent.errors import ConsentError, ConsentNotFound
 from auth.consent.guardianship import BirthRecords, child_birth
 from auth.consent.national_time import majority_begins, national_date
@@ -21,7 +22,7 @@ from auth.core.liveness import GrantEnd, stop_grants
 from auth.core.system_checks import CitizenCheck
 from standard.national_id import InvalidNationalId
 from standard.national_id import validate as validate_national_id
-from standard.statuses import ConsentStatus, RevocationReason
+from standard.statuses import ConsentChangeKind, ConsentStatus, RevocationReason
 from store.citizen_models import Consent
 from store.db import aware
 from store.models import OAuthClient, ServiceCard
@@ -114,6 +115,7 @@ async def revoke_consent(
         consent.status = ConsentStatus.REVOKED.value
         consent.revoked_at = now
         consent.revoked_reason = RevocationReason.CITIZEN.value
+        record_change(session, consent, ConsentChangeKind.REVOKED, consent.datasets, citizen, now)
     await session.execute(stop_grants(GrantEnd.CONSENT_REVOKED, now, consent_ids=[consent_id]))
     await session.flush()
     return consent

@@ -10,6 +10,7 @@ its tokens read nothing, whatever the consent says. Stopping a grant is stated h
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -44,6 +45,46 @@ def standing(consent: Consent | None, now: datetime, grant: Grant | None = None)
     return ConsentStatus.ACTIVE
 
 
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """What a token's consent allows now: its standing, and the datasets it still names (a
+    narrowed consent names fewer than the token's scopes; none unless ACTIVE)."""
+
+    status: ConsentStatus
+    datasets: frozenset[str]
+
+
+async def consent_now(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    consent_id: str,
+    grant_id: str | None,
+    now: datetime | None = None,
+) -> InForce:
+    """The standing and datasets of the consent (and grant) behind a token, read in one round
+    trip on every request, so a revocation or a narrowing holds from the token's next request.
+    A read only: uses are counted from the access log (audit.usage), not written here."""
+    now = now or datetime.now(UTC)
+    async with sessions() as session:
+        if grant_id is None:
+            consent = await session.get(Consent, consent_id)
+            grant = None
+        else:
+            row = (
+                await session.execute(
+                    select(Consent, Grant)
+                    .join(Grant, (Grant.consent_id == Consent.id) & (Grant.id == grant_id))
+                    .where(Consent.id == consent_id)
+                )
+            ).one_or_none()
+            if row is None:  # a grant not issued under this consent is no grant of it
+                return InForce(ConsentStatus.REVOKED, frozenset())
+            consent, grant = row[0], row[1]
+    status = standing(consent, now, grant)
+    allowed = frozenset(consent.datasets) if consent and status is ConsentStatus.ACTIVE else None
+    return InForce(status, allowed or frozenset())
+
+
 async def consent_in_force(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -51,21 +92,9 @@ async def consent_in_force(
     grant_id: str | None,
     now: datetime | None = None,
 ) -> ConsentStatus:
-    """The standing of the consent (and grant) behind a token, read in one round trip. A read
-    only: uses are counted from the access log (auth.consent.usage), not written here."""
-    now = now or datetime.now(UTC)
-    async with sessions() as session:
-        if grant_id is None:
-            return standing(await session.get(Consent, consent_id), now)
-        row = (
-            await session.execute(
-                select(Consent, Grant)
-                .join(Grant, (Grant.consent_id == Consent.id) & (Grant.id == grant_id))
-                .where(Consent.id == consent_id)
-            )
-        ).one_or_none()
-    # A grant not issued under this consent is no grant of it.
-    return standing(row[0], now, row[1]) if row is not None else ConsentStatus.REVOKED
+    """The standing alone of the consent (and grant) behind a token (`consent_now`)."""
+    found = await consent_now(sessions, consent_id=consent_id, grant_id=grant_id, now=now)
+    return found.status
 
 
 def stop_grants(

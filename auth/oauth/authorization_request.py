@@ -17,6 +17,9 @@ from standard.errors import DarvazehError, ErrorCode
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 # The parameters an authorization request is made of; anything else is ignored, not stored.
+# Whose data the service means to read, as it says (a hint: the consent screen offers that
+# choice first; the citizen still chooses, and a child is checked against the birth record).
+DATA_SUBJECTS = ("self", "child")
 REQUEST_PARAMS = (
     "response_type",
     "client_id",
@@ -26,6 +29,7 @@ REQUEST_PARAMS = (
     "code_challenge",
     "code_challenge_method",
     "dpop_jkt",
+    "data_subject",
     "response_mode",
 )
 LOOPBACK_HOSTS = frozenset({"localhost"})
@@ -107,6 +111,8 @@ def validate_request(params: Mapping[str, str], client: Client) -> dict[str, str
     jkt = params.get("dpop_jkt")
     if jkt is not None and not JKT.match(jkt):
         raise AuthorizationError("invalid_request", "dpop_jkt must be a JWK SHA-256 thumbprint.")
+    if params.get("data_subject", "self") not in DATA_SUBJECTS:
+        raise AuthorizationError("invalid_request", "data_subject must be self or child.")
     scopes = _scopes(params.get("scope"), client)
     normal = {name: params[name] for name in REQUEST_PARAMS if name in params}
     normal["client_id"] = client.client_id

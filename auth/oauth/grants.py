@@ -28,6 +28,7 @@ from auth.oauth.clients import TOKEN_AUTH_METHODS, Client
 from auth.oauth.errors import InvalidDpopProofError
 from auth.oauth.issue import token_response
 from auth.oauth.protocol import OAuthServer
+from standard.datasets import DATA_SCOPES
 from standard.statuses import ConsentStatus
 from store.citizen_models import Consent
 from store.db import aware
@@ -71,7 +72,9 @@ def _issue(
     jkt: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """An access token carrying the consent, and (when the client may refresh) a refresh token."""
+    """An access token carrying the consent, and (when the client may refresh) a refresh token.
+    Its scopes are no more than the consent allows now (a narrowed consent refreshes narrower)."""
+    scope = [s for s in scope if s not in DATA_SCOPES or s in consent.datasets]
     says = TokenClaims(
         basis=Basis.CONSENT,
         agency=client.row.agency_code,

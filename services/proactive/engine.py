@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, select, tuple_
 from sqlalchemy import insert as insert_rows
-from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,6 +46,10 @@ from store.proactive_models import AgencyWebhook, CaseDelivery, ServiceCasePerso
 
 logger = logging.getLogger(__name__)
 CHUNK = 200  # rows per INSERT and ids per IN list: well inside every driver's parameter limit
+
+
+# The PostgreSQL advisory lock that serialises numbering and committing new cases.
+CASE_NUMBERING_LOCK = 0x5CA5E
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,11 @@ class Engine:
             return 0
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        if dialect == "postgresql":
+            # Cases are numbered (seq) and committed in one order: the agencies' feeds and
+            # subscriptions page by seq, and a case committed after a higher seq was already
+            # seen would be skipped. Held only for this short insert-and-commit.
+            await session.execute(select(func.pg_advisory_xact_lock(CASE_NUMBERING_LOCK)))
         created: set[str] = set()
         for chunk in _chunks(rows):
             statement = (

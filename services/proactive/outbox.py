@@ -219,18 +219,24 @@ class Outbox:
         return status
 
 
-async def replay(
-    sessions: async_sessionmaker[AsyncSession], event_id: str, now: datetime | None = None
-) -> bool:
-    """Put a dead event back in the outbox with its attempts reset; False when it is not dead.
-    (Who may replay which event is the caller's rule: the agencies it concerns.)"""
-    async with transaction(sessions) as session:
-        result = await session.execute(
-            update(E)
-            .where(E.id == event_id, E.status == OutboxStatus.DEAD)
-            .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now or _now())
-            .execution_options(synchronize_session=False)
+async def replay(session: AsyncSession, event_id: str, now: datetime | None = None) -> bool:
+    """Put a dead event back in the outbox with its attempts reset, in the caller's transaction;
+    False when it is not dead. (Who may replay which event is the caller's rule: the agencies it
+    concerns, services.proactive.cases.replay_dead_letter.) The cases' idempotency keys keep a
+    replay from making a case twice."""
+    result = await session.execute(
+        update(E)
+        .where(E.id == event_id, E.status == OutboxStatus.DEAD)
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now or _now(),
+            claimed_by=None,
+            claimed_until=None,
+            last_error=None,
         )
+        .execution_options(synchronize_session=False)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

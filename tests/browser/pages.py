@@ -43,6 +43,16 @@ PAGES: tuple[Page, ...] = (
     Page("consents", "/me/consents", login="citizen", keyboard=("revoke",)),
     Page("data-access", "/me/data-access", login="citizen"),
     Page("error", "/consent/no-such-request", login="citizen", status=400),
+    # The national window (public).
+    Page("window", "/"),
+    Page("catalogue", "/catalogue"),
+    Page("catalogue-card", "/catalogue/school-enrolment"),
+    Page("agencies", "/agencies"),
+    # The citizen's portal.
+    Page("my-data", "/me/data", login="citizen"),
+    Page("children", "/me/children", login="citizen"),
+    Page("services", "/me/services", login="citizen"),
+    Page("revoke-confirm", "/me/consents/{citizen_consent}/revoke", login="citizen"),
 )
 
 
@@ -93,8 +103,13 @@ async def consent_request(visit: Visit) -> str:
     return request_id
 
 
+async def citizen_consent(visit: Visit) -> str:
+    return await a_consent(visit.gateway, visit.citizen)
+
+
 PLACEHOLDERS: dict[str, Callable[[Visit], Awaitable[str]]] = {
     "consent_request": consent_request,
+    "citizen_consent": citizen_consent,
 }
 
 
@@ -159,13 +174,18 @@ async def approve(visit: Visit) -> None:
 
 
 async def revoke(visit: Visit) -> None:
+    """Revoking asks first: the link opens the confirmation, whose button revokes."""
     await a_consent(visit.gateway, visit.citizen)
     await visit.tab.reload()
-    before = await visit.tab.locator("form[action$='/revoke'] button").count()
+    links = visit.tab.locator("a[href$='/revoke']")
+    before = await links.count()
+    await focus(visit.tab, "a[href$='/revoke']")
+    await visit.tab.keyboard.press("Enter")
+    await visit.tab.wait_for_url("**/revoke*")
     await focus(visit.tab, "form[action$='/revoke'] button")
     await visit.tab.keyboard.press("Space")
-    await visit.tab.wait_for_load_state()
-    await expect(visit.tab.locator("form[action$='/revoke'] button")).to_have_count(before - 1)
+    await visit.tab.wait_for_url("**/me/consents*")
+    await expect(links).to_have_count(before - 1)
 
 
 KEYBOARD: dict[str, Callable[[Visit], Awaitable[Any]]] = {

@@ -1,5 +1,5 @@
 """The demo catalogue: deterministic, valid, spread over many agencies, about two thirds
-connectable; seeded once, with the three original cards kept."""
+connectable; seeded once, with the hand-written cards kept."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_the_demo_catalogue() -> None:
     assert len(cards) == DEMO_COUNT and cards == service_cards(DEMO_COUNT)
     assert cards[: len(CARDS)] == list(CARDS)
     assert [card.id for card in CARDS] == [
-        "newborn-health-insurance", "subsidy-eligibility", "school-enrolment"
+        "newborn-health-insurance", "subsidy-eligibility", "school-enrolment",
+        "life-event-reports",
     ]  # fmt: skip
     assert len({card.id for card in cards}) == DEMO_COUNT
     for card in cards:
@@ -36,6 +37,20 @@ def test_the_demo_catalogue() -> None:
     assert {card.life_event for card in proactive} >= {
         "birth.registered", "death.registered", "age.reached.6", "age.reached.18"
     }  # fmt: skip
+    # Each says what it asks of the citizen; an age service, the date the age is reckoned by.
+    assert all(card.proactive_mode for card in proactive)
+    stories = {card.id: card for card in proactive}
+    newborn, school = stories["newborn-health-insurance"], stories["first-grade-introduction"]
+    ending = stories["insurance-end-on-death"]
+    assert (newborn.agency, newborn.life_event, newborn.proactive_mode) == (
+        "social-security", "birth.registered", "NOTIFY"
+    )  # fmt: skip
+    assert (school.agency, school.life_event, school.proactive_mode, school.reference_date) == (
+        "education", "age.reached.6", "CONFIRM", "07-01"
+    )  # fmt: skip
+    assert (ending.agency, ending.life_event, ending.proactive_mode) == (
+        "social-security", "death.registered", "NOTIFY"
+    )  # fmt: skip
     connectable = [card for card in cards if not set(card.datasets) & PLANNED_DATASETS]
     assert 0.6 <= len(connectable) / len(cards) <= 0.7
     assert {card.legal_basis for card in cards} == {"consent", "statute"}
@@ -48,11 +63,19 @@ def test_the_bench_catalogue_extends_the_demos() -> None:
     for card in cards[DEMO_COUNT::97]:
         check(card, agencies=AGENCY_CODES)
         assert "province" in card.name_en and "استان" in card.name_fa
+    # A proactive service runs once on its event: the provinces copy only the services asked for.
+    proactive = [card for card in cards if card.proactive]
+    assert proactive == [card for card in service_cards(DEMO_COUNT) if card.proactive]
+    assert not any("province" in card.name_en for card in proactive)
 
 
-def test_a_second_agency_admin_for_tests() -> None:
+def test_agency_admins_for_tests() -> None:
     admins = {c.client_id: c.agency for c in CLIENTS if c.client_role == "agency_admin"}
-    assert admins == {"civil-registry-admin": "civil-registry", "education-admin": "education"}
+    assert admins == {
+        "civil-registry-admin": "civil-registry",
+        "education-admin": "education",
+        "social-security-admin": "social-security",  # receives its proactive cases
+    }
 
 
 async def test_seeding_is_idempotent(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def reader_environment(workspace: Path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_"))
+        if not name.startswith(("GATEWAY_", "DARVAZEH_", "VIRTUAL_ENV", "EDUCATION_", "SOCIAL_"))
     }
     # Settings find `var/` at the repository root, links resolved: name the checkout's own.
     env["DARVAZEH_VAR_DIR"] = str(workspace / "var")
@@ -94,12 +94,13 @@ async def running_demo(
     """`make demo` (what it runs: `python -m demo`) on free ports, in `workspace`, with
     `settings` for the demo's environment; its output in `workspace/demo.log`."""
     checkout(workspace)
-    port, education_port = free_port(), free_port()
+    port, education_port, social_port = free_port(), free_port(), free_port()
     env = reader_environment(workspace)
     demo_env = env | {
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(port),
         "EDUCATION_PORT": str(education_port),
+        "SOCIAL_PORT": str(social_port),
         **(settings or {}),
     }
     log = workspace / "demo.log"

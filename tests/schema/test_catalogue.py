@@ -128,9 +128,9 @@ async def test_one_card_and_the_life_events(healthy: RunningGateway) -> None:
     found = data(await ask(healthy, query, id="newborn-health-insurance"))
     card = found["card"]
     assert card["agency"] == {
-        "code": "health-insurance",
-        "nameFa": "سازمان بیمه سلامت ایران",
-        "nameEn": "Iran Health Insurance Organization",
+        "code": "social-security",
+        "nameFa": "سازمان تأمین اجتماعی",
+        "nameEn": "Social Security Organization",
     }
     assert card["datasets"] == ["civil.birth", "civil.family", "social.coverage"]
     assert (card["legalBasis"], card["statute"]) == (

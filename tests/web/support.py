@@ -67,6 +67,7 @@ async def pending_request(
     scope: str = " ".join(DATASETS),
     expires_in: float = 600,
     used: bool = False,
+    data_subject: str | None = None,
 ) -> tuple[str, str]:
     """(request id, state) of an AuthorizationRequest as /oauth/authorize stores it."""
     await ensure_client(gw)
@@ -82,6 +83,8 @@ async def pending_request(
         "response_type": "code",
         "iss": gw.gateway.settings.issuer,  # /oauth/authorize records the issuer it answered as
     }
+    if data_subject is not None:
+        params["data_subject"] = data_subject
     async with transaction(gw.gateway.sessions) as session:
         session.add(
             AuthorizationRequest(

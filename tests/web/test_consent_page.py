@@ -257,3 +257,29 @@ async def test_from_the_authorization_endpoint_through_login_to_the_code(
     assert query["state"] == ["s-123"] and query["code"]
     (made,) = await consents_by(gateway, citizen)
     assert sorted(made.datasets) == ["civil.birth", "civil.identity"]
+
+
+async def test_my_child_comes_first_when_the_service_acts_for_a_child(
+    gateway: RunningGateway,
+) -> None:
+    citizen = own_citizen(40)
+    for_child, _ = await pending_request(gateway, data_subject="child")
+    for_self, _ = await pending_request(gateway)
+    async with logged_in(gateway, citizen, **{"Accept-Language": "en"}) as client:
+        child_first = (await client.get(f"/consent/{for_child}")).text
+        self_first = (await client.get(f"/consent/{for_self}")).text
+    assert child_first.index('id="for-child"') < child_first.index('id="for-self"')
+    assert 'value="child" id="for-child" checked' in child_first
+    assert self_first.index('id="for-self"') < self_first.index('id="for-child"')
+    assert 'value="self" id="for-self" checked' in self_first
+
+
+async def test_a_data_subject_other_than_self_or_child_is_refused(gateway: RunningGateway) -> None:
+    await ensure_client(gateway)
+    params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI,
+              "scope": "civil.identity", "state": "s", "code_challenge_method": "S256",
+              "code_challenge": "E9Melhoa2OwvFrEMTJguCjaoeYK1-_SPDz4yEx4Ma-M",
+              "data_subject": "neighbour"}  # fmt: skip
+    async with browser(gateway) as client:
+        response = await client.get("/oauth/authorize", params=params)
+    assert redirected_query(response)["error"] == ["invalid_request"]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from web.words import Words, developers
+from web.words import Words, cases, developers, portal, window
 
-AREAS: tuple[tuple[str, Words], ...] = (("web.words.developers", developers.WORDS),)
+AREAS: tuple[tuple[str, Words], ...] = (
+    ("web.words.cases", cases.WORDS),
+    ("web.words.developers", developers.WORDS),
+    ("web.words.portal", portal.WORDS),
+    ("web.words.window", window.WORDS),
+)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from joserfc.jwk import ECKey
 from sqlalchemy import update
 
+from auth.consent.changes import narrow_consent
 from auth.consent.records import revoke_consent
 from auth.core.access_tokens import verify_access_token
 from auth.core.dpop import jwk_thumbprint
@@ -147,3 +148,16 @@ async def test_a_dpop_bound_grant_refreshes_only_with_its_key(flow: Flow) -> Non
     assert body["token_type"] == "DPoP"
     jkt = jwk_thumbprint(key.as_dict(private=False))
     assert (await claims_of(flow, body["access_token"]))["cnf"] == {"jkt": jkt}
+
+
+async def test_a_narrowed_consent_refreshes_narrower(flow: Flow) -> None:
+    first = await flow.tokens()
+    claims = await claims_of(flow, first["access_token"])
+    granted = claims["scope"].split()
+    assert len(granted) > 1
+    async with transaction(flow.sessions) as session:
+        await narrow_consent(
+            session, consent_id=claims["consent_id"], citizen=PARENT, keep=granted[:1]
+        )
+    refreshed = (await flow.refresh(first["refresh_token"])).json()
+    assert (await claims_of(flow, refreshed["access_token"]))["scope"] == granted[0]

@@ -193,7 +193,8 @@ async def test_a_failing_source_retries_then_dead_letters_and_replay_completes(
     assert "did not answer" in (dead.last_error or "")
     assert await case_count(sessions) == 1
     reads.failing.clear()  # the source is back; the agency replays
-    assert await replay(sessions, ids[0])
+    async with transaction(sessions) as session:
+        assert await replay(session, ids[0])
     await drain(engine, outbox)
     assert {c.subject_national_id for c in await cases(sessions)} == {broken, fine}
 

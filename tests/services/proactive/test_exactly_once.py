@@ -1,12 +1,12 @@
 """Two workers, each with its own connections, over 10,000 life events on PostgreSQL: every case
-exists exactly once. Once with leases that hold (the claims never overlap), once with leases so
-short that the workers keep taking each other's batches (only the unique key keeps cases single)."""
+exists exactly once: with leases that hold (the claims never overlap), and with a batch taken over
+from a stalled worker while it still makes its cases (only the unique key keeps cases single)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -37,6 +37,14 @@ class Store:
     sessions: async_sessionmaker[AsyncSession]
 
 
+class StalledOutbox(Outbox):
+    """An outbox whose worker never renews its lease in time (a long pause, a slow store): its
+    batches run out and the other worker takes them over while it is still making their cases."""
+
+    async def extend(self, event_ids: Sequence[str]) -> None:
+        return None
+
+
 @pytest.fixture
 async def store(postgres_url: str) -> AsyncIterator[Store]:
     url = await fresh_database(postgres_url, "darvazeh_exactly_once")
@@ -56,13 +64,16 @@ async def store(postgres_url: str) -> AsyncIterator[Store]:
         await engine.dispose()
 
 
-async def run_two(store: Store, policy: OutboxPolicy, delay: float) -> list[Worker]:
+async def run_two(
+    store: Store, policy: OutboxPolicy, delay: float, *, stalled: bool = False
+) -> list[Worker]:
     """Two workers, each on its own engine (own connections), until nothing is due."""
+    kind = StalledOutbox if stalled else Outbox
     engines: list[AsyncEngine] = [create_engine(store.url) for _ in range(2)]
     workers = []
     for number, engine in enumerate(engines):
         sessions = sessionmaker(engine)
-        outbox = Outbox(sessions, f"worker-{number}", policy)
+        outbox = kind(sessions, f"worker-{number}", policy)
         workers.append(Worker(outbox, Engine(sessions, FakeReads(delay=delay)), keep_ids=True))
     stop = asyncio.Event()
     try:
@@ -114,11 +125,29 @@ async def test_two_workers_create_each_case_exactly_once(store: Store) -> None:
 
 
 async def test_stolen_batches_still_make_each_case_once(store: Store) -> None:
-    # A lease shorter than a batch takes, and no renewal in time: batches are taken over while
-    # their first worker is still making their cases.
+    # The first worker stalls past its lease (no renewal): the second takes the same batch over
+    # while the first is still making its cases. Both make them; the unique key keeps each case
+    # single, and only the lease holder may mark the events done.
     await report(store.sessions, [subject_code(n) for n in range(STOLEN_EVENTS)])
-    policy = OutboxPolicy(batch_size=200, lease=0.05, max_attempts=1000, backoff_base=0.0)
-    workers = await run_two(store, policy, delay=0.08)
+    policy = OutboxPolicy(batch_size=STOLEN_EVENTS, lease=2.0, max_attempts=1000)
+    engines = [create_engine(store.url) for _ in range(2)]
+    try:
+        sessions = [sessionmaker(engine) for engine in engines]
+        first = StalledOutbox(sessions[0], "worker-0", policy)
+        second = Outbox(sessions[1], "worker-1", policy)
+        held = await first.claim()
+        assert len(held) == STOLEN_EVENTS
+        assert await second.claim() == []  # the lease still holds
+        await asyncio.sleep(policy.lease * 1.5)
+        stolen = await second.claim()
+        assert {e.id for e in stolen} == {e.id for e in held}  # the whole batch, taken over
+        results = await asyncio.gather(
+            Engine(sessions[0], FakeReads(delay=0.05)).process(first, held),
+            Engine(sessions[1], FakeReads(delay=0.05)).process(second, stolen),
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
     await assert_exactly_once(store, STOLEN_EVENTS)
-    processed = [set(w.stats.processed) for w in workers]
-    assert processed[0] & processed[1], "the leases never overlapped: nothing was tested"
+    assert sum(result.cases for result in results) == STOLEN_EVENTS * len(CARDS)
+    assert results[0].done == 0 and results[1].done == STOLEN_EVENTS  # fenced: only the holder

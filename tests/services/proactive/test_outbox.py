@@ -97,8 +97,10 @@ async def test_failures_back_off_then_die_and_replay_resets(
     assert stored.status == OutboxStatus.DEAD and stored.last_error == "source down (3)"
     assert await outbox.claim(now=now + timedelta(days=1)) == []
     assert (await counts(sessions))[OutboxStatus.DEAD] == 1
-    assert await replay(sessions, event_id) is True
-    assert await replay(sessions, event_id) is False  # no longer dead
+    async with transaction(sessions) as session:
+        assert await replay(session, event_id) is True
+    async with transaction(sessions) as session:
+        assert await replay(session, event_id) is False  # no longer dead
     (again,) = await outbox.claim()
     assert again.attempts == 1
 
