@@ -9,9 +9,11 @@ export DARVAZEH_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:543
 export DARVAZEH_TEST_MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
 export DARVAZEH_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-# The federation composition test runs under Node.js with these npm packages (pinned in the lock).
+# The federation composition test runs under Node.js with these npm packages (pinned in the lock);
+# the browser quality suite injects axe-core from tests/browser's (pinned the same way).
 FEDERATION := tests/federation
-NODE_DEPS := $(FEDERATION)/node_modules/.package-lock.json
+BROWSER := tests/browser
+NODE_DEPS := $(FEDERATION)/node_modules/.package-lock.json $(BROWSER)/node_modules/.package-lock.json
 NPM := $(shell command -v npm 2>/dev/null)
 
 .PHONY: demo test bench stress lint format schema audit-verify install node-deps clean
@@ -26,12 +28,16 @@ install: $(INSTALLED)
 
 # npm writes node_modules/.package-lock.json on install: redone only when the lock changes.
 # No npm, or no registry: the composition test skips locally (CI requires it).
-$(NODE_DEPS): $(FEDERATION)/package-lock.json
+$(FEDERATION)/node_modules/.package-lock.json: $(FEDERATION)/package-lock.json
 	npm ci --prefix $(FEDERATION) --no-audit --no-fund --loglevel=error \
 		|| echo "npm ci failed: the federation composition test will skip"
 
+$(BROWSER)/node_modules/.package-lock.json: $(BROWSER)/package-lock.json
+	npm ci --prefix $(BROWSER) --no-audit --no-fund --loglevel=error \
+		|| echo "npm ci failed: the browser accessibility tests will skip"
+
 node-deps: $(if $(NPM),$(NODE_DEPS))
-	$(if $(NPM),,@echo "no npm: the federation composition test will skip")
+	$(if $(NPM),,@echo "no npm: the federation composition and browser accessibility tests will skip")
 
 demo: $(INSTALLED)
 	$(BIN)/python -m demo

@@ -59,6 +59,7 @@ from store.secrets import SecretBox
 from web import telemetry
 from web.admission import AdmissionLimit
 from web.console import routes as console_routes
+from web.developers_page import DemoCredentials, developers_routes
 from web.graphql_http import EdgeRefusal, GraphQLEdge
 from web.graphql_ws import websocket_principal
 from web.maintenance import maintain
@@ -315,7 +316,11 @@ def _nats_intake(gateway: Gateway) -> list[asyncio.Task[None]]:
     return [asyncio.create_task(consumer.run())]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, demo: DemoCredentials | None = None
+) -> Starlette:
+    """`demo`: the demo client /developers issues tokens for (only when the demo world is
+    served)."""
     settings = settings or get_settings()
 
     # From here on every log line, uvicorn's included, is in the configured format.
@@ -382,6 +387,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *page_routes(),
         *console_routes(),
         *window_routes(),
+        *developers_routes(schema.as_str(), schema._schema, demo),
     ]
     # Outermost, the security headers (web/security_headers.py): every response gets them, the
     # other layers' refusals included. Then the request's id, metrics and span, around the rest;

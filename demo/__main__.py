@@ -47,8 +47,10 @@ from settings.tools import DemoSettings, demo_settings
 from store.db import create_engine, sessionmaker
 from store.migrate import upgrade_async
 from store.secrets import SecretBox
+from web.developers_page import DemoCredentials
 
 SEED = 1405
+DEVELOPER_CLIENT = "statutory_all_datasets"  # the demo client of /developers' token button
 # Children whose sixth birthday fell on one of the days just before the first start: the age
 # scan, begun that many days back, offers each a school.
 SCHOOL_STARTER_DAYS = 3
@@ -174,6 +176,12 @@ async def prepare_gateway(settings: Settings, demo: DemoSettings, world: World |
     print(f"wrote {facts_file}")
 
 
+def demo_credentials(facts_file: Path) -> DemoCredentials:
+    """The client /developers' demo button signs in as: the statutory one with every dataset."""
+    client = json.loads(facts_file.read_text())["clients"][DEVELOPER_CLIENT]
+    return DemoCredentials(client["client_id"], client["client_secret"])
+
+
 async def school_starters(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], world: World
 ) -> list[dict[str, str | None]]:
@@ -229,7 +237,8 @@ def main() -> None:
         print(f"Darvazeh on {settings.base_url}/graphql (facts in {settings.var_dir}/demo.json)")
         print("A demo service asking for consent: http://127.0.0.1:8765")
         print(f"Social security's webhook receiver: {webhook_url(demo)}")
-        app = create_app(settings)  # these settings, with the demo's allow-list
+        # These settings, with the demo's allow-list; /developers issues tokens for a demo client.
+        app = create_app(settings, demo=demo_credentials(settings.var_dir / "demo.json"))
         # create_app has set up the log lines (GATEWAY_LOG_FORMAT); uvicorn's own logging
         # configuration would replace them.
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", log_config=None)

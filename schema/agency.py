@@ -13,6 +13,7 @@ from strawberry.types import Info
 from datasources.health_store import SourceHealthView
 from resolvers import data_sources, persisted_queries, service_clients
 from resolvers.selection import asked_fields
+from schema.arguments import ClientId, SourceId
 from schema.safelists import PersistedQueryDocument, SafelistChange
 from schema.tracker import Agency
 from store.models import DataSource, OAuthClient, RegistrationVersion
@@ -26,14 +27,16 @@ REPLACES = (
 
 @strawberry.type(description="One version of a registration: who changed it, when, and to what.")
 class RegistrationChange:
-    version: int
+    version: int = strawberry.field(description="The version number, from 1.")
     action: str = strawberry.field(description="registered, updated, disabled, enabled or restored")
     changed_by: str = strawberry.field(description="The admin client that made the change.")
-    changed_at: datetime
-    kind: str
+    changed_at: datetime = strawberry.field(description="When it was changed.")
+    kind: str = strawberry.field(description="The source kind: `sql`, `http` or `graphql`.")
     connection: str = strawberry.field(description="The connection, credentials masked.")
-    mapping: JSON
-    enabled: bool
+    mapping: JSON = strawberry.field(
+        description="The mapping from the agency's fields onto the standard record."
+    )
+    enabled: bool = strawberry.field(description="Whether this version serves requests.")
 
     @classmethod
     def of(cls, row: RegistrationVersion) -> RegistrationChange:
@@ -54,15 +57,25 @@ class RegistrationChange:
 class SourceHealth:
     status: str = strawberry.field(description="HEALTHY, DEGRADED, DOWN or UNKNOWN")
     breaker: str = strawberry.field(description="closed, half_open or open (the worst worker's)")
-    last_success_at: datetime | None
-    last_failure_at: datetime | None
-    last_error: str | None
+    last_success_at: datetime | None = strawberry.field(
+        description="The last successful call or probe."
+    )
+    last_failure_at: datetime | None = strawberry.field(
+        description="The last failed call or probe."
+    )
+    last_error: str | None = strawberry.field(description="What the last failure said.")
     calls: int = strawberry.field(description="Calls in the last minute, over all workers.")
-    error_rate: float | None
-    latency_p50_ms: float | None
-    latency_p95_ms: float | None
+    error_rate: float | None = strawberry.field(
+        description="Share of recent calls that failed, 0 to 1."
+    )
+    latency_p50_ms: float | None = strawberry.field(
+        description="Median call time over recent calls, in milliseconds."
+    )
+    latency_p95_ms: float | None = strawberry.field(
+        description="95th-percentile call time over recent calls, in milliseconds."
+    )
     probe_ok: bool | None = strawberry.field(description="The last scheduled probe's outcome.")
-    probed_at: datetime | None
+    probed_at: datetime | None = strawberry.field(description="When the source was last probed.")
 
     @classmethod
     def of(cls, view: SourceHealthView) -> SourceHealth:
@@ -74,16 +87,22 @@ class SourceHealth:
 
 @strawberry.type(description="A data source an agency registered for one standard record.")
 class DataSourceRegistration:
-    id: strawberry.ID
-    record_type: str
+    id: strawberry.ID = strawberry.field(description="The agency's name for the source.")
+    record_type: str = strawberry.field(
+        description="The standard record it serves, e.g. `identity`."
+    )
     kind: str = strawberry.field(description="sql, http or graphql")
     connection: str = strawberry.field(description="The connection, credentials masked.")
-    mapping: JSON
-    timeout_seconds: float | None
-    enabled: bool
-    version: int
-    updated_at: datetime
-    updated_by: str | None
+    mapping: JSON = strawberry.field(
+        description="The mapping from the agency's fields onto the standard record."
+    )
+    timeout_seconds: float | None = strawberry.field(
+        description="Per-call timeout; null for the gateway's default."
+    )
+    enabled: bool = strawberry.field(description="Whether it serves requests.")
+    version: int = strawberry.field(description="The current version number.")
+    updated_at: datetime = strawberry.field(description="When it was last changed.")
+    updated_by: str | None = strawberry.field(description="The client that last changed it.")
     health: SourceHealth | None = strawberry.field(description="Null while the source is disabled.")
     not_served: str | None = strawberry.field(
         description="Why this enabled source is not served: the connection policy rule it breaks "
@@ -122,17 +141,23 @@ class DataSourceRegistration:
 
 @strawberry.type(description="An OAuth client of one of the agency's services, bound to its card.")
 class ServiceClient:
-    client_id: str
-    name: str
-    service_card: str
+    client_id: str = strawberry.field(description="The OAuth client id.")
+    name: str = strawberry.field(description="A name people read.")
+    service_card: str = strawberry.field(description="The id of the service card it is bound to.")
     scopes: list[str] = strawberry.field(description="At most the card's datasets.")
-    grant_types: list[str]
-    redirect_uris: list[str]
-    token_endpoint_auth_method: str
-    require_par: bool
-    require_dpop: bool
-    enabled: bool
-    created_at: datetime
+    grant_types: list[str] = strawberry.field(description="OAuth grant types it may use.")
+    redirect_uris: list[str] = strawberry.field(
+        description="Where the authorization code may be sent."
+    )
+    token_endpoint_auth_method: str = strawberry.field(
+        description="How it authenticates at the token endpoint."
+    )
+    require_par: bool = strawberry.field(
+        description="Whether its authorization requests must be pushed (PAR)."
+    )
+    require_dpop: bool = strawberry.field(description="Whether its tokens must be DPoP-bound.")
+    enabled: bool = strawberry.field(description="Whether it may get tokens.")
+    created_at: datetime = strawberry.field(description="When it was registered.")
     graphql_rate_limit: int | None = strawberry.field(
         description="Requests per rate-limit window at /graphql; null: the gateway's default."
     )
@@ -163,9 +188,9 @@ class ServiceClient:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A newly registered client, with its secret shown this once.")
 class RegisteredServiceClient:
-    client: ServiceClient
+    client: ServiceClient = strawberry.field(description="The client as registered.")
     client_secret: str | None = strawberry.field(
         description="Shown this once and never stored (only its hash is); null for "
         "private_key_jwt clients, which registered public keys instead."
@@ -175,22 +200,31 @@ class RegisteredServiceClient:
 @strawberry.input(description="A service's OAuth client; its scopes come from its card.")
 class ServiceClientInput:
     service_card: str = strawberry.field(description="One of your agency's service cards.")
-    name: str
+    name: str = strawberry.field(description="A name people read.")
     client_id: str | None = strawberry.field(default=None, description="Generated if absent.")
     grant_types: list[str] = strawberry.field(
         description="client_credentials for a statutory card; authorization_code (and "
         "refresh_token) for a consent-based one."
     )
-    redirect_uris: list[str] = strawberry.field(default_factory=list)
+    redirect_uris: list[str] = strawberry.field(
+        default_factory=list, description="Where codes may be sent (authorization_code)."
+    )
     scopes: list[str] | None = strawberry.field(
         default=None, description="A subset of the card's datasets; all of them if absent."
     )
-    token_endpoint_auth_method: str = "client_secret_basic"
+    token_endpoint_auth_method: str = strawberry.field(
+        default="client_secret_basic",
+        description="client_secret_basic, client_secret_post or private_key_jwt.",
+    )
     jwks: JSON | None = strawberry.field(
         default=None, description="private_key_jwt: the client's public keys (a JWK Set)."
     )
-    require_par: bool = False
-    require_dpop: bool = False
+    require_par: bool = strawberry.field(
+        default=False, description="Its authorization requests must be pushed (PAR)."
+    )
+    require_dpop: bool = strawberry.field(
+        default=False, description="Its tokens must be DPoP-bound."
+    )
     graphql_rate_limit: int | None = strawberry.field(
         default=None,
         description="Requests per rate-limit window at /graphql, up to the gateway's ceiling; "
@@ -227,23 +261,27 @@ class ServiceClientInput:
 
 @strawberry.type(description="What the asking agency admin's agency has registered.")
 class AgencyRegistrations:
-    agency: Agency
+    agency: Agency = strawberry.field(description="The agency.")
 
     @strawberry.field(description="The OAuth clients of the agency's services.")
     async def service_clients(self, info: Info) -> list[ServiceClient]:
         return [ServiceClient.of(row) for row in await service_clients.list_clients(info.context)]
 
     @strawberry.field(description="The documents one of the agency's service clients may run.")
-    async def persisted_queries(self, info: Info, client_id: str) -> list[PersistedQueryDocument]:
+    async def persisted_queries(
+        self, info: Info, client_id: ClientId
+    ) -> list[PersistedQueryDocument]:
         rows = await persisted_queries.list_documents(info.context, client_id)
         return [PersistedQueryDocument.of(row) for row in rows]
 
     @strawberry.field(description="Every change of a service client's safelist, newest first.")
-    async def persisted_query_history(self, info: Info, client_id: str) -> list[SafelistChange]:
+    async def persisted_query_history(
+        self, info: Info, client_id: ClientId
+    ) -> list[SafelistChange]:
         rows = await persisted_queries.history(info.context, client_id)
         return [SafelistChange.of(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The agency's data sources, disabled ones too.")
     async def data_sources(self, info: Info) -> list[DataSourceRegistration]:
         rows = await data_sources.list_sources(info.context)
         health = await data_sources.health(info.context) if _asks_health(info) else {}
@@ -252,8 +290,8 @@ class AgencyRegistrations:
             for row in rows
         ]
 
-    @strawberry.field
-    async def data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration | None:
+    @strawberry.field(description="One of the agency's data sources by id; null if none.")
+    async def data_source(self, info: Info, id: SourceId) -> DataSourceRegistration | None:
         row = await data_sources.own_source(info.context, str(id))
         if row is None:
             return None
@@ -276,7 +314,9 @@ class DataSourceInput:
         '"headers"}. Sealed at rest, never shown again unmasked.'
     )
     mapping: JSON = strawberry.field(description="From the agency's fields to the standard's.")
-    timeout_seconds: float | None = None
+    timeout_seconds: float | None = strawberry.field(
+        default=None, description="Per-call timeout; the gateway's default if absent."
+    )
     replaces: strawberry.ID | None = strawberry.field(default=None, description=REPLACES)
 
     def registration(self) -> dict[str, Any]:
@@ -293,10 +333,14 @@ class DataSourceInput:
 
 @strawberry.input(description="What to change in a registered source; absent parts are kept.")
 class DataSourceChanges:
-    kind: str | None = None
-    connection: JSON | None = None
-    mapping: JSON | None = None
-    timeout_seconds: float | None = None
+    kind: str | None = strawberry.field(default=None, description="sql, http or graphql.")
+    connection: JSON | None = strawberry.field(
+        default=None, description="The new connection (sealed at rest)."
+    )
+    mapping: JSON | None = strawberry.field(default=None, description="The new mapping.")
+    timeout_seconds: float | None = strawberry.field(
+        default=None, description="The new per-call timeout."
+    )
     replaces: strawberry.ID | None = strawberry.field(default=None, description=REPLACES)
 
     def changes(self) -> dict[str, Any]:
@@ -311,7 +355,7 @@ class DataSourceChanges:
 
 @strawberry.type(description="A dry run of a registration: would it be accepted?")
 class DataSourceTest:
-    ok: bool
+    ok: bool = strawberry.field(description="True when registering it would be accepted.")
     latency_ms: int | None = strawberry.field(description="How long the live probe took.")
     problems: list[str] = strawberry.field(description="Every reason it would be refused.")
     replaces: list[strawberry.ID] = strawberry.field(

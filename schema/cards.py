@@ -18,7 +18,17 @@ from standard.statuses import ProactiveMode
 from store.registrations import Action
 
 graphql_enum(
-    Action, name="RegistrationAction", description="What one change of a registration did."
+    Action,
+    name="RegistrationAction",
+    description="What one change of a registration did.",
+    values={
+        Action.REGISTERED: "Registered for the first time.",
+        Action.UPDATED: "Changed.",
+        Action.DISABLED: "Disabled: no longer used.",
+        Action.ENABLED: "Enabled again.",
+        Action.RESTORED: "Set back to an earlier version.",
+        Action.REMOVED: "Removed.",
+    },
 )
 
 
@@ -29,17 +39,21 @@ class ServiceCardInput:
     id: strawberry.ID = strawberry.field(
         description="A slug: lower-case letters, digits and single hyphens, e.g. `passport-renew`."
     )
-    name_fa: str
-    name_en: str
+    name_fa: str = strawberry.field(description="The service's name in Persian.")
+    name_en: str = strawberry.field(description="The service's name in English.")
     datasets: list[str] = strawberry.field(
         description="Datasets of the standard (e.g. `civil.birth`), or planned ones."
     )
-    legal_basis: ServiceLegalBasis
+    legal_basis: ServiceLegalBasis = strawberry.field(
+        description="CONSENT, or STATUTE with `statute` named."
+    )
     statute: str | None = strawberry.field(
         default=None, description="The law it reads under: named if and only if STATUTE."
     )
-    purpose_fa: str = ""
-    purpose_en: str = ""
+    purpose_fa: str = strawberry.field(
+        default="", description="Why it reads the data, in Persian (shown to citizens)."
+    )
+    purpose_en: str = strawberry.field(default="", description="Why it reads the data, in English.")
     proactive: bool = strawberry.field(
         default=False,
         description="Runs with no request, on `lifeEvent`; needs a STATUTE legal basis.",
@@ -67,22 +81,30 @@ class ServiceCardInput:
 
 @strawberry.type(description="One version of a service card: the change and the card it left.")
 class ServiceCardVersion:
-    version: int
-    action: Action
+    version: int = strawberry.field(description="The version number, from 1.")
+    action: Action = strawberry.field(description="What this change did.")
     changed_by: str = strawberry.field(description="The agency admin client that made it.")
-    changed_at: datetime
-    name_fa: str
-    name_en: str
-    purpose_fa: str
-    purpose_en: str
-    datasets: list[str]
-    legal_basis: ServiceLegalBasis
-    statute: str | None
-    proactive: bool
-    life_event: str | None
-    proactive_mode: ProactiveMode | None
-    reference_date: str | None
-    enabled: bool
+    changed_at: datetime = strawberry.field(description="When.")
+    name_fa: str = strawberry.field(description="The service's name in Persian.")
+    name_en: str = strawberry.field(description="The service's name in English.")
+    purpose_fa: str = strawberry.field(description="Its purpose in Persian.")
+    purpose_en: str = strawberry.field(description="Its purpose in English.")
+    datasets: list[str] = strawberry.field(description="The dataset scopes it needs.")
+    legal_basis: ServiceLegalBasis = strawberry.field(description="CONSENT or STATUTE.")
+    statute: str | None = strawberry.field(description="The law, for STATUTE cards.")
+    proactive: bool = strawberry.field(
+        description="Whether it runs without a request, on a life event."
+    )
+    life_event: str | None = strawberry.field(
+        description="The life event it runs on, for proactive cards."
+    )
+    proactive_mode: ProactiveMode | None = strawberry.field(
+        description="What the citizen is asked, for proactive cards."
+    )
+    reference_date: str | None = strawberry.field(
+        description="The date the event is counted from, for proactive cards."
+    )
+    enabled: bool = strawberry.field(description="Whether the card was enabled after this change.")
 
     @classmethod
     def of(cls, version: CardVersion) -> ServiceCardVersion:

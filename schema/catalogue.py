@@ -7,11 +7,13 @@ citizen's data.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.catalogue import card_page, encode_cursor, load_delivery_counts
+from schema.arguments import After, CardId, First
 from schema.standard import graphql_enum
 from schema.tracker import Agency, PageInfo
 from services import catalogue, coverage
@@ -21,11 +23,14 @@ from standard import life_events
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 from standard.statuses import LegalBasis, ProactiveMode
 
+AgencyFilter = Annotated[
+    str | None, strawberry.argument(description="Only this agency's cards (its code).")
+]
+ConnectedFilter = Annotated[
+    bool | None, strawberry.argument(description="Only connected (true) or unconnected cards.")
+]
 
-@strawberry.enum(
-    name="ServiceLegalBasis",
-    description="What a service reads under: the citizen's consent, or the statute its card names.",
-)
+
 class ServiceLegalBasis(Enum):
     """The legal bases a service card may name (`services.cards.CARD_BASES`)."""
 
@@ -34,10 +39,24 @@ class ServiceLegalBasis(Enum):
 
 
 graphql_enum(
+    ServiceLegalBasis,
+    description="What a service reads under: the citizen's consent, or the statute its card names.",
+    values={
+        ServiceLegalBasis.CONSENT: "The citizen's consent, asked on the consent screen.",
+        ServiceLegalBasis.STATUTE: "The law its card names, for any citizen, with a case.",
+    },
+)
+
+
+graphql_enum(
     coverage.MissingReason,
     name="MissingReason",
-    description="NO_SOURCE: a record type of the dataset has no enabled source. UNHEALTHY: its "
-    "source is down or its health unknown. NOT_IN_STANDARD: a planned dataset.",
+    description="Why a dataset a service needs is not connected.",
+    values={
+        coverage.MissingReason.NO_SOURCE: "A record type of the dataset has no enabled source.",
+        coverage.MissingReason.UNHEALTHY: "Its source is down or its health unknown.",
+        coverage.MissingReason.NOT_IN_STANDARD: "The dataset is planned, not in the standard yet.",
+    },
 )
 graphql_enum(
     ProactiveMode,
@@ -52,8 +71,8 @@ graphql_enum(
 
 @strawberry.type(description="Why one dataset a service needs is not connected.")
 class MissingDataset:
-    dataset: str
-    reason: coverage.MissingReason
+    dataset: str = strawberry.field(description="The dataset scope, e.g. `property.deeds`.")
+    reason: coverage.MissingReason = strawberry.field(description="Why it is not connected.")
     detail: str = strawberry.field(description="Which record type or source, in plain words.")
 
     @classmethod
@@ -63,14 +82,16 @@ class MissingDataset:
 
 @strawberry.type(description="A public service in the catalogue, and whether it is connected.")
 class CatalogueCard:
-    id: strawberry.ID
-    name_fa: str
-    name_en: str
-    purpose_fa: str
-    purpose_en: str
-    agency: Agency
-    datasets: list[str]
-    legal_basis: ServiceLegalBasis
+    id: strawberry.ID = strawberry.field(description="The card's id, e.g. `school-enrolment`.")
+    name_fa: str = strawberry.field(description="The service's name in Persian.")
+    name_en: str = strawberry.field(description="The service's name in English.")
+    purpose_fa: str = strawberry.field(description="Why the service reads the data, in Persian.")
+    purpose_en: str = strawberry.field(description="Why the service reads the data, in English.")
+    agency: Agency = strawberry.field(description="The agency that runs the service.")
+    datasets: list[str] = strawberry.field(description="The dataset scopes the service needs.")
+    legal_basis: ServiceLegalBasis = strawberry.field(
+        description="Whether it reads under consent or by law."
+    )
     statute: str | None = strawberry.field(description="The law a statutory service reads under.")
     proactive: bool = strawberry.field(
         description="Runs with no request from the citizen, on `lifeEvent`."
@@ -86,7 +107,7 @@ class CatalogueCard:
         description="For an age event: the Solar Hijri `MM-DD` the age is reckoned by."
     )
     enabled: bool = strawberry.field(description="Disabled cards are out of lists and coverage.")
-    version: int
+    version: int = strawberry.field(description="The card's current version.")
     connected: bool = strawberry.field(
         description="Every dataset it needs has an enabled source that is HEALTHY or DEGRADED."
     )
@@ -119,23 +140,25 @@ class CatalogueCard:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One service card and its cursor.")
 class CatalogueCardEdge:
-    cursor: str
-    node: CatalogueCard
+    cursor: str = strawberry.field(
+        description="Opaque: pass as `after` to continue after this card."
+    )
+    node: CatalogueCard = strawberry.field(description="The card.")
 
 
 @strawberry.type(description="Service cards, by id.")
 class CatalogueCardConnection:
     total_count: int = strawberry.field(description="Cards matching the filters, on all pages.")
-    edges: list[CatalogueCardEdge]
-    page_info: PageInfo
+    edges: list[CatalogueCardEdge] = strawberry.field(description="This page's cards.")
+    page_info: PageInfo = strawberry.field(description="Where the next page starts.")
 
 
 @strawberry.type(description="Connected services out of all enabled services.")
 class Coverage:
-    connected: int
-    total: int
+    connected: int = strawberry.field(description="Enabled services whose every dataset is served.")
+    total: int = strawberry.field(description="Enabled services.")
     share: float = strawberry.field(description="connected / total, from 0 to 1.")
 
     @classmethod
@@ -145,12 +168,14 @@ class Coverage:
 
 @strawberry.type(description="One agency's services and how many of them are connected.")
 class AgencyCoverage:
-    code: str
-    name_fa: str
-    name_en: str
-    connected: int
-    total: int
-    share: float
+    code: str = strawberry.field(description="The agency's code.")
+    name_fa: str = strawberry.field(description="The agency's name in Persian.")
+    name_en: str = strawberry.field(description="The agency's name in English.")
+    connected: int = strawberry.field(description="The agency's connected services.")
+    total: int = strawberry.field(description="The agency's enabled services.")
+    share: float = strawberry.field(
+        description="connected / total, from 0 to 1 (0 when it has none)."
+    )
 
     @classmethod
     def of(cls, agency: catalogue.AgencyCoverage) -> AgencyCoverage:
@@ -168,7 +193,7 @@ class AgencyCoverage:
 @strawberry.type(description="Proactive cases of one card or agency: made, executed, confirmed.")
 class DeliveryCount:
     key: str = strawberry.field(description="The card id, or the agency code.")
-    created: int
+    created: int = strawberry.field(description="Proactive cases made.")
     executed: int = strawberry.field(description="Done with no answer needed, and not declined.")
     confirmed: int = strawberry.field(description="Offers the citizen (or a parent) confirmed.")
 
@@ -180,9 +205,9 @@ class DeliveryCount:
 
 @strawberry.type(description="What the catalogue delivers without a request.")
 class CatalogueDelivery:
-    created: int
-    executed: int
-    confirmed: int
+    created: int = strawberry.field(description="Proactive cases made.")
+    executed: int = strawberry.field(description="Done with no answer needed, and not declined.")
+    confirmed: int = strawberry.field(description="Offers the citizen (or a parent) confirmed.")
     without_request: Coverage = strawberry.field(
         description="Enabled services that run with no request (proactive), of all enabled ones "
         "(`connected` counts the proactive ones)."
@@ -193,9 +218,9 @@ class CatalogueDelivery:
 
 @strawberry.type(description="What happened to a citizen that a proactive service runs on.")
 class LifeEvent:
-    id: str
-    name_fa: str
-    name_en: str
+    id: str = strawberry.field(description="The event's id, e.g. `birth-registered`.")
+    name_fa: str = strawberry.field(description="Its name in Persian.")
+    name_en: str = strawberry.field(description="Its name in English.")
 
     @classmethod
     def of(cls, event: life_events.LifeEvent) -> LifeEvent:
@@ -223,10 +248,10 @@ class Catalogue:
     )
     def cards(
         self,
-        agency: str | None = None,
-        connected: bool | None = None,
-        first: int = DEFAULT_FIRST,
-        after: str | None = None,
+        agency: AgencyFilter = None,
+        connected: ConnectedFilter = None,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
     ) -> CatalogueCardConnection:
         found = card_page(self.view, agency=agency, connected=connected, first=first, after=after)
         edges = [
@@ -243,7 +268,7 @@ class Catalogue:
         )
 
     @strawberry.field(description="One service card by id, disabled ones too; null if none.")
-    def card(self, id: strawberry.ID) -> CatalogueCard | None:
+    def card(self, id: CardId) -> CatalogueCard | None:
         found = self.view.card(str(id))
         return CatalogueCard.of(self.view.listed(found)) if found else None
 

@@ -11,7 +11,15 @@ from schema.standard import graphql_enum
 from standard.statuses import ConsentStatus, RevocationReason
 from store.models import ServiceCard as CardRow
 
-graphql_enum(ConsentStatus, description="ACTIVE until revoked or until it expires.")
+graphql_enum(
+    ConsentStatus,
+    description="ACTIVE until revoked or until it expires.",
+    values={
+        ConsentStatus.ACTIVE: "Allows reads now.",
+        ConsentStatus.REVOKED: "Revoked: allows nothing from that moment on.",
+        ConsentStatus.EXPIRED: "Past its end date: allows nothing.",
+    },
+)
 graphql_enum(
     RevocationReason,
     name="ConsentRevocationReason",
@@ -26,12 +34,14 @@ graphql_enum(
 
 @strawberry.type(description="A public service as its service card describes it.")
 class ServiceCard:
-    id: strawberry.ID
-    agency: str
-    name_fa: str
-    name_en: str
-    purpose_fa: str
-    purpose_en: str
+    id: strawberry.ID = strawberry.field(description="The card's id, e.g. `school-enrolment`.")
+    agency: str = strawberry.field(description="Code of the agency that runs the service.")
+    name_fa: str = strawberry.field(description="The service's name in Persian.")
+    name_en: str = strawberry.field(description="The service's name in English.")
+    purpose_fa: str = strawberry.field(
+        description="Why the service reads the data, in Persian (what the citizen is shown)."
+    )
+    purpose_en: str = strawberry.field(description="Why the service reads the data, in English.")
 
     @classmethod
     def of(cls, card: CardRow) -> ServiceCard:
@@ -47,21 +57,29 @@ class ServiceCard:
 
 @strawberry.type(description="What a citizen allowed a service to read, for whom and how long.")
 class Consent:
-    id: strawberry.ID
-    client_id: str
-    service: ServiceCard
-    datasets: list[str]
+    id: strawberry.ID = strawberry.field(
+        description="The consent's id (what `revokeConsent` takes)."
+    )
+    client_id: str = strawberry.field(description="The OAuth client the consent was given to.")
+    service: ServiceCard = strawberry.field(description="The service card the client is bound to.")
+    datasets: list[str] = strawberry.field(
+        description="The dataset scopes the citizen allowed, e.g. `civil.identity`."
+    )
     on_behalf_of: str | None = strawberry.field(
         description="The minor child's national code when a parent consented for them."
     )
-    created_at: datetime
-    expires_at: datetime
-    status: ConsentStatus
+    created_at: datetime = strawberry.field(description="When the citizen gave it.")
+    expires_at: datetime = strawberry.field(description="When it ends unless revoked first.")
+    status: ConsentStatus = strawberry.field(
+        description="ACTIVE, REVOKED or EXPIRED, checked on every request."
+    )
     revoked_reason: RevocationReason | None = strawberry.field(
         description="Why it was revoked; null unless REVOKED."
     )
-    use_count: int
-    last_used_at: datetime | None
+    use_count: int = strawberry.field(description="How many reads it allowed, from the access log.")
+    last_used_at: datetime | None = strawberry.field(
+        description="When it last allowed a read; null if never."
+    )
 
     @classmethod
     def of(cls, seen: CitizenConsent) -> Consent:

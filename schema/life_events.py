@@ -32,10 +32,10 @@ class LifeEventInput:
 @strawberry.type(description="A life event as the gateway recorded it, in its outbox.")
 class LifeEventReceipt:
     id: strawberry.ID = strawberry.field(description="The gateway's id of the event.")
-    kind: str
-    national_id: str
+    kind: str = strawberry.field(description="The event's kind, e.g. `birth.registered`.")
+    national_id: str = strawberry.field(description="Whose life event: a national code.")
     event_id: str = strawberry.field(description="The agency's id of the event, as sent.")
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When it happened, as reported.")
     status: str = strawberry.field(
         description="Its place in the outbox: PENDING, PROCESSING, DONE or DEAD."
     )

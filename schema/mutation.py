@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -18,6 +20,7 @@ from schema.agency import (
     ServiceClient,
     ServiceClientInput,
 )
+from schema.arguments import CardId, ClientId, Replaces, SourceId, Version
 from schema.cards import ServiceCardInput
 from schema.catalogue import CatalogueCard
 from schema.consents import Consent
@@ -28,13 +31,34 @@ from schema.service_cases import ServiceCaseMutation
 from schema.staff import StaffMutation
 from store.registrations import Action
 
+ConsentId = Annotated[strawberry.ID, strawberry.argument(description="The consent's id.")]
+SourceInputArg = Annotated[
+    DataSourceInput, strawberry.argument(description="The source and its mapping.")
+]
+ChangesArg = Annotated[
+    DataSourceChanges, strawberry.argument(description="What to change; the rest is kept.")
+]
+ClientInputArg = Annotated[
+    ServiceClientInput, strawberry.argument(description="The client to register.")
+]
+CardInputArg = Annotated[
+    ServiceCardInput, strawberry.argument(description="The card, new or a new version.")
+]
+DocumentArg = Annotated[str, strawberry.argument(description="The GraphQL document.")]
+NameArg = Annotated[
+    str | None,
+    strawberry.argument(description="The operation's name, if the document has several."),
+]
+EventInputArg = Annotated[LifeEventInput, strawberry.argument(description="The event.")]
+HashArg = Annotated[str, strawberry.argument(description="The document's SHA-256, in hex.")]
 
-@strawberry.type
+
+@strawberry.type(description="Changes: consents, registrations, clients, safelists, cases, staff.")
 class Mutation(StaffMutation, ServiceCaseMutation):
     @strawberry.mutation(
         description="Revoke one of your consents: its tokens stop on their very next request."
     )
-    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent | None:
+    async def revoke_consent(self, info: Info, id: ConsentId) -> Consent | None:
         return Consent.of(await revoke(info.context, str(id)))
 
     @strawberry.mutation(
@@ -44,7 +68,7 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "sources serves needs `replaces`."
     )
     async def register_data_source(
-        self, info: Info, input: DataSourceInput
+        self, info: Info, input: SourceInputArg
     ) -> DataSourceRegistration:
         row = await data_sources.register(info.context, input.registration())
         return DataSourceRegistration.of(row)
@@ -53,17 +77,17 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         description="Change parts of a registered source (the connection is kept unless given)."
     )
     async def update_data_source(
-        self, info: Info, id: strawberry.ID, changes: DataSourceChanges
+        self, info: Info, id: SourceId, changes: ChangesArg
     ) -> DataSourceRegistration:
         row = await data_sources.update(info.context, str(id), changes.changes())
         return DataSourceRegistration.of(row)
 
     @strawberry.mutation(description="Check a registration without storing it: every problem.")
-    async def test_data_source(self, info: Info, input: DataSourceInput) -> DataSourceTest:
+    async def test_data_source(self, info: Info, input: SourceInputArg) -> DataSourceTest:
         return DataSourceTest.of(await data_sources.test(info.context, input.registration()))
 
     @strawberry.mutation(description="Stop serving a source (on every worker within seconds).")
-    async def disable_data_source(self, info: Info, id: strawberry.ID) -> DataSourceRegistration:
+    async def disable_data_source(self, info: Info, id: SourceId) -> DataSourceRegistration:
         return DataSourceRegistration.of(await data_sources.disable(info.context, str(id)))
 
     @strawberry.mutation(
@@ -71,7 +95,7 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "another of your sources serves its record type now)."
     )
     async def enable_data_source(
-        self, info: Info, id: strawberry.ID, replaces: strawberry.ID | None = None
+        self, info: Info, id: SourceId, replaces: Replaces = None
     ) -> DataSourceRegistration:
         changes = {"replaces": str(replaces) if replaces is not None else None}
         row = await data_sources.update(info.context, str(id), changes, action=Action.ENABLED)
@@ -84,9 +108,9 @@ class Mutation(StaffMutation, ServiceCaseMutation):
     async def restore_data_source(
         self,
         info: Info,
-        id: strawberry.ID,
-        version: int,
-        replaces: strawberry.ID | None = None,
+        id: SourceId,
+        version: Version,
+        replaces: Replaces = None,
     ) -> DataSourceRegistration:
         taking_over = str(replaces) if replaces is not None else None
         row = await data_sources.restore(info.context, str(id), version, taking_over)
@@ -97,7 +121,7 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "ask only for the card's datasets. The secret is shown once."
     )
     async def register_service_client(
-        self, info: Info, input: ServiceClientInput
+        self, info: Info, input: ClientInputArg
     ) -> RegisteredServiceClient:
         ceiling = limits_of(info).cost_ceiling
         row, secret = await service_clients.register(
@@ -111,7 +135,7 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "schema first; registering it again changes nothing."
     )
     async def register_persisted_query(
-        self, info: Info, client_id: str, document: str, name: str | None = None
+        self, info: Info, client_id: ClientId, document: DocumentArg, name: NameArg = None
     ) -> PersistedQueryDocument:
         schema = info.schema._schema  # the graphql-core schema, to validate the document
         row = await persisted_queries.register(info.context, schema, client_id, document, name)
@@ -121,30 +145,30 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         description="Take a document off one of your service clients' safelist (agency admins); "
         "every worker stops answering it within seconds."
     )
-    async def remove_persisted_query(self, info: Info, client_id: str, sha256: str) -> bool:
+    async def remove_persisted_query(
+        self, info: Info, client_id: ClientId, sha256: HashArg
+    ) -> bool:
         return await persisted_queries.remove_document(info.context, client_id, sha256)
 
     @strawberry.mutation(description="Stop a service client from getting new tokens.")
-    async def disable_service_client(self, info: Info, client_id: str) -> ServiceClient:
+    async def disable_service_client(self, info: Info, client_id: ClientId) -> ServiceClient:
         return ServiceClient.of(await service_clients.disable(info.context, client_id))
 
     @strawberry.mutation(
         description="Register a service card of your agency, or update it (agency admins). "
         "Every problem is named at once; a refused card changes nothing."
     )
-    async def register_service_card(
-        self, info: Info, input: ServiceCardInput
-    ) -> CatalogueCard | None:
+    async def register_service_card(self, info: Info, input: CardInputArg) -> CatalogueCard | None:
         return CatalogueCard.of(await register_card(info.context, input))
 
     @strawberry.mutation(
         description="Take one of your agency's cards out of the catalogue (agency admins)."
     )
-    async def disable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
+    async def disable_service_card(self, info: Info, id: CardId) -> CatalogueCard | None:
         return CatalogueCard.of(await set_card_enabled(info.context, str(id), False))
 
     @strawberry.mutation(description="Put one of your agency's cards back (agency admins).")
-    async def enable_service_card(self, info: Info, id: strawberry.ID) -> CatalogueCard | None:
+    async def enable_service_card(self, info: Info, id: CardId) -> CatalogueCard | None:
         return CatalogueCard.of(await set_card_enabled(info.context, str(id), True))
 
     @strawberry.mutation(
@@ -152,7 +176,7 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "(agency admins)."
     )
     async def restore_service_card(
-        self, info: Info, id: strawberry.ID, version: int
+        self, info: Info, id: CardId, version: Version
     ) -> CatalogueCard | None:
         return CatalogueCard.of(await restore_card(info.context, str(id), version))
 
@@ -161,5 +185,5 @@ class Mutation(StaffMutation, ServiceCaseMutation):
         "`death.registered`), with a client whose card lists `life_events.report`. It is "
         "recorded before this answers; the same event id again records nothing new."
     )
-    async def report_life_event(self, info: Info, input: LifeEventInput) -> LifeEventReceipt:
+    async def report_life_event(self, info: Info, input: EventInputArg) -> LifeEventReceipt:
         return LifeEventReceipt.of(await report_life_event(info.context, input.report()))

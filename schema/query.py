@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +16,7 @@ from resolvers.selection import requested_records
 from resolvers.staff import staff_of_agency
 from resolvers.tracker import list_agency_accesses
 from schema.agency import AgencyRegistrations
+from schema.arguments import After, CardId, First, NationalId
 from schema.cards import ServiceCardVersion
 from schema.catalogue import Catalogue
 from schema.records import RECORD_FIELDS, Citizen, Since, Until
@@ -26,16 +28,21 @@ from standard.national_id import parse as parse_national_id
 from standard.pagination import DEFAULT_FIRST, MAX_FIRST
 
 MAX_CITIZENS = 100
+NationalIds = Annotated[
+    list[str], strawberry.argument(description=f"Up to {MAX_CITIZENS} national codes.")
+]
 
 
 async def _fail(error: Exception) -> Citizen | None:
     raise error
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads: citizens, their own records, the catalogue, agency registrations."
+)
 class Query(ServiceCaseQuery):
     @strawberry.field(description="One citizen by national code.")
-    async def citizen(self, info: Info, national_id: str) -> Citizen | None:
+    async def citizen(self, info: Info, national_id: NationalId) -> Citizen | None:
         info.context.require_principal()
         # As a client sent it (Persian or Arabic-Indic digits read as 0-9): canonical from here.
         subject = parse_national_id(national_id)
@@ -47,7 +54,7 @@ class Query(ServiceCaseQuery):
         graphql_type=list[Citizen | None] | None,
     )
     async def citizens(
-        self, info: Info, national_ids: list[str]
+        self, info: Info, national_ids: NationalIds
     ) -> list[Citizen | Awaitable[Citizen | None]] | None:
         info.context.require_principal()
         if len(national_ids) > MAX_CITIZENS:
@@ -88,8 +95,8 @@ class Query(ServiceCaseQuery):
     async def agency_data_accesses(
         self,
         info: Info,
-        first: int = DEFAULT_FIRST,
-        after: str | None = None,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
         from_: Since = None,
         to: Until = None,
     ) -> DataAccessConnection | None:
@@ -120,8 +127,6 @@ class Query(ServiceCaseQuery):
         description="Every version of one of your agency's service cards, newest first "
         "(agency admins)."
     )
-    async def service_card_history(
-        self, info: Info, id: strawberry.ID
-    ) -> list[ServiceCardVersion] | None:
+    async def service_card_history(self, info: Info, id: CardId) -> list[ServiceCardVersion] | None:
         versions = await card_history(info.context, str(id))
         return [ServiceCardVersion.of(version) for version in versions]

@@ -20,10 +20,19 @@ from resolvers.records import Prefetched, Provenance, Record, load_record
 from resolvers.selection import asked_fields
 from resolvers.service_cases import my_cases
 from resolvers.tracker import list_data_accesses
+from schema.arguments import After, First
 from schema.consents import Consent
 from schema.errors import field_error
 from schema.service_cases import ServiceCase
-from schema.standard import DATASET, R, StandardRecord, provenance_field, record, scoped
+from schema.standard import (
+    DATASET,
+    R,
+    StandardRecord,
+    graphql_enum,
+    provenance_field,
+    record,
+    scoped,
+)
 from schema.tracker import DataAccessConnection
 from standard.datasets import Dataset, RecordType
 from standard.errors import ErrorCode
@@ -40,18 +49,48 @@ ENROLLMENT = Dataset.EDUCATION_ENROLLMENT
 TAX = Dataset.TAX_STATUS
 
 # The standard's enumerations, as GraphQL enums (the values are defined once, in standard/).
-strawberry.enum(Gender)
-strawberry.enum(InsuranceStatus)
-strawberry.enum(InsuranceType)
-strawberry.enum(EnrollmentStatus)
+graphql_enum(
+    Gender,
+    description="Gender as the civil registry records it.",
+    values={Gender.MALE: "Male.", Gender.FEMALE: "Female."},
+)
+graphql_enum(
+    InsuranceStatus,
+    description="Whether an insurance cover is in force.",
+    values={
+        InsuranceStatus.ACTIVE: "In force.",
+        InsuranceStatus.SUSPENDED: "Paused, e.g. for unpaid contributions.",
+        InsuranceStatus.EXPIRED: "Ended.",
+    },
+)
+graphql_enum(
+    InsuranceType,
+    description="How a citizen is insured.",
+    values={
+        InsuranceType.SALARIED: "Through an employer.",
+        InsuranceType.SELF_EMPLOYED: "Self-employed, paying their own contributions.",
+        InsuranceType.VOLUNTARY: "Voluntary cover.",
+        InsuranceType.DEPENDANT: "As a dependant on another's cover.",
+        InsuranceType.PENSIONER: "As a pensioner.",
+    },
+)
+graphql_enum(
+    EnrollmentStatus,
+    description="A school enrolment's status.",
+    values={
+        EnrollmentStatus.ENROLLED: "Attending this school year.",
+        EnrollmentStatus.GRADUATED: "Finished school.",
+        EnrollmentStatus.WITHDRAWN: "Left school.",
+    },
+)
 
 
 @record(RecordType.IDENTITY, description="Civil registry: who the citizen is.")
 class Identity(StandardRecord):
-    first_name: str | None = scoped(IDENTITY, required=True)
-    last_name: str | None = scoped(IDENTITY, required=True)
-    father_name: str | None = scoped(IDENTITY)
-    gender: Gender | None = scoped(IDENTITY, required=True)
+    first_name: str | None = scoped(IDENTITY, required=True, description="Given name.")
+    last_name: str | None = scoped(IDENTITY, required=True, description="Family name.")
+    father_name: str | None = scoped(IDENTITY, description="Father's given name.")
+    gender: Gender | None = scoped(IDENTITY, required=True, description="As registered.")
     provenance: Provenance = provenance_field()
 
 
@@ -71,10 +110,10 @@ def _parent(which: str, national_id_of: Callable[[Birth], str | None]) -> Any:
 
 @record(RecordType.BIRTH, description="Civil registry: the birth record and the parents it names.")
 class Birth(StandardRecord):
-    date: date | None = scoped(BIRTH, required=True)
+    date: date | None = scoped(BIRTH, required=True, description="Date of birth.")
     place: str | None = scoped(BIRTH, description="City of birth.")
-    father_national_id: str | None = scoped(FAMILY)
-    mother_national_id: str | None = scoped(FAMILY)
+    father_national_id: str | None = scoped(FAMILY, description="The father's national code.")
+    mother_national_id: str | None = scoped(FAMILY, description="The mother's national code.")
     father: Citizen | None = _parent("father", lambda birth: birth.father_national_id)
     mother: Citizen | None = _parent("mother", lambda birth: birth.mother_national_id)
     provenance: Provenance = provenance_field()
@@ -82,42 +121,48 @@ class Birth(StandardRecord):
 
 @record(RecordType.DEATH, description="Civil registry: the death record, if one is registered.")
 class Death(StandardRecord):
-    date: date | None = scoped(IDENTITY, required=True)
-    place: str | None = scoped(IDENTITY)
+    date: date | None = scoped(IDENTITY, required=True, description="Date of death.")
+    place: str | None = scoped(IDENTITY, description="City of death.")
     provenance: Provenance = provenance_field()
 
 
 @record(RecordType.ADDRESS, description="Civil registry: the registered residential address.")
 class Address(StandardRecord):
-    province: str | None = scoped(ADDRESS, required=True)
-    city: str | None = scoped(ADDRESS, required=True)
+    province: str | None = scoped(ADDRESS, required=True, description="Province.")
+    city: str | None = scoped(ADDRESS, required=True, description="City.")
     postal_code: str | None = scoped(ADDRESS, description="Ten-digit postal code.")
     provenance: Provenance = provenance_field()
 
 
 @record(RecordType.INSURANCE, description="Social security: health and social insurance cover.")
 class Insurance(StandardRecord):
-    insurance_number: str | None = scoped(COVERAGE, required=True)
-    status: InsuranceStatus | None = scoped(COVERAGE, required=True)
-    type: InsuranceType | None = scoped(COVERAGE)
-    since: date | None = scoped(COVERAGE)
-    dependant_national_ids: list[str] | None = scoped(COVERAGE)
+    insurance_number: str | None = scoped(COVERAGE, required=True, description="Insurance number.")
+    status: InsuranceStatus | None = scoped(
+        COVERAGE, required=True, description="Whether the cover is in force."
+    )
+    type: InsuranceType | None = scoped(COVERAGE, description="How the citizen is insured.")
+    since: date | None = scoped(COVERAGE, description="Covered since this date.")
+    dependant_national_ids: list[str] | None = scoped(
+        COVERAGE, description="National codes of the dependants the cover includes."
+    )
     provenance: Provenance = provenance_field()
 
 
 @record(RecordType.SCHOOL_ENROLLMENT, description="Education: the current school enrolment.")
 class SchoolEnrollment(StandardRecord):
-    school: str | None = scoped(ENROLLMENT, required=True)
-    school_code: str | None = scoped(ENROLLMENT)
-    grade: int | None = scoped(ENROLLMENT, required=True)
+    school: str | None = scoped(ENROLLMENT, required=True, description="School name.")
+    school_code: str | None = scoped(ENROLLMENT, description="The ministry's code for the school.")
+    grade: int | None = scoped(ENROLLMENT, required=True, description="Grade, 1 to 12.")
     academic_year: str | None = scoped(ENROLLMENT, description="Solar Hijri, e.g. 1405-1406.")
-    status: EnrollmentStatus | None = scoped(ENROLLMENT, required=True)
+    status: EnrollmentStatus | None = scoped(
+        ENROLLMENT, required=True, description="Enrolment status."
+    )
     provenance: Provenance = provenance_field()
 
 
 @record(RecordType.TAX_STATUS, description="Tax: the taxpayer's standing.")
 class TaxStatus(StandardRecord):
-    taxpayer_id: str | None = scoped(TAX, required=True)
+    taxpayer_id: str | None = scoped(TAX, required=True, description="Taxpayer id.")
     cleared: bool | None = scoped(TAX, required=True, description="Has no outstanding tax debt.")
     last_filing_year: int | None = scoped(TAX, description="Solar Hijri year of the last return.")
     provenance: Provenance = provenance_field()
@@ -139,6 +184,10 @@ Since = Annotated[
     datetime | None, strawberry.argument(name="from", description="From this instant on.")
 ]
 Until = Annotated[datetime | None, strawberry.argument(description="Before this instant.")]
+Subject = Annotated[
+    str | None,
+    strawberry.argument(description="Your minor child's national code, to see their log."),
+]
 
 
 def _record(info: Info, citizen: Citizen, cls: type[R]) -> R | Awaitable[R]:
@@ -168,39 +217,57 @@ class Citizen:
     prefetched: strawberry.Private[Prefetched] = strawberry.field(default_factory=dict)
 
     @strawberry.federation.field(
-        requires_scopes=Identity.REQUIRES_SCOPES, graphql_type=Identity | None
+        requires_scopes=Identity.REQUIRES_SCOPES,
+        graphql_type=Identity | None,
+        description="Who the citizen is (civil registry).",
     )
     def identity(self, info: Info) -> Identity | Awaitable[Identity]:
         return _record(info, self, Identity)
 
-    @strawberry.federation.field(requires_scopes=Birth.REQUIRES_SCOPES, graphql_type=Birth | None)
+    @strawberry.federation.field(
+        requires_scopes=Birth.REQUIRES_SCOPES,
+        graphql_type=Birth | None,
+        description="The birth record (civil registry).",
+    )
     def birth(self, info: Info) -> Birth | Awaitable[Birth]:
         return _record(info, self, Birth)
 
-    @strawberry.federation.field(requires_scopes=Death.REQUIRES_SCOPES, graphql_type=Death | None)
+    @strawberry.federation.field(
+        requires_scopes=Death.REQUIRES_SCOPES,
+        graphql_type=Death | None,
+        description="The death record, if one is registered (civil registry).",
+    )
     def death(self, info: Info) -> Death | Awaitable[Death]:
         return _record(info, self, Death)
 
     @strawberry.federation.field(
-        requires_scopes=Address.REQUIRES_SCOPES, graphql_type=Address | None
+        requires_scopes=Address.REQUIRES_SCOPES,
+        graphql_type=Address | None,
+        description="The registered address (civil registry).",
     )
     def address(self, info: Info) -> Address | Awaitable[Address]:
         return _record(info, self, Address)
 
     @strawberry.federation.field(
-        requires_scopes=Insurance.REQUIRES_SCOPES, graphql_type=Insurance | None
+        requires_scopes=Insurance.REQUIRES_SCOPES,
+        graphql_type=Insurance | None,
+        description="Insurance cover (social security).",
     )
     def insurance(self, info: Info) -> Insurance | Awaitable[Insurance]:
         return _record(info, self, Insurance)
 
     @strawberry.federation.field(
-        requires_scopes=SchoolEnrollment.REQUIRES_SCOPES, graphql_type=SchoolEnrollment | None
+        requires_scopes=SchoolEnrollment.REQUIRES_SCOPES,
+        graphql_type=SchoolEnrollment | None,
+        description="The current school enrolment (education).",
     )
     def school_enrollment(self, info: Info) -> SchoolEnrollment | Awaitable[SchoolEnrollment]:
         return _record(info, self, SchoolEnrollment)
 
     @strawberry.federation.field(
-        requires_scopes=TaxStatus.REQUIRES_SCOPES, graphql_type=TaxStatus | None
+        requires_scopes=TaxStatus.REQUIRES_SCOPES,
+        graphql_type=TaxStatus | None,
+        description="Tax standing (tax administration).",
     )
     def tax_status(self, info: Info) -> TaxStatus | Awaitable[TaxStatus]:
         return _record(info, self, TaxStatus)
@@ -226,11 +293,11 @@ class Citizen:
     async def data_accesses(
         self,
         info: Info,
-        first: int = DEFAULT_FIRST,
-        after: str | None = None,
+        first: First = DEFAULT_FIRST,
+        after: After = None,
         from_: Since = None,
         to: Until = None,
-        subject: str | None = None,
+        subject: Subject = None,
     ) -> DataAccessConnection | None:
         page = await list_data_accesses(
             info.context, self.national_id, first=first, after=after, since=from_, until=to,

@@ -17,10 +17,10 @@ from store.models import RegistrationVersion
 )
 class PersistedQueryDocument:
     sha256: str = strawberry.field(description="SHA-256 of the document's UTF-8 text, in hex.")
-    name: str | None
-    document: str
+    name: str | None = strawberry.field(description="The operation's name, if it has one.")
+    document: str = strawberry.field(description="The GraphQL document itself.")
     created_by: str = strawberry.field(description="The admin client that registered it.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was registered.")
 
     @classmethod
     def of(cls, row: PersistedQuery) -> PersistedQueryDocument:
@@ -35,10 +35,10 @@ class PersistedQueryDocument:
 
 @strawberry.type(description="One change of a client's safelist: who, when, and what.")
 class SafelistChange:
-    version: int
+    version: int = strawberry.field(description="The safelist's version after the change.")
     action: str = strawberry.field(description="registered or removed")
-    changed_by: str
-    changed_at: datetime
+    changed_by: str = strawberry.field(description="The admin client that made it.")
+    changed_at: datetime = strawberry.field(description="When.")
     sha256: str = strawberry.field(description="The document registered or removed.")
     hashes: list[str] = strawberry.field(description="The whole safelist after the change.")
 

@@ -59,7 +59,14 @@ def graphql_enum(
     return enum
 
 
-graphql_enum(RecordStatus, description="Whether the owning agency holds a record for this citizen.")
+graphql_enum(
+    RecordStatus,
+    description="Whether the owning agency holds a record for this citizen.",
+    values={
+        RecordStatus.AVAILABLE: "The agency holds a record; its fields are as it keeps them.",
+        RecordStatus.NO_RECORD: "The agency holds no record (not the same as empty fields).",
+    },
+)
 
 
 @strawberry.type(name="Provenance", description="Where a record came from and how fresh it is.")
@@ -68,16 +75,19 @@ class ProvenanceType:
 
     agency: str = strawberry.field(description="Code of the agency that owns the record.")
     datasource: str = strawberry.field(description="The registered data source it was read from.")
-    retrieved_at: datetime
+    retrieved_at: datetime = strawberry.field(description="When the gateway read it.")
     last_updated: datetime | None = strawberry.field(
         description="When the agency last changed the record, if it says."
     )
-    status: RecordStatus
+    status: RecordStatus = strawberry.field(description="AVAILABLE, or NO_RECORD.")
 
 
 def provenance_field() -> Any:
     """A record's `provenance`: the domain value itself, answered as the GraphQL Provenance."""
-    return strawberry.field(graphql_type=ProvenanceType)
+    return strawberry.field(
+        graphql_type=ProvenanceType,
+        description="Where this record came from and how fresh it is.",
+    )
 
 
 class StandardRecord:

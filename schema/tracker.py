@@ -19,16 +19,30 @@ from store.models import Agency as AgencyRow
 graphql_enum(
     LegalBasis,
     description="Why the read was allowed (or asked for).",
-    values={LegalBasis.SYSTEM: "The gateway's own check (e.g. a death check at login), by law."},
+    values={
+        LegalBasis.CONSENT: "The citizen's consent (or a parent's, for a minor child).",
+        LegalBasis.STATUTE: "A law written on the service's card, with a case reference.",
+        LegalBasis.CITIZEN: "The citizen reading their own data.",
+        LegalBasis.SYSTEM: "The gateway's own check (e.g. a death check at login), by law.",
+        LegalBasis.NONE: "None: the read was refused.",
+    },
 )
-graphql_enum(AccessOutcome, description="What came of the read.")
+graphql_enum(
+    AccessOutcome,
+    description="What came of the read.",
+    values={
+        AccessOutcome.GRANTED: "The data was read.",
+        AccessOutcome.DENIED: "Refused by the access decision; `reason` says why.",
+        AccessOutcome.SOURCE_ERROR: "Allowed, but the agency's source failed to answer.",
+    },
+)
 
 
 @strawberry.type(description="A government agency.")
 class Agency:
-    code: str
-    name_fa: str
-    name_en: str
+    code: str = strawberry.field(description="The agency's code, e.g. `civil-registry`.")
+    name_fa: str = strawberry.field(description="The agency's name in Persian.")
+    name_en: str = strawberry.field(description="The agency's name in English.")
 
     @classmethod
     def of(cls, code: str, row: AgencyRow | None) -> Agency:
@@ -41,35 +55,41 @@ class Agency:
 
 @strawberry.type(description="The client application that read, and the agency running it.")
 class DataAccessClient:
-    id: str
-    agency: Agency
+    id: str = strawberry.field(description="The client's id.")
+    agency: Agency = strawberry.field(description="The agency running the client.")
 
 
 @strawberry.type(description="A text in Persian and English.")
 class LocalizedText:
-    fa: str
-    en: str
+    fa: str = strawberry.field(description="In Persian.")
+    en: str = strawberry.field(description="In English.")
 
 
 @strawberry.type(description="One read of a citizen's data, as the access log recorded it.")
 class DataAccess:
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When the read happened.")
     service: ServiceCard | None = strawberry.field(
         description="The service card the client read for; null when it named none."
     )
-    client: DataAccessClient
-    datasets: list[str]
+    client: DataAccessClient = strawberry.field(description="The client application that read.")
+    datasets: list[str] = strawberry.field(description="The dataset scopes read (or asked for).")
     fields: list[str] = strawberry.field(
         description="Standard field names asked for, e.g. `identity.firstName`."
     )
     purpose: LocalizedText | None = strawberry.field(description="The service card's purpose.")
-    legal_basis: LegalBasis
-    consent_id: str | None
-    statute: str | None
+    legal_basis: LegalBasis = strawberry.field(
+        description="Why the read was allowed (or asked for)."
+    )
+    consent_id: str | None = strawberry.field(
+        description="The consent it was read under, for CONSENT reads."
+    )
+    statute: str | None = strawberry.field(
+        description="The law it was read under, for STATUTE and SYSTEM reads."
+    )
     case_reference: str | None = strawberry.field(
         description="The case a statutory read was made for."
     )
-    outcome: AccessOutcome
+    outcome: AccessOutcome = strawberry.field(description="GRANTED, DENIED or SOURCE_ERROR.")
     reason: str | None = strawberry.field(description="Why the read was denied.")
     source_agency: Agency | None = strawberry.field(description="The agency whose data it is.")
     subject: str = strawberry.field(description="Whose data: a national code.")
@@ -100,22 +120,24 @@ class DataAccess:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One access-log record and its cursor.")
 class DataAccessEdge:
-    cursor: str
-    node: DataAccess
+    cursor: str = strawberry.field(
+        description="Opaque: pass as `after` to continue after this record."
+    )
+    node: DataAccess = strawberry.field(description="The record.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page ends and whether more follow.")
 class PageInfo:
-    has_next_page: bool
+    has_next_page: bool = strawberry.field(description="Whether more follow after `endCursor`.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
 
 
 @strawberry.type(description="Access-log records, newest first.")
 class DataAccessConnection:
-    edges: list[DataAccessEdge]
-    page_info: PageInfo
+    edges: list[DataAccessEdge] = strawberry.field(description="This page's records, newest first.")
+    page_info: PageInfo = strawberry.field(description="Where the next page starts.")
 
     @classmethod
     def of(cls, page: AccessPage) -> DataAccessConnection:
