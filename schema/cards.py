@@ -28,6 +28,7 @@ graphql_enum(
         Action.ENABLED: "Enabled again.",
         Action.RESTORED: "Set back to an earlier version.",
         Action.REMOVED: "Removed.",
+        Action.ROTATED: "A client's secret replaced (the history never holds a secret).",
     },
 )
 
