@@ -23,7 +23,8 @@ MAX_SESSION_ID = 100
 _CSRF_CONTEXT = b"darvazeh form v1"
 
 
-def _hash(session_id: str) -> str:
+def session_id_hash(session_id: str) -> str:
+    """What the store keeps of a browser session's id (citizens' and staff's): its SHA-256."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -42,7 +43,7 @@ async def start_session(
         )
         session.add(
             BrowserSession(
-                id_hash=_hash(session_id),
+                id_hash=session_id_hash(session_id),
                 citizen=citizen,
                 csrf_secret=secrets.token_hex(32),
                 created_at=now,
@@ -60,7 +61,7 @@ async def find_session(
         return None
     async with sessions() as session:
         row = await session.scalar(
-            select(BrowserSession).where(BrowserSession.id_hash == _hash(session_id))
+            select(BrowserSession).where(BrowserSession.id_hash == session_id_hash(session_id))
         )
     if row is None or aware(row.expires_at) <= datetime.now(UTC):
         return None
@@ -72,7 +73,7 @@ async def end_session(sessions: async_sessionmaker[AsyncSession], session_id: st
         return
     async with transaction(sessions) as session:
         await session.execute(
-            delete(BrowserSession).where(BrowserSession.id_hash == _hash(session_id))
+            delete(BrowserSession).where(BrowserSession.id_hash == session_id_hash(session_id))
         )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.accounts.login import Outcome, check_password, hash_password
+from auth.accounts.sessions import session_id_hash
 from auth.accounts.throttle import MAX_KEY_LENGTH, Keys, Throttle
 from auth.core.principal import Basis, Principal
 from standard.datasets import AGENCY_ADMIN_SCOPE
@@ -176,10 +177,6 @@ async def staff_login(
 # -- sessions --------------------------------------------------------------------------------
 
 
-def _hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
-
-
 async def start_staff_session(
     sessions: async_sessionmaker[AsyncSession], username: str, now: datetime | None = None
 ) -> str:
@@ -194,7 +191,7 @@ async def start_staff_session(
         )
         session.add(
             StaffSession(
-                id_hash=_hash(session_id),
+                id_hash=session_id_hash(session_id),
                 username=username,
                 csrf_secret=secrets.token_hex(32),
                 created_at=now,
@@ -231,7 +228,7 @@ async def find_staff_session(
             await session.execute(
                 select(StaffSession, StaffAccount)
                 .join(StaffAccount, StaffAccount.username == StaffSession.username)
-                .where(StaffSession.id_hash == _hash(session_id))
+                .where(StaffSession.id_hash == session_id_hash(session_id))
             )
         ).one_or_none()
     if found is None:
@@ -255,7 +252,9 @@ async def end_staff_session(
     if not session_id or len(session_id) > MAX_SESSION_ID:
         return
     async with transaction(sessions) as session:
-        await session.execute(delete(StaffSession).where(StaffSession.id_hash == _hash(session_id)))
+        await session.execute(
+            delete(StaffSession).where(StaffSession.id_hash == session_id_hash(session_id))
+        )
 
 
 def staff_csrf_token(member: StaffMember) -> str:
