@@ -5,10 +5,11 @@ limits. How to size them: docs/configuration.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.pool import QueuePool
 
 from settings import SourceSettings
@@ -36,7 +37,8 @@ class Pools:
         """create_async_engine's pool options for url: none where the dialect's pool holds one
         connection (a SQLite database in memory), which takes no size."""
         parsed = make_url(url)
-        pool_class: type = parsed.get_dialect().get_pool_class(parsed)  # type: ignore[attr-defined]
+        dialect = cast(type[DefaultDialect], parsed.get_dialect())
+        pool_class = dialect.get_pool_class(parsed)
         if not issubclass(pool_class, QueuePool):
             return {}
         return {
