@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.pool import QueuePool
 
+from datasources.answers import DEFAULT_ANSWER_BYTES
 from settings import SourceSettings
 
 
@@ -22,6 +23,7 @@ class Pools:
     sql_timeout: float = 30.0
     http_connections: int = 100
     http_keepalive: int = 20
+    http_answer_bytes: int = DEFAULT_ANSWER_BYTES
 
     @classmethod
     def of(cls, sources: SourceSettings) -> Pools:
@@ -31,6 +33,7 @@ class Pools:
             sql_timeout=sources.sql_pool_timeout,
             http_connections=sources.http_connections,
             http_keepalive=sources.http_keepalive,
+            http_answer_bytes=sources.http_answer_bytes,
         )
 
     def engine_options(self, url: str) -> dict[str, Any]:
