@@ -19,7 +19,6 @@ from datasources.graphql import GraphqlAdapter
 from datasources.http import HttpAdapter
 from datasources.mapping import Mapping
 from datasources.ranges import MAX_RANGE_DAYS, MAX_RANGE_ROWS, DateRange, RangeRefused
-from settings import SourceSettings
 from tests.datasources.conftest import BIRTH, nid
 from tests.harness import serve
 
@@ -144,8 +143,3 @@ def test_a_range_is_never_inverted_nor_wider_than_a_month() -> None:
         DateRange(date(2020, 1, 2), date(2020, 1, 1))
     with pytest.raises(RangeRefused):
         DateRange(date(2020, 1, 1), date(2020, 1, 1) + timedelta(days=MAX_RANGE_DAYS))
-
-
-def test_the_bound_is_a_setting_with_a_floor() -> None:
-    with pytest.raises(ValueError, match="GATEWAY_SOURCE_HTTP_ANSWER_BYTES"):
-        SourceSettings(http_answer_bytes=10)
