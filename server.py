@@ -35,8 +35,6 @@ from auth.oauth.server import DarvazehAuthorizationServer, build_authorization_s
 from auth.rate_limits import RatePolicy, build_rate_policy
 from auth.resource.authenticate import AuthenticationError
 from auth.resource.case_reference import CaseReferencePolicy, InvalidCaseReference
-from datasources.health import HealthPolicy
-from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs, tracing
 from observability.request import current, new_request_id, note_client
@@ -47,12 +45,10 @@ from resolvers.rate_limits import SubjectGate
 from resolvers.system_reads import CivilBirthRecords, CivilDeathCheck
 from schema import build_schema
 from schema.limits import QueryLimits
-from schema.records import record_specs
 from services.proactive.webhooks import WebhookPolicy
 from settings import Settings, get_settings
 from standard.errors import ErrorCode
 from standard.statuses import SourceStatus
-from store.db import create_engine, sessionmaker
 from store.persisted_queries import SafelistBounds, SafelistCache
 from store.rate_counters import StoreStorage
 from store.secrets import SecretBox
@@ -70,6 +66,7 @@ from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.proactive_workers import EngineTasks
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
+from web.store_and_sources import open_store_and_sources
 from web.window_page import window_routes
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
@@ -113,24 +110,9 @@ class Gateway:
 
     @classmethod
     async def start(cls, settings: Settings) -> Gateway:
-        engine = create_engine(settings.store_url)
-        sessions = sessionmaker(engine)
-        box = SecretBox.load(settings.secret_key, settings.secret_key_file)
-        health = HealthPolicy(
-            failures=settings.sources.breaker_failures,
-            cooldown=settings.sources.breaker_cooldown,
-            flush_interval=settings.sources.health_flush_interval,
-        )
-        policy = await asyncio.to_thread(policy_for, settings)
-        registry = Registry(
-            sessions,
-            box,
-            record_specs(),
-            policy=policy,
-            default_timeout=settings.sources.timeout,
-            health=health,
-        )
-        await registry.load()
+        opened = await open_store_and_sources(settings)
+        engine, sessions = opened.engine, opened.sessions
+        box, registry = opened.box, opened.registry
         keyring = KeyRing(
             sessions,
             box,

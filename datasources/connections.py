@@ -73,10 +73,24 @@ def build_adapter(
         )
     if kind == HTTP and isinstance(reach, WebReach):
         headers = _headers(kind, connection)
-        return HttpAdapter(url, mapping, headers, guarded_client(reach), name=name)
+        return HttpAdapter(
+            url,
+            mapping,
+            headers,
+            guarded_client(reach),
+            name=name,
+            answer_bytes=reach.pools.http_answer_bytes,
+        )
     if kind == GRAPHQL and isinstance(reach, WebReach):
         headers = _headers(kind, connection)
-        return GraphqlAdapter(url, mapping, headers, guarded_client(reach), name=name)
+        return GraphqlAdapter(
+            url,
+            mapping,
+            headers,
+            guarded_client(reach),
+            name=name,
+            answer_bytes=reach.pools.http_answer_bytes,
+        )
     raise unknown_kind(kind)
 
 

@@ -8,6 +8,7 @@ when the mapping is parsed (datasources.graphql_mapping); a fetch is one POST pe
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from datasources.addresses import PolicyRefusal
+from datasources.answers import DEFAULT_ANSWER_BYTES, post_bounded
 from datasources.base import Fault, RecordError, RecordOrError, SourceError
 from datasources.graphql_mapping import ENTITIES
 from datasources.http import DEFAULT_TIMEOUT, display_base_url
@@ -47,6 +49,7 @@ class GraphqlAdapter:
         *,
         name: str | None = None,
         batch_size: int | None = None,
+        answer_bytes: int = DEFAULT_ANSWER_BYTES,
     ) -> None:
         if mapping.kind != GRAPHQL or mapping.call is None:
             raise ValueError("GraphqlAdapter needs a parsed graphql mapping")
@@ -57,6 +60,7 @@ class GraphqlAdapter:
         self._batch_size = batch_size or mapping.call.batch_size
         self._endpoint = endpoint
         self._headers = {"Accept": _ACCEPT, **(headers or {})}
+        self._answer_bytes = answer_bytes
         self._owns_client = client is None
         # The registry always passes its policy's guarded client (datasources.web_transport).
         self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, trust_env=False)
@@ -183,7 +187,9 @@ class GraphqlAdapter:
         if body is None:
             body = {"query": self._call.document, "variables": self._call.variables(values)}
         try:
-            response = await self._client.post(self._endpoint, json=body, headers=self._headers)
+            response, content = await post_bounded(
+                self._client, self._endpoint, body, self._headers, self._answer_bytes
+            )
         except PolicyRefusal as refusal:
             raise SourceError(self.name, str(refusal), Fault.REFUSED) from None
         except httpx.TimeoutException as exc:
@@ -198,7 +204,7 @@ class GraphqlAdapter:
                 self.name, f"the GraphQL request failed: {reason}", Fault.UNREACHABLE
             ) from None
         try:
-            answer: Any = response.json()
+            answer: Any = json.loads(content)
         except ValueError:
             answer = None
         errors = answer.get("errors") if isinstance(answer, dict) else None

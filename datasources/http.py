@@ -5,6 +5,7 @@ One POST `{ids_field: [ids...]}` per fetch; the answer holds a list of items at 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import date
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from datasources.addresses import PolicyRefusal
+from datasources.answers import DEFAULT_ANSWER_BYTES, post_bounded
 from datasources.base import Fault, RecordOrError, SourceError
 from datasources.mapping import HTTP, Mapping
 from datasources.ranges import DateRange, in_range
@@ -44,6 +46,7 @@ class HttpAdapter:
         client: httpx.AsyncClient | None = None,
         *,
         name: str | None = None,
+        answer_bytes: int = DEFAULT_ANSWER_BYTES,
     ) -> None:
         if mapping.kind != HTTP or not (mapping.endpoint and mapping.ids_field and mapping.results):
             raise ValueError("HttpAdapter needs a parsed http mapping")
@@ -54,6 +57,7 @@ class HttpAdapter:
         self._results = mapping.results.split(".")
         self._base_url = base_url.rstrip("/")
         self._headers = dict(headers or {})
+        self._answer_bytes = answer_bytes
         self._owns_client = client is None
         # The registry always passes its policy's guarded client (datasources.web_transport).
         self._client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, trust_env=False)
@@ -66,7 +70,9 @@ class HttpAdapter:
         where = f"POST {endpoint}"
         url = self._base_url + "/" + endpoint.lstrip("/")
         try:
-            response = await self._client.post(url, json=body, headers=self._headers)
+            response, content = await post_bounded(
+                self._client, url, body, self._headers, self._answer_bytes
+            )
         except PolicyRefusal as refusal:
             raise SourceError(self.name, f"{where}: {refusal}", Fault.REFUSED) from None
         except httpx.TimeoutException as exc:
@@ -80,7 +86,7 @@ class HttpAdapter:
             status = f"answered HTTP {response.status_code}"
             raise SourceError(self.name, f"{where} {status}", Fault.FAILED, hint=status)
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError:
             raise SourceError(
                 self.name, f"{where} did not answer JSON", Fault.BAD_ANSWER, hint="not JSON"

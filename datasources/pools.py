@@ -5,12 +5,14 @@ limits. How to size them: docs/configuration.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.pool import QueuePool
 
+from datasources.answers import DEFAULT_ANSWER_BYTES
 from settings import SourceSettings
 
 
@@ -21,6 +23,7 @@ class Pools:
     sql_timeout: float = 30.0
     http_connections: int = 100
     http_keepalive: int = 20
+    http_answer_bytes: int = DEFAULT_ANSWER_BYTES
 
     @classmethod
     def of(cls, sources: SourceSettings) -> Pools:
@@ -30,13 +33,15 @@ class Pools:
             sql_timeout=sources.sql_pool_timeout,
             http_connections=sources.http_connections,
             http_keepalive=sources.http_keepalive,
+            http_answer_bytes=sources.http_answer_bytes,
         )
 
     def engine_options(self, url: str) -> dict[str, Any]:
         """create_async_engine's pool options for url: none where the dialect's pool holds one
         connection (a SQLite database in memory), which takes no size."""
         parsed = make_url(url)
-        pool_class: type = parsed.get_dialect().get_pool_class(parsed)  # type: ignore[attr-defined]
+        dialect = cast(type[DefaultDialect], parsed.get_dialect())
+        pool_class = dialect.get_pool_class(parsed)
         if not issubclass(pool_class, QueuePool):
             return {}
         return {

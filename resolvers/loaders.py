@@ -14,6 +14,7 @@ from aiodataloader import DataLoader
 from datasources.base import Fault, MappedRecord, RecordError, RecordOrError, SourceError
 from datasources.registry import Registry, Source
 from standard.errors import DarvazehError, ErrorCode
+from standard.records import MAX_SOURCE_BATCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,9 @@ class SourceLoaders:
         key = (source.id, record_type)
         loader = self._loaders.get(key)
         if loader is None:
-            loader = self._loaders[key] = DataLoader(self._batch_for(source), max_batch_size=1000)
+            loader = self._loaders[key] = DataLoader(
+                self._batch_for(source), max_batch_size=MAX_SOURCE_BATCH
+            )
         return loader
 
     async def load(self, record_type: str, national_id: str) -> Fetched:

@@ -33,7 +33,14 @@ from resolvers.context import RequestContext
 from resolvers.loaders import SourceLoaders
 from resolvers.records import Record, load_record
 from resolvers.system_reads import SYSTEM_AGENCY
-from services.proactive.ports import CaseFacts, ReadFailure, ReadRequest, RecordRead
+from services.proactive.ports import (
+    DECEASED,
+    CaseFacts,
+    ReadFailure,
+    ReadOutcome,
+    ReadRequest,
+    RecordRead,
+)
 from settings import MAX_CASE_REFERENCE_LENGTH
 from standard.datasets import RecordType
 from standard.life_events import LifeEvent, life_event
@@ -78,6 +85,13 @@ class _Plan:
     records: list[tuple[RecordSpec, frozenset[str]]]
     evidence: RequestContext | None
     evidence_spec: RecordSpec | None
+    # An age event's subject's death record, when a source serves death records: no offer is
+    # made for someone who died after the birth the scan found.
+    death: RequestContext | None = None
+    death_spec: RecordSpec | None = None
+
+    def contexts(self) -> list[RequestContext]:
+        return [c for c in (self.card, self.evidence, self.death) if c is not None]
 
 
 class ProactiveReads:
@@ -128,12 +142,27 @@ class ProactiveReads:
         kind = evidence_type(request.event.kind)
         if kind is None:
             return _Plan(card, reads, None, None)
+        evidence, spec = self._check(request, kind, loaders)
+        event = life_event(request.event.kind)
+        if (
+            event is None
+            or event.age is None
+            or self._registry.source_for(RecordType.DEATH) is None
+        ):
+            return _Plan(card, reads, evidence, spec)
+        death, death_spec = self._check(request, RecordType.DEATH, loaders)
+        return _Plan(card, reads, evidence, spec, death, death_spec)
+
+    def _check(
+        self, request: ReadRequest, kind: RecordType, loaders: SourceLoaders
+    ) -> tuple[RequestContext, RecordSpec]:
+        """A read of the subject's `kind` record, under that record's statute."""
         spec = self._registry.specs[kind]
         datasets = frozenset(spec.field_datasets[f].value for f in _FIELDS[kind])
         principal = engine_principal(request, self._statutes[kind], datasets)
-        return _Plan(card, reads, self._context(principal, loaders), spec)
+        return self._context(principal, loaders), spec
 
-    async def read(self, requests: Sequence[ReadRequest]) -> list[CaseFacts | ReadFailure]:
+    async def read(self, requests: Sequence[ReadRequest]) -> list[ReadOutcome]:
         loaders = SourceLoaders(self._registry)
         plans = [self._plan(request, loaders) for request in requests]
         # Every load of the batch is started before any is awaited: the DataLoaders gather them
@@ -142,18 +171,23 @@ class ProactiveReads:
         for request, plan in zip(requests, plans, strict=True):
             subject = request.event.national_id
             loads += [load_record(plan.card, subject, spec, f) for spec, f in plan.records]
-            if plan.evidence is not None and plan.evidence_spec is not None:
-                kind = RecordType(plan.evidence_spec.record_type)
-                loads.append(load_record(plan.evidence, subject, plan.evidence_spec, _FIELDS[kind]))
+            for context, spec in (
+                (plan.evidence, plan.evidence_spec),
+                (plan.death, plan.death_spec),
+            ):
+                if context is not None and spec is not None:
+                    fields = _FIELDS[RecordType(spec.record_type)]
+                    loads.append(load_record(context, subject, spec, fields))
         answers = iter(await asyncio.gather(*loads, return_exceptions=True))
-        contexts = [c for plan in plans for c in (plan.card, plan.evidence) if c is not None]
+        contexts = [c for plan in plans for c in plan.contexts()]
         settled = iter(await asyncio.gather(*(c.settle_audit() for c in contexts)))
-        outcomes: list[CaseFacts | ReadFailure] = []
+        outcomes: list[ReadOutcome] = []
         for request, plan in zip(requests, plans, strict=True):
             records = [next(answers) for _ in plan.records]
             evidence = next(answers) if plan.evidence is not None else None
-            unrecorded = [next(settled) for _ in range(1 if plan.evidence is None else 2)]
-            outcomes.append(self._facts(request, plan, records, evidence, unrecorded))
+            death = next(answers) if plan.death is not None else None
+            unrecorded = [next(settled) for _ in plan.contexts()]
+            outcomes.append(self._facts(request, plan, records, evidence, death, unrecorded))
         return outcomes
 
     @staticmethod
@@ -162,14 +196,17 @@ class ProactiveReads:
         plan: _Plan,
         records: list[Record | BaseException],
         evidence: Record | BaseException | None,
+        death: Record | BaseException | None,
         unrecorded: list[BaseException | None],
-    ) -> CaseFacts | ReadFailure:
+    ) -> ReadOutcome:
         failure = next((u for u in unrecorded if u is not None), None)
         if failure is not None:  # act on no unrecorded read
             return ReadFailure(f"the access log could not be written: {failure}")
-        for answer in [*records, evidence]:
+        for answer in [*records, evidence, death]:
             if isinstance(answer, BaseException):
                 return ReadFailure(str(answer))
+        if isinstance(death, Record) and death.provenance.status is RecordStatus.AVAILABLE:
+            return DECEASED
         read = [
             _read(answer, fields, spec.record_type)
             for answer, (spec, fields) in zip(records, plan.records, strict=True)

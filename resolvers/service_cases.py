@@ -8,6 +8,7 @@ Another agency's case, or a case the citizen is not a person of, is answered as 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,14 +94,29 @@ async def case_stream(context: RequestContext, after: str | None) -> AsyncIterat
     resumes from a cursor (from the start of the feed without one)."""
     agency = _agency(context)
     position = seq_of(after)
+    expires_at = context.principal.expires_at if context.principal else None
     while True:
+        _still_valid(expires_at)
         async with context.sessions() as session:
             page = await cases.agency_feed(session, agency, after=position, first=MAX_FIRST)
         for case in page.cases:
             position = case.seq
             yield case
         if not page.has_next:
-            await asyncio.sleep(context.subscription_poll_interval)
+            wait = context.subscription_poll_interval
+            if expires_at is not None:
+                wait = max(0.0, min(wait, expires_at - time.time()))
+            await asyncio.sleep(wait)
+
+
+def _still_valid(expires_at: float | None) -> None:
+    """A feed lives no longer than the token that opened it: past its expiry the subscription
+    ends with UNAUTHENTICATED, and the agency reconnects with a fresh token and its cursor."""
+    if expires_at is not None and time.time() >= expires_at:
+        raise DarvazehError(
+            "the access token expired: reconnect with a fresh token and the last cursor",
+            code=ErrorCode.UNAUTHENTICATED,
+        )
 
 
 async def dead_letters(context: RequestContext, *, first: int, after: str | None) -> DeadLetterPage:

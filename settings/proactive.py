@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from settings.environment import integer, number, switch, text
+from standard.records import MAX_SOURCE_BATCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +42,8 @@ class ProactiveSettings:
     subscription_poll_interval: float = number("GATEWAY_SUBSCRIPTION_POLL_INTERVAL", 1.0)
     # Operations one WebSocket connection may run at once (more are refused with an error).
     subscriptions_per_connection: int = integer("GATEWAY_SUBSCRIPTIONS_PER_CONNECTION", 5)
+
+    def __post_init__(self) -> None:
+        # A batch's reads are one call per source only up to the sources' batch bound.
+        if not 1 <= self.batch_size <= MAX_SOURCE_BATCH:
+            raise ValueError(f"GATEWAY_PROACTIVE_BATCH must be 1 to {MAX_SOURCE_BATCH}")

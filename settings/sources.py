@@ -33,6 +33,9 @@ class SourceSettings:
     # Connections each http or graphql source may have open at once, and how many stay idle.
     http_connections: int = integer("GATEWAY_SOURCE_HTTP_CONNECTIONS", 100)
     http_keepalive: int = integer("GATEWAY_SOURCE_HTTP_KEEPALIVE", 20)
+    # Bytes the gateway reads of one http or graphql source's answer (after decoding); a larger
+    # answer fails the call instead of filling the worker's memory.
+    http_answer_bytes: int = integer("GATEWAY_SOURCE_HTTP_ANSWER_BYTES", 32 * 1024 * 1024)
 
     def __post_init__(self) -> None:
         if self.sql_pool_size < 1 or self.sql_pool_overflow < 0 or self.sql_pool_timeout <= 0:
@@ -40,6 +43,8 @@ class SourceSettings:
                 "GATEWAY_SOURCE_POOL_SIZE must be at least 1, GATEWAY_SOURCE_POOL_OVERFLOW at "
                 "least 0 and GATEWAY_SOURCE_POOL_TIMEOUT above 0"
             )
+        if self.http_answer_bytes < 1024:
+            raise ValueError("GATEWAY_SOURCE_HTTP_ANSWER_BYTES must be at least 1024")
         if not 1 <= self.http_keepalive <= self.http_connections:
             raise ValueError(
                 "GATEWAY_SOURCE_HTTP_KEEPALIVE must be 1 to GATEWAY_SOURCE_HTTP_CONNECTIONS"

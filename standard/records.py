@@ -14,6 +14,10 @@ from enum import Enum, StrEnum
 
 from standard.datasets import Dataset
 
+# National codes asked of one source in one call: a request's or an engine batch's reads of a
+# record type are one call up to this many subjects.
+MAX_SOURCE_BATCH = 1000
+
 
 class ValueKind(StrEnum):
     STRING = "string"

@@ -25,13 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.sink import AuditSink
 from audit.writer import AuditWriter
-from datasources.health import HealthPolicy
-from datasources.policy import policy_for
 from datasources.registry import Registry
 from observability import logs
 from resolvers.life_events import RegistryBirthdays
 from resolvers.proactive_reads import EndDeceased, ProactiveReads
-from schema.records import record_specs
 from services.proactive.age_scan import run_age_scan
 from services.proactive.delivery import DeliveryPolicy, DeliveryWorker
 from services.proactive.engine import Engine
@@ -39,8 +36,8 @@ from services.proactive.outbox import Outbox, OutboxPolicy
 from services.proactive.webhooks import WebhookPolicy
 from services.proactive.worker import Worker, Workers, WorkerStats, worker_name
 from settings import Settings, get_settings
-from store.db import create_engine, sessionmaker
 from store.secrets import SecretBox
+from web.store_and_sources import open_store_and_sources
 
 logger = logging.getLogger("darvazeh.proactive")
 
@@ -142,26 +139,10 @@ async def standalone(settings: Settings, *, count: int, until_idle: bool) -> dic
     """Run `count` workers, the age scan and the webhook deliveries in this process until
     SIGTERM/SIGINT (each worker finishes its batch) or, with `until_idle`, only the workers until
     nothing is due. What they did, and the calls made to each source."""
-    engine = create_engine(settings.store_url)
-    sessions = sessionmaker(engine)
-    box = SecretBox.load(settings.secret_key, settings.secret_key_file)
-    health = HealthPolicy(
-        failures=settings.sources.breaker_failures,
-        cooldown=settings.sources.breaker_cooldown,
-        flush_interval=settings.sources.health_flush_interval,
-    )
-    policy = await asyncio.to_thread(policy_for, settings)
-    registry = Registry(
-        sessions,
-        box,
-        record_specs(),
-        policy=policy,
-        default_timeout=settings.sources.timeout,
-        health=health,
-    )
+    opened = await open_store_and_sources(settings)
+    sessions, box, registry = opened.sessions, opened.box, opened.registry
     writer = AuditWriter(sessions) if settings.audit_enabled else None
     try:
-        await registry.load()
         if writer is not None:
             await writer.start()
         tasks = EngineTasks(settings, sessions, registry, writer, box, count=count)
@@ -190,8 +171,7 @@ async def standalone(settings: Settings, *, count: int, until_idle: bool) -> dic
     finally:
         if writer is not None:
             await writer.close()
-        await registry.close()
-        await engine.dispose()
+        await opened.close()
     return summary
 
 

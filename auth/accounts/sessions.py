@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,12 +29,36 @@ def session_id_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def new_session(now: datetime, lifetime: timedelta) -> tuple[str, dict[str, Any]]:
+    """A new random session id (for the cookie only) and the columns a citizen's or a staff
+    member's session row keeps of it: its hash, its CSRF secret and its lifetime."""
+    session_id = secrets.token_urlsafe(32)
+    return session_id, {
+        "id_hash": session_id_hash(session_id),
+        "csrf_secret": secrets.token_hex(32),
+        "created_at": now,
+        "expires_at": now + lifetime,
+    }
+
+
+def csrf_token_of(secret: str, context: bytes = _CSRF_CONTEXT) -> str:
+    """The forms' CSRF token of a session with CSRF secret `secret`; `context` keeps the
+    console's tokens apart from the citizens' pages'."""
+    return hmac.new(bytes.fromhex(secret), context, hashlib.sha256).hexdigest()
+
+
+def csrf_matches(secret: str | None, submitted: object, context: bytes = _CSRF_CONTEXT) -> bool:
+    if secret is None or not isinstance(submitted, str) or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token_of(secret, context), submitted)
+
+
 async def start_session(
     sessions: async_sessionmaker[AsyncSession], citizen: str, now: datetime | None = None
 ) -> str:
     """A new session for the citizen; returns the session id (shown once, never stored)."""
     now = now or datetime.now(UTC)
-    session_id = secrets.token_urlsafe(32)
+    session_id, columns = new_session(now, SESSION_LIFETIME)
     async with transaction(sessions) as session:
         # Tidy this citizen's dead sessions while we are here; no sweeper process is needed.
         await session.execute(
@@ -41,15 +66,7 @@ async def start_session(
                 BrowserSession.citizen == citizen, BrowserSession.expires_at <= now
             )
         )
-        session.add(
-            BrowserSession(
-                id_hash=session_id_hash(session_id),
-                citizen=citizen,
-                csrf_secret=secrets.token_hex(32),
-                created_at=now,
-                expires_at=now + SESSION_LIFETIME,
-            )
-        )
+        session.add(BrowserSession(citizen=citizen, **columns))
     return session_id
 
 
@@ -83,10 +100,8 @@ async def end_sessions_of(session: AsyncSession, citizen: str) -> None:
 
 
 def csrf_token(row: BrowserSession) -> str:
-    return hmac.new(bytes.fromhex(row.csrf_secret), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+    return csrf_token_of(row.csrf_secret)
 
 
 def csrf_valid(row: BrowserSession | None, submitted: object) -> bool:
-    if row is None or not isinstance(submitted, str) or not submitted:
-        return False
-    return hmac.compare_digest(csrf_token(row), submitted)
+    return csrf_matches(None if row is None else row.csrf_secret, submitted)

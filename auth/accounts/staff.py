@@ -11,10 +11,7 @@ check later behind `staff_login`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.accounts.login import Outcome, check_password, hash_password
-from auth.accounts.sessions import session_id_hash
+from auth.accounts.sessions import csrf_matches, csrf_token_of, new_session, session_id_hash
 from auth.accounts.throttle import MAX_KEY_LENGTH, Keys, Throttle
 from auth.core.principal import Basis, Principal
 from standard.datasets import AGENCY_ADMIN_SCOPE
@@ -182,22 +179,14 @@ async def start_staff_session(
 ) -> str:
     """A new session; returns its id (for the cookie only: the store keeps its hash)."""
     now = now or datetime.now(UTC)
-    session_id = secrets.token_urlsafe(32)
+    session_id, columns = new_session(now, STAFF_SESSION_LIFETIME)
     async with transaction(sessions) as session:
         await session.execute(
             delete(StaffSession).where(
                 StaffSession.username == username, StaffSession.expires_at <= now
             )
         )
-        session.add(
-            StaffSession(
-                id_hash=session_id_hash(session_id),
-                username=username,
-                csrf_secret=secrets.token_hex(32),
-                created_at=now,
-                expires_at=now + STAFF_SESSION_LIFETIME,
-            )
-        )
+        session.add(StaffSession(username=username, **columns))
     return session_id
 
 
@@ -258,13 +247,12 @@ async def end_staff_session(
 
 
 def staff_csrf_token(member: StaffMember) -> str:
-    return hmac.new(bytes.fromhex(member.csrf_secret), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+    return csrf_token_of(member.csrf_secret, _CSRF_CONTEXT)
 
 
 def staff_csrf_valid(member: StaffMember | None, submitted: object) -> bool:
-    if member is None or not isinstance(submitted, str) or not submitted:
-        return False
-    return hmac.compare_digest(staff_csrf_token(member), submitted)
+    secret = None if member is None else member.csrf_secret
+    return csrf_matches(secret, submitted, _CSRF_CONTEXT)
 
 
 def staff_principal(member: StaffMember) -> Principal:

@@ -57,3 +57,6 @@ class Principal:
     # An agency console viewer (auth.accounts.staff): the agency admin's reads, none of its
     # changes.
     read_only: bool = False
+    # When the token stops being valid (its `exp`, seconds since the epoch): what a long-lived
+    # connection, such as a subscription, is held to. None for a portal session's principal.
+    expires_at: float | None = None

@@ -150,4 +150,5 @@ def _principal(
         subject=says.data_subject,
         dpop_jkt=jkt,
         query_budget=says.query_budget,
+        expires_at=float(claims["exp"]),
     )

@@ -36,7 +36,9 @@ from services.proactive.ports import (
     OutboxEvent,
     ProactiveCard,
     ReadFailure,
+    ReadOutcome,
     ReadRequest,
+    SubjectDeceased,
 )
 from standard.life_events import LifeEvent
 from standard.statuses import CaseStatus, OutboxStatus, ProactiveMode
@@ -117,7 +119,7 @@ class Engine:
         dead = statuses.count(OutboxStatus.DEAD)
         return BatchResult(len(events), finished, len(statuses) - dead, dead, created)
 
-    async def _read(self, requests: list[ReadRequest]) -> list[CaseFacts | ReadFailure]:
+    async def _read(self, requests: list[ReadRequest]) -> list[ReadOutcome]:
         if not requests:
             return []
         try:
@@ -139,7 +141,7 @@ class Engine:
 
     @staticmethod
     def _cases(
-        outcomes: list[CaseFacts | ReadFailure],
+        outcomes: list[ReadOutcome],
         requests: list[ReadRequest],
         failures: dict[str, str],
         now: datetime,
@@ -149,6 +151,12 @@ class Engine:
         for request, outcome in zip(requests, outcomes, strict=True):
             if isinstance(outcome, ReadFailure):
                 failures.setdefault(request.event.id, f"card {request.card.id}: {outcome.reason}")
+                continue
+            if isinstance(outcome, SubjectDeceased):
+                logger.info(
+                    "life event %s (%s): no case of card %s, its subject has died",
+                    request.event.id, request.event.kind, request.card.id,
+                )  # fmt: skip
                 continue
             row = case_row(request, outcome, now)
             rows.append(row)

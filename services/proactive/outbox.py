@@ -20,8 +20,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.proactive.ports import OutboxEvent
@@ -161,7 +162,7 @@ class Outbox:
                 .values(claimed_until=until, next_attempt_at=until)
                 .execution_options(synchronize_session=False)
             )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return _changed(result)
 
     def _mine(self, event_ids: Sequence[str]) -> list[ColumnElement[bool]]:
         return [
@@ -189,7 +190,7 @@ class Outbox:
             )
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return _changed(result)
 
     async def fail(
         self,
@@ -237,7 +238,12 @@ async def replay(session: AsyncSession, event_id: str, now: datetime | None = No
         )
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return _changed(result) > 0
+
+
+def _changed(result: Result[Any]) -> int:
+    """Rows an UPDATE changed: its result is a CursorResult, which the session's typing hides."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 async def counts(sessions: async_sessionmaker[AsyncSession]) -> dict[OutboxStatus, int]:

@@ -133,14 +133,26 @@ class CaseFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class SubjectDeceased:
+    """The subject of an age event has died since: the event makes no case."""
+
+
+DECEASED = SubjectDeceased()
+
+
+@dataclass(frozen=True, slots=True)
 class ReadFailure:
     """A request whose reads could not be made or recorded: its case waits for a retry."""
 
     reason: str
 
 
+# What the reads of one request come to: the facts of its case, no case, or a retry.
+ReadOutcome = CaseFacts | SubjectDeceased | ReadFailure
+
+
 class CaseReads(Protocol):
-    async def read(self, requests: Sequence[ReadRequest]) -> list[CaseFacts | ReadFailure]:
+    async def read(self, requests: Sequence[ReadRequest]) -> list[ReadOutcome]:
         """Each request's facts (or failure), in order. One call to each source for the whole
         sequence; every read decided and recorded in the access log before it is returned."""
         ...

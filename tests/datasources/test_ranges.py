@@ -21,7 +21,7 @@ from datasources.base import MappingError, SourceError
 from datasources.graphql import GraphqlAdapter
 from datasources.http import HttpAdapter
 from datasources.mapping import Mapping
-from datasources.ranges import DateRange, RangeRefused, solar_spellings
+from datasources.ranges import DateRange, solar_spellings
 from datasources.sql import SqlAdapter, create_engine
 from standard import solar_hijri
 from tests.conftest import fresh_database
@@ -87,13 +87,6 @@ def test_every_spelling_of_a_day_is_asked() -> None:
     assert {"1398/07/01", "1398-7-1", "1398.07.01", "۱۳۹۸/۰۷/۰۱", "1398/7/01"} <= set(spellings)
     assert all(solar_hijri.parse(spelling) == MEHR_1 for spelling in spellings)
     assert "1398/7/10" not in spellings
-
-
-def test_a_range_is_bounded() -> None:
-    with pytest.raises(RangeRefused):
-        DateRange(date(2020, 1, 2), date(2020, 1, 1))
-    with pytest.raises(RangeRefused):
-        DateRange(date(2020, 1, 1), date(2020, 3, 1))
 
 
 async def test_solar_hijri_text_on_sqlite(sqlite_url: str) -> None:

@@ -5,6 +5,7 @@ gateway's own in-process worker turns a reported birth into its cases."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +13,13 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from resolvers.proactive_reads import ENGINE_CLIENT, ProactiveReads
-from services.proactive.ports import CaseFacts, OutboxEvent, ProactiveCard, ReadRequest
+from services.proactive.ports import (
+    DECEASED,
+    CaseFacts,
+    OutboxEvent,
+    ProactiveCard,
+    ReadRequest,
+)
 from standard.life_events import LifeEvent
 from standard.statuses import OutboxStatus, ProactiveMode
 from store.audit_models import AuditRecord
@@ -50,6 +57,11 @@ def birth(national_id: str) -> OutboxEvent:
         reported_at=now,
         attempts=1,
     )
+
+
+def age_six(national_id: str) -> OutboxEvent:
+    event = birth(national_id)
+    return dataclasses.replace(event, kind=LifeEvent.AGE_REACHED_6.value, channel="SCAN")
 
 
 def reads_of(gateway: RunningGateway) -> ProactiveReads:
@@ -108,6 +120,31 @@ async def test_a_batch_reads_each_source_once_and_logs_card_and_event(
     assert STATUTE in statutes  # the card's datasets, under the card's statute
     assert gateway.gateway.settings.guardianship_check_statute in statutes  # who it is for
     assert all(r.outcome == "GRANTED" for r in logged)
+
+
+async def test_an_age_event_of_someone_who_has_died_makes_no_case(gateway: RunningGateway) -> None:
+    school = dataclasses.replace(
+        card("school-x", "civil.birth", "civil.identity"),
+        life_event=LifeEvent.AGE_REACHED_6.value,
+    )
+    dead, alive = gateway.citizens["deceased"], gateway.citizens["minor_child"]
+    requests = [ReadRequest(school, age_six(dead)), ReadRequest(school, age_six(alive))]
+    before = gateway.source_calls()
+    gone, living = await reads_of(gateway).read(requests)
+    after = gateway.source_calls()
+    assert gone is DECEASED
+    assert isinstance(living, CaseFacts)
+    assert after["civil-death"] - before.get("civil-death", 0) == 1  # both asked in one call
+    async with gateway.gateway.sessions() as session:
+        statutes = set(
+            await session.scalars(
+                select(AuditRecord.statute).where(
+                    AuditRecord.case_reference == requests[0].case_reference
+                )
+            )
+        )
+    # The death read is logged under the death check's statute, like every other.
+    assert gateway.gateway.settings.death_check_statute in statutes
 
 
 async def test_the_gateway_turns_a_reported_birth_into_its_cases(gateway: RunningGateway) -> None:

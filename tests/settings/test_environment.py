@@ -73,6 +73,11 @@ def test_checks_across_values_still_run() -> None:
         load(Settings, {"GATEWAY_RATE_LIMIT_CLIENT": "0"})
     with pytest.raises(ValueError, match="GATEWAY_ENV"):
         load(Settings, {"GATEWAY_ENV": "staging"})
+    for batch in ("0", "1001"):
+        with pytest.raises(ValueError, match="GATEWAY_PROACTIVE_BATCH must be 1 to 1000"):
+            load(Settings, {"GATEWAY_PROACTIVE_BATCH": batch})
+    with pytest.raises(ValueError, match="GATEWAY_SOURCE_HTTP_ANSWER_BYTES"):
+        load(Settings, {"GATEWAY_SOURCE_HTTP_ANSWER_BYTES": "100"})
 
 
 def test_secrets_stay_out_of_repr() -> None:

@@ -12,7 +12,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.proactive.ports import CaseFacts, ReadFailure, ReadRequest, RecordRead
+from services.proactive.ports import (
+    DECEASED,
+    CaseFacts,
+    ReadFailure,
+    ReadOutcome,
+    ReadRequest,
+    RecordRead,
+)
 from standard.life_events import LifeEvent
 from store.db import transaction
 from store.proactive_models import LifeEventRecord, ServiceCaseRecord
@@ -87,19 +94,22 @@ class FakeReads:
         self.calls = 0
         self.requests: list[ReadRequest] = []
         self.failing: set[str] = set()
+        self.deceased: set[str] = set()
         self.delay = delay
 
-    async def read(self, requests: Sequence[ReadRequest]) -> list[CaseFacts | ReadFailure]:
+    async def read(self, requests: Sequence[ReadRequest]) -> list[ReadOutcome]:
         self.calls += 1
         self.requests.extend(requests)
         if self.delay:
             await asyncio.sleep(self.delay)
         return [self._facts(request) for request in requests]
 
-    def _facts(self, request: ReadRequest) -> CaseFacts | ReadFailure:
+    def _facts(self, request: ReadRequest) -> ReadOutcome:
         subject = request.event.national_id
         if subject in self.failing:
             return ReadFailure("civil registry: did not answer within 3s")
+        if subject in self.deceased:
+            return DECEASED
         now = datetime.now(UTC)
         birth = RecordRead(
             record_type="birth",

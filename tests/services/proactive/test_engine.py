@@ -117,6 +117,21 @@ async def test_an_age_case_names_the_period_from_the_cards_reference_date(
     assert case.status == CaseStatus.OFFERED
 
 
+async def test_no_case_for_an_age_event_whose_subject_has_died(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cards(sessions, proactive("school", LifeEvent.AGE_REACHED_6, "CONFIRM"))
+    await report(sessions, [subject_code(4), subject_code(5)], LifeEvent.AGE_REACHED_6)
+    reads = FakeReads()
+    reads.deceased.add(subject_code(4))
+    engine, outbox = Engine(sessions, reads), Outbox(sessions, "w", POLICY)
+    await drain(engine, outbox)
+    assert [case.subject_national_id for case in await cases(sessions)] == [subject_code(5)]
+    async with sessions() as session:
+        statuses = set(await session.scalars(select(LifeEventRecord.status)))
+    assert statuses == {OutboxStatus.DONE}  # done, not retried: there is nothing to offer
+
+
 def test_the_period_starts_at_the_first_reference_date_on_or_after_the_birthday() -> None:
     assert period_start(datetime(2019, 5, 1).date(), 6, (7, 1)) == "1404-07-01"
     # Born 1397-08-10: six on 1403-08-10, after 1 Mehr: the next school year.
