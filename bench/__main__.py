@@ -110,6 +110,9 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             running("bare", uvicorn_command("bench.bare:app", bare_port), bare_port, bare_env,
                     log_dir)
         )  # fmt: skip
+        # (g): the router and its subgraphs, in the same rounds (none when skipped).
+        router = hive.start(stack, var_dir, log_dir) if args.hive else hive.Hive()
+        behind = {s.name: (education,) for s in (gateway, unaudited, bare)} | router.watched
 
         def token_of() -> str:  # fresh each round: access tokens live 300 s
             return checks.token(gateway.url, client)
@@ -117,14 +120,15 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         sample = [*world.citizens.values(), *world.ids[:20]]
         differing = checks.compare(gateway.url, bare.url, token_of(), sample)
         print(f"answers compared for {len(sample)} citizens: {len(differing)} differ {differing}")
+        compared = hive.compare(router, gateway.url, token_of(), sample, world.ids[:100])
         print(f"(a)/(b) one citizen, {args.concurrency} connections, {args.duration:g} s rounds")
         rounds = interleave(
-            driver, (gateway, unaudited, bare), token_of, args.rounds, (education,),
+            driver, (gateway, unaudited, bare, *router.servers), token_of, args.rounds, behind,
             mode="single", duration=args.duration, concurrency=args.concurrency,
         )  # fmt: skip
         print(f"(c) 100 citizens, one connection, {args.duration:g} s rounds")
         batch = interleave(
-            driver, (gateway, bare), token_of, args.rounds, (education,),
+            driver, (gateway, bare, *router.servers), token_of, args.rounds, behind,
             mode="batch", duration=args.duration, concurrency=1, warmup=0.5,
         )  # fmt: skip
         calls = asyncio.run(checks.count_source_calls(settings, client, world.ids[:100]))
@@ -132,7 +136,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             args, Driver(world.ids_file, force_python=True), gateway, started
         )
         if args.hive:
-            sections["hive"] = hive.section(args, driver, world, gateway, token_of, log_dir)
+            sections["hive"] = hive.section(router, compared, rounds, batch)
     if not args.no_slow:
         sections["slow"] = slow.section(args, driver, world)
     if args.scale:
@@ -168,6 +172,9 @@ def main() -> None:
         report.save(summary, summary.get("command", "make bench"))
         return
     summary = bench(args, world)
+    # bench.proactive measures apart (`make bench` runs it next): its last figures stay.
+    if "proactive" in (previous := report.load_results()):
+        summary["proactive"] = previous["proactive"]
     summary["targets"] = targets.evaluate(summary)
     report.print_table(summary)
     targets.print_targets(summary["targets"])

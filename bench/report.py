@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import targets
+from bench import hive_figures, targets
 from settings import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -193,6 +193,7 @@ def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{calls['calls']} / {calls['sources']}",
             "",
         ),
+        *hive_figures.rows(summary.get("hive")),
         *catalogue_table(summary),
     ]
 
@@ -246,6 +247,7 @@ def update_readme(summary: dict[str, Any], command: str, readme: Path = README) 
             for name, value, unit in table(summary)
         ),
         *_catalogue_note(summary.get("catalogue")),
+        *hive_figures.readme_lines(summary.get("hive")),
         *_targets_block(summary),
     ]
     readme.write_text(head + FIGURES_BEGIN + "\n" + "\n".join(lines) + "\n" + FIGURES_END + tail)
