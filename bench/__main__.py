@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ def parse() -> argparse.Namespace:
 
 
 def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
+    load_at_start = os.getloadavg()[0]
     var_dir: Path = args.var_dir
     log_dir = var_dir / "logs"
     world.ids_file.write_text(json.dumps(world.ids))
@@ -142,7 +144,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
     if args.scale:
         sections["scale"] = scale.section(args, driver, world)
     return {
-        "machine": report.machine(),
+        "machine": report.machine(load_at_start),
         "setup": {
             "citizens": world.count,
             "concurrency": args.concurrency,
