@@ -196,9 +196,11 @@ def command_line(args: argparse.Namespace) -> str:
         words = ["make bench"]
         if (args.rounds, args.duration) != (3, 8.0):
             words = ["python -m bench", f"--rounds {args.rounds}", f"--duration {args.duration:g}"]
-    words += [flag for flag, on in (("--scale", args.scale), ("--hive", args.hive),
-              ("--no-slow", args.no_slow), ("--python-load", args.python_load)) if on]  # fmt: skip
-    return " ".join(words)
+    flags = [flag for flag, on in (("--scale", args.scale), ("--hive", args.hive),
+             ("--no-slow", args.no_slow), ("--python-load", args.python_load)) if on]  # fmt: skip
+    if words == ["make bench"] and flags:  # make passes them through BENCH_ARGS
+        return f'make bench BENCH_ARGS="{" ".join(flags)}"'
+    return " ".join(words + flags)
 
 
 if __name__ == "__main__":
