@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ def parse() -> argparse.Namespace:
 
 
 def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
+    load_at_start = os.getloadavg()[0]
     var_dir: Path = args.var_dir
     log_dir = var_dir / "logs"
     world.ids_file.write_text(json.dumps(world.ids))
@@ -110,6 +112,9 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             running("bare", uvicorn_command("bench.bare:app", bare_port), bare_port, bare_env,
                     log_dir)
         )  # fmt: skip
+        # (g): the router and its subgraphs, in the same rounds (none when skipped).
+        router = hive.start(stack, var_dir, log_dir) if args.hive else hive.Hive()
+        behind = {s.name: (education,) for s in (gateway, unaudited, bare)} | router.watched
 
         def token_of() -> str:  # fresh each round: access tokens live 300 s
             return checks.token(gateway.url, client)
@@ -117,14 +122,15 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         sample = [*world.citizens.values(), *world.ids[:20]]
         differing = checks.compare(gateway.url, bare.url, token_of(), sample)
         print(f"answers compared for {len(sample)} citizens: {len(differing)} differ {differing}")
+        compared = hive.compare(router, gateway.url, token_of(), sample, world.ids[:100])
         print(f"(a)/(b) one citizen, {args.concurrency} connections, {args.duration:g} s rounds")
         rounds = interleave(
-            driver, (gateway, unaudited, bare), token_of, args.rounds, (education,),
+            driver, (gateway, unaudited, bare, *router.servers), token_of, args.rounds, behind,
             mode="single", duration=args.duration, concurrency=args.concurrency,
         )  # fmt: skip
         print(f"(c) 100 citizens, one connection, {args.duration:g} s rounds")
         batch = interleave(
-            driver, (gateway, bare), token_of, args.rounds, (education,),
+            driver, (gateway, bare, *router.servers), token_of, args.rounds, behind,
             mode="batch", duration=args.duration, concurrency=1, warmup=0.5,
         )  # fmt: skip
         calls = asyncio.run(checks.count_source_calls(settings, client, world.ids[:100]))
@@ -132,13 +138,13 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             args, Driver(world.ids_file, force_python=True), gateway, started
         )
         if args.hive:
-            sections["hive"] = hive.section(args, driver, world, gateway, token_of, log_dir)
+            sections["hive"] = hive.section(router, compared, rounds, batch)
     if not args.no_slow:
         sections["slow"] = slow.section(args, driver, world)
     if args.scale:
         sections["scale"] = scale.section(args, driver, world)
     return {
-        "machine": report.machine(),
+        "machine": report.machine(load_at_start),
         "setup": {
             "citizens": world.count,
             "concurrency": args.concurrency,
@@ -168,6 +174,9 @@ def main() -> None:
         report.save(summary, summary.get("command", "make bench"))
         return
     summary = bench(args, world)
+    # bench.proactive measures apart (`make bench` runs it next): its last figures stay.
+    if "proactive" in (previous := report.load_results()):
+        summary["proactive"] = previous["proactive"]
     summary["targets"] = targets.evaluate(summary)
     report.print_table(summary)
     targets.print_targets(summary["targets"])
@@ -187,9 +196,11 @@ def command_line(args: argparse.Namespace) -> str:
         words = ["make bench"]
         if (args.rounds, args.duration) != (3, 8.0):
             words = ["python -m bench", f"--rounds {args.rounds}", f"--duration {args.duration:g}"]
-    words += [flag for flag, on in (("--scale", args.scale), ("--hive", args.hive),
-              ("--no-slow", args.no_slow), ("--python-load", args.python_load)) if on]  # fmt: skip
-    return " ".join(words)
+    flags = [flag for flag, on in (("--scale", args.scale), ("--hive", args.hive),
+             ("--no-slow", args.no_slow), ("--python-load", args.python_load)) if on]  # fmt: skip
+    if words == ["make bench"] and flags:  # make passes them through BENCH_ARGS
+        return f'make bench BENCH_ARGS="{" ".join(flags)}"'
+    return " ".join(words + flags)
 
 
 if __name__ == "__main__":

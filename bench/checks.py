@@ -55,6 +55,29 @@ def compare(gateway_url: str, bare_url: str, access_token: str, ids: list[str]) 
     return differing
 
 
+def compare_graphql(
+    gateway_url: str, access_token: str, other_url: str, ids: list[str], batch: list[str]
+) -> list[str]:
+    """Ask the gateway and another GraphQL server (Hive Gateway, no token) the same queries, for
+    each of ids and for the batch at once; the ids whose answers differ ("batch" for the batch)."""
+    differing: list[str] = []
+    asked = [(national_id, SINGLE_QUERY, {"id": national_id}) for national_id in ids]
+    with httpx.Client(timeout=30) as client:
+        for name, query, variables in [*asked, ("batch", BATCH_QUERY, {"ids": batch})]:
+            body = {"query": query, "variables": variables}
+            ours = client.post(
+                f"{gateway_url}/graphql", json=body, headers=_headers(access_token)
+            ).json()
+            theirs = client.post(f"{other_url}/graphql", json=body).json()
+            if (
+                "errors" in ours
+                or "errors" in theirs
+                or (strip_retrieved_at(ours["data"]) != strip_retrieved_at(theirs["data"]))
+            ):
+                differing.append(name)
+    return differing
+
+
 async def count_source_calls(
     settings: Settings, client: dict[str, Any], ids: list[str]
 ) -> dict[str, Any]:

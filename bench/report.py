@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import targets
+from bench import hive_figures, targets
 from settings import ROOT
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -22,13 +22,19 @@ FIGURES_BEGIN = "<!-- figures: written by `make bench` (bench/report.py) -->"
 FIGURES_END = "<!-- end of figures -->"
 
 
-def machine() -> dict[str, Any]:
-    return {
+def machine(load_at_start: float | None = None) -> dict[str, Any]:
+    """The machine, and its 1-minute load average now (and when the run started, if given): on
+    a shared machine, the load says how far the figures can be trusted."""
+    found = {
         "cpu_count": os.cpu_count(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_end": round(os.getloadavg()[0], 2),
     }
+    if load_at_start is not None:
+        found["load_average_start"] = round(load_at_start, 2)
+    return found
 
 
 def median(values: list[float]) -> float:
@@ -193,6 +199,7 @@ def table(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{calls['calls']} / {calls['sources']}",
             "",
         ),
+        *hive_figures.rows(summary.get("hive")),
         *catalogue_table(summary),
     ]
 
@@ -230,6 +237,9 @@ def update_readme(summary: dict[str, Any], command: str, readme: Path = README) 
     setup = summary.get("setup")
     m = summary.get("machine") or machine()
     heading = f"`{command}`, measured {m['date'][:10]} ({m['cpu_count']} CPUs, Python {m['python']}"
+    if "load_average_start" in m:
+        heading += f"; load average {m['load_average_start']:.1f} at the start, "
+        heading += f"{m['load_average_end']:.1f} at the end"
     if setup:
         heading += (
             f"; {setup['citizens']:,} citizens; uvicorn, one worker each; "
@@ -246,6 +256,7 @@ def update_readme(summary: dict[str, Any], command: str, readme: Path = README) 
             for name, value, unit in table(summary)
         ),
         *_catalogue_note(summary.get("catalogue")),
+        *hive_figures.readme_lines(summary.get("hive")),
         *_targets_block(summary),
     ]
     readme.write_text(head + FIGURES_BEGIN + "\n" + "\n".join(lines) + "\n" + FIGURES_END + tail)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,14 +93,16 @@ def interleave(
     servers: Sequence[Server],
     token_of: Callable[[], str],
     rounds: int,
-    watched: Sequence[Server] = (),
+    watched: Sequence[Server] | Mapping[str, Sequence[Server]] = (),
     **options: Any,
 ) -> list[dict[str, Any]]:
-    """Rounds a, b, a, b, ...; each printed as it ends."""
+    """Rounds a, b, a, b, ...; each printed as it ends. `watched`: the processes whose CPU every
+    round records, or by server name, those each server's rounds record (its own back ends)."""
     results = []
     for number in range(1, rounds + 1):
         for server in servers:
-            result = measured(driver, server, token_of(), watched, **options)
+            behind = watched.get(server.name, ()) if isinstance(watched, Mapping) else watched
+            result = measured(driver, server, token_of(), behind, **options)
             result["round"] = number
             results.append(result)
             print(

@@ -47,26 +47,26 @@ class Server:
         return cpu.cpu_seconds(self.process.pid)
 
 
-def _answers(server: Server, http: bool) -> bool:
+def _answers(server: Server, http: bool, health: str) -> bool:
     if not http:  # a TCP service (the delaying proxy): accepting connections is ready
         with contextlib.suppress(OSError), socket.create_connection((HOST, server.port), 1):
             return True
         return False
     with contextlib.suppress(httpx.HTTPError):
-        return httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200
+        return httpx.get(f"{server.url}{health}", timeout=1).status_code == 200
     return False
 
 
-def _wait_healthy(server: Server, http: bool = True) -> None:
+def _wait_healthy(server: Server, http: bool = True, health: str = "/healthz") -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             tail = server.log.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{tail}")
-        if _answers(server, http):
+        if _answers(server, http, health):
             return
         time.sleep(0.2)
-    raise RuntimeError(f"{server.name} did not answer /healthz within {START_TIMEOUT:g}s")
+    raise RuntimeError(f"{server.name} did not answer {health} within {START_TIMEOUT:g}s")
 
 
 def stop(server: Server) -> None:
@@ -85,10 +85,10 @@ def stop(server: Server) -> None:
 @contextlib.contextmanager
 def running(
     name: str, command: list[str], port: int, env: dict[str, str], log_dir: Path, *,
-    http: bool = True,
+    http: bool = True, health: str = "/healthz",
 ) -> Iterator[Server]:  # fmt: skip
-    """Start command (its own session, so the whole group can be stopped), wait for /healthz
-    (or, not `http`, for the port to accept connections)."""
+    """Start command (its own session, so the whole group can be stopped), wait for its
+    health path to answer 200 (or, not `http`, for the port to accept connections)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
@@ -102,7 +102,7 @@ def running(
         )
     server = Server(name, port, process, log)
     try:
-        _wait_healthy(server, http)
+        _wait_healthy(server, http, health)
         yield server
     finally:
         stop(server)

@@ -46,6 +46,7 @@ def evaluate(summary: dict[str, Any]) -> list[Row]:
              None if f["audit_cost_cpu"]["value"] is None else f["audit_cost_cpu"]["value"] < 0.05,
              f["audit_cost_cpu"]["per_round"]),
         *_scale(summary.get("scale")),
+        _hive(summary.get("hive")),
     ]  # fmt: skip
     return rows
 
@@ -99,6 +100,28 @@ def _scale(section: dict[str, Any] | None) -> list[Row]:
         f"{memory['large_peak_rss_mb']:.0f} MB against "
         f"{memory['small_peak_rss_mb']:.0f} MB"))  # fmt: skip
     return rows
+
+
+def _hive(section: dict[str, Any] | None) -> Row:
+    """6 has no number to meet: the figures side by side are the answer (bench/README.md)."""
+    name = "1 citizen: throughput gateway / Hive Gateway over the agencies' subgraphs"
+    if not section or "figures" not in section:
+        why = (section or {}).get("skipped", "not run (--hive)")
+        return _row("6", name, "reported", None, None, note=why)
+    f = section["figures"]
+    ratio = f["single_rps_gateway_over_hive"]
+    single, batch = f["single"], f["batch100"]
+
+    def of(figures: dict[str, Any], side: str, key: str) -> str:
+        value = figures[side][key]
+        return "-" if value is None else f"{value:.0f}"
+
+    note = (
+        f"{of(single, 'gateway', 'requests_per_second')} against "
+        f"{of(single, 'hive', 'requests_per_second')} req/s; 100 citizens "
+        f"{of(batch, 'gateway', 'latency_p50_ms')} against {of(batch, 'hive', 'latency_p50_ms')} ms"
+    )
+    return _row("6", name, "reported", ratio["value"], None, ratio["per_round"], note)
 
 
 def _shown(value: float | None) -> str:
