@@ -14,7 +14,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.audit_flush import AuditFlush
 from resolvers.observe import ObserveOperation
-from schema.errors import field_error, with_code
+from schema.errors import field_error, masked, with_code
 from schema.execution import plain_fields, record_execution
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
@@ -31,6 +31,8 @@ from standard.errors import ErrorCode
 class DarvazehSchema(strawberry.federation.Schema):
     # What a request may ask (set by build_schema; the query gate enforces it).
     query_limits: QueryLimits
+    # Production: every error leaves with its code only (set by build_schema).
+    mask_errors: bool = False
 
     # Strawberry builds `_entities` from this signature: the types must stay FederationAny.
     def entities_resolver(
@@ -81,10 +83,14 @@ class DarvazehSchema(strawberry.federation.Schema):
     ) -> None:
         """Every error leaves with a code (`schema.errors.with_code`). One raised on purpose (a
         denial, a down agency, a refused query) is not logged; a fault of ours is, once, with
-        its traceback, and answered INTERNAL_SERVER_ERROR."""
-        for error in errors:
+        its traceback, and answered INTERNAL_SERVER_ERROR. In production each is then masked
+        here, in the answer's own list: the refusals raised before execution (a syntax error,
+        a query limit, the cost) never reach strawberry's MaskErrors."""
+        for index, error in enumerate(errors):
             if not with_code(error):
                 StrawberryLogger.error(error, execution_context)
+            if self.mask_errors:
+                errors[index] = masked(error)
 
 
 def build_schema(
@@ -113,4 +119,5 @@ def build_schema(
         execution_context_class=record_execution(plain),
     )
     schema.query_limits = limits
+    schema.mask_errors = mask_errors
     return schema
