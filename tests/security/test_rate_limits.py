@@ -28,7 +28,7 @@ from tests.security.rate_support import (
     second_instance,
     token_of,
 )
-from tests.web.support import csrf_of, ensure_account, logged_in
+from tests.web.support import csrf_of, ensure_account, logged_in, login
 
 IDENTITY = "query($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
 
@@ -279,6 +279,28 @@ async def test_login_per_national_code_and_address(gw: RunningGateway) -> None:
         assert_rate_limited(await _login_attempt(http, three))
     async with at(gw.app) as elsewhere:  # the citizen is not locked out from elsewhere
         assert (await _login_attempt(elsewhere, one)).status_code == 401
+
+
+async def test_the_citizens_own_browser_is_not_kept_out_by_the_login_rate(
+    gw: RunningGateway,
+) -> None:
+    """Someone behind the citizen's address (a carrier's NAT, an office) fills that code's and
+    that address's /login rate: the citizen's own trusted browser still logs in (its attempts
+    are throttled on a count of their own), while a browser new to the account waits the window
+    like anyone's."""
+    citizen = next(p.national_id for p in gw.world.people[33:] if p.death_date is None)
+    await ensure_account(gw, citizen)
+    address = new_address()
+    async with at(gw.app, address) as own:
+        assert (await login(own, citizen)).status_code == 303  # now trusted for the citizen
+        async with at(gw.app, address) as neighbour:
+            for _ in range(SMALL_LIMITS.login_address):
+                await _login_attempt(neighbour, citizen)
+            assert_rate_limited(await _login_attempt(neighbour, citizen))
+        again = await login(own, citizen)
+        assert again.status_code == 303, again.text
+    async with at(gw.app, address) as stranger:
+        assert_rate_limited(await login(stranger, citizen))
 
 
 # -- two workers on one store ------------------------------------------------------------------
