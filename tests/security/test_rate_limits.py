@@ -5,6 +5,7 @@ instances sharing one store."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from tests.security.rate_support import (
 from tests.web.support import csrf_of, ensure_account, logged_in, login
 
 IDENTITY = "query($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
+_networks = itertools.count(1)
 
 
 @pytest.fixture(scope="module", params=["store", "redis"])
@@ -204,6 +206,41 @@ async def test_requests_without_a_token_are_limited_per_address(gw: RunningGatew
     assert_rate_limited(bad)
     async with at(gw.app) as elsewhere:
         assert (await elsewhere.post("/graphql", json={"query": TYPENAME})).status_code == 200
+
+
+async def test_an_ipv6_host_rotating_through_its_network_counts_as_one_address(
+    gw: RunningGateway,
+) -> None:
+    """A host holds a whole IPv6 /64 and can send every request from a new address of it: each
+    per-address limit counts the network, not the address (anonymous /graphql, failed OAuth
+    attempts, /login)."""
+    network = f"2001:db8:{next(_networks):x}:{id(gw) % 0xFFFF:x}"
+    rotating = (f"{network}::{n:x}" for n in itertools.count(1))
+    graphql = []
+    for _ in range(SMALL_LIMITS.anonymous + 1):
+        async with at(gw.app, next(rotating)) as http:
+            graphql.append((await http.post("/graphql", json={"query": TYPENAME})).status_code)
+    assert graphql == [200] * SMALL_LIMITS.anonymous + [429]
+    oauth = []
+    for _ in range(SMALL_LIMITS.oauth_address + 1):
+        async with at(gw.app, next(rotating)) as http:
+            answer = await http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=("nobody", "x")
+            )
+            oauth.append(answer.status_code)
+    assert oauth == [401] * SMALL_LIMITS.oauth_address + [429]
+    login_codes = [p.national_id for p in gw.world.people[34:40]]
+    logins = []
+    for citizen in login_codes[: SMALL_LIMITS.login_address + 1]:
+        async with at(gw.app, next(rotating)) as http:
+            logins.append((await _login_attempt(http, citizen)).status_code)
+    assert logins[-1] == 429 and 429 not in logins[:-1], logins
+    # An IPv4 client written as an IPv4-mapped IPv6 address is that IPv4 address.
+    ipv4 = new_address()
+    async with at(gw.app, ipv4) as plain, at(gw.app, f"::ffff:{ipv4}") as mapped:
+        for _ in range(SMALL_LIMITS.anonymous):
+            assert (await plain.post("/graphql", json={"query": TYPENAME})).status_code == 200
+        assert_rate_limited(await mapped.post("/graphql", json={"query": TYPENAME}))
 
 
 async def test_token_endpoint_per_client_limit(gw: RunningGateway) -> None:
