@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -9,7 +11,10 @@ from graphql import GraphQLError, GraphQLUnionType
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.audit_flush import AuditFlush
@@ -77,6 +82,39 @@ class DarvazehSchema(strawberry.federation.Schema):
                 for name in directive.fields.split()
             )
         return keys
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Strawberry's stream (WebSocket subscriptions), with the query gate's refusals
+        answered as errors: raised from an on_parse hook, strawberry's stream lets them escape,
+        and the WebSocket handler logs a traceback and ends the operation without a word."""
+        results = await super().stream(
+            query, variable_values, context_value, root_value, operation_name,
+            operation_extensions, allowed_operation_types,
+        )  # fmt: skip
+        return self._refusals_answered(results)
+
+    async def _refusals_answered(self, results: StreamResult) -> StreamResult:
+        first = True
+        try:
+            async with aclosing(results):
+                async for result in results:
+                    first = False
+                    yield result
+        except GraphQLError as refusal:
+            if not first:
+                raise
+            errors = [refusal]
+            self.process_errors(errors)
+            yield PreExecutionError(data=None, errors=errors)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
