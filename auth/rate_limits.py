@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.core.principal import Basis, Principal
-from ratelimit import LeasedCounter, Limiter, Rate, RedisCounter, Refusal
+from ratelimit import LeasedCounter, Limiter, Rate, RedisCounter, Refusal, address_key
 from settings import RateLimits, Settings
 from store.models import OAuthClient
 from store.rate_counters import StoreStorage
@@ -117,7 +117,7 @@ class RatePolicy:
         """Counted when the token has been checked, before the document is even parsed."""
         rates: list[Rate] = []
         if principal is None:
-            rates.append(Rate(ADDRESS, _ident(address), self.limits.anonymous))
+            rates.append(Rate(ADDRESS, _ident(address_key(address)), self.limits.anonymous))
         elif principal.basis is Basis.CITIZEN:
             # The portal is one client for every citizen: each citizen is limited, not it.
             rates.append(Rate(CITIZEN, _ident(principal.citizen or ""), self.limits.citizen))
@@ -141,7 +141,7 @@ class RatePolicy:
         self, endpoint: str, client_id: str | None, address: str
     ) -> tuple[list[Rate], Refusal | None]:
         """Count an attempt against the client it names and the address it comes from."""
-        rates = [Rate(ADDRESS, _ident(address), self.limits.oauth_address)]
+        rates = [Rate(ADDRESS, _ident(address_key(address)), self.limits.oauth_address)]
         if client_id:
             registered = (await self.clients.of(client_id)).oauth
             rates.append(Rate(CLIENT, _ident(client_id), registered or self.limits.oauth))
@@ -159,8 +159,8 @@ class RatePolicy:
         return await self.limiter.take(
             LOGIN,
             [
-                Rate(ACCOUNT, _ident(f"{address}/{national_id}"), self.limits.login),
-                Rate(ADDRESS, _ident(address), self.limits.login_address),
+                Rate(ACCOUNT, _ident(f"{address_key(address)}/{national_id}"), self.limits.login),
+                Rate(ADDRESS, _ident(address_key(address)), self.limits.login_address),
             ],
         )
 

@@ -3,6 +3,7 @@ in the gateway store otherwise (leased, so a busy key costs no store write per r
 
 Bottom layer: knows keys and numbers, nothing of HTTP, GraphQL or OAuth."""
 
+from ratelimit.addresses import address_key
 from ratelimit.counting import Counter, Hit, Verdict
 from ratelimit.leases import LeasedCounter
 from ratelimit.limiter import Limiter, Rate, Refusal
@@ -18,5 +19,6 @@ __all__ = [
     "RedisCounter",
     "Refusal",
     "Verdict",
+    "address_key",
     "note_refusal",
 ]

@@ -3,7 +3,7 @@ scan need, each made as the gateway's own audited system read (resolvers.system_
 
 - `report_as` is the one path of a report, for GraphQL (`report_life_event`) and NATS
   (web/nats_events.py): a client credentials token whose card lists `life_events.report`, then
-  services.proactive.intake.
+  services.proactive.intake. A death it takes ends the citizen's own access before it answers.
 - `RegistryEvidence` asks whether the owner's registered source holds the record proving an event
   (services.proactive.intake.EvidenceCheck).
 - `RegistryBirthdays` asks the civil registry's birth source for those born within a range, and
@@ -19,8 +19,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from audit.sink import AuditSink
+from auth.accounts.ended import EndReason
 from auth.core.principal import Basis, Principal
 from auth.core.system_checks import CitizenCheck
+from auth.end_citizen import end_citizen
 from datasources.base import SourceError
 from datasources.ranges import DateRange
 from datasources.registry import Registry
@@ -31,7 +33,7 @@ from resolvers.system_reads import SystemReader, SystemReadFailed, system_princi
 from services.proactive.intake import EvidenceCheck, LifeEventReport, Reported, report
 from standard.datasets import Dataset, RecordType
 from standard.errors import DarvazehError, ErrorCode
-from standard.life_events import REPORT_SCOPE
+from standard.life_events import REPORT_SCOPE, LifeEvent
 from standard.records import RecordStatus
 from standard.statuses import EventChannel
 
@@ -62,7 +64,7 @@ async def report_as(
 ) -> Reported:
     """A report from `principal`'s agency, checked and in the outbox when this returns."""
     reporter = require_reporter(principal)
-    return await report(
+    reported = await report(
         sessions,
         registry,
         evidence,
@@ -71,6 +73,12 @@ async def report_as(
         reported_by=reporter.client_id,
         channel=channel,
     )
+    if reported.kind is LifeEvent.DEATH_REGISTERED:
+        # The registry's record was read above: end the citizen's sessions, consents and
+        # tokens now, not when the engine (perhaps another process, perhaps behind) reaches
+        # the event; its own call later changes nothing (end_citizen is idempotent).
+        await end_citizen(sessions, reported.national_id, EndReason.DECEASED)
+    return reported
 
 
 async def report_life_event(context: RequestContext, sent: LifeEventReport) -> Reported:

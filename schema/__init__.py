@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -9,12 +11,15 @@ from graphql import GraphQLError, GraphQLUnionType
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from resolvers.audit_flush import AuditFlush
 from resolvers.observe import ObserveOperation
-from schema.errors import field_error, with_code
+from schema.errors import field_error, masked, with_code
 from schema.execution import plain_fields, record_execution
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
@@ -31,6 +36,8 @@ from standard.errors import ErrorCode
 class DarvazehSchema(strawberry.federation.Schema):
     # What a request may ask (set by build_schema; the query gate enforces it).
     query_limits: QueryLimits
+    # Production: every error leaves with its code only (set by build_schema).
+    mask_errors: bool = False
 
     # Strawberry builds `_entities` from this signature: the types must stay FederationAny.
     def entities_resolver(
@@ -76,15 +83,52 @@ class DarvazehSchema(strawberry.federation.Schema):
             )
         return keys
 
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Strawberry's stream (WebSocket subscriptions), with the query gate's refusals
+        answered as errors: raised from an on_parse hook, strawberry's stream lets them escape,
+        and the WebSocket handler logs a traceback and ends the operation without a word."""
+        results = await super().stream(
+            query, variable_values, context_value, root_value, operation_name,
+            operation_extensions, allowed_operation_types,
+        )  # fmt: skip
+        return self._refusals_answered(results)
+
+    async def _refusals_answered(self, results: StreamResult) -> StreamResult:
+        first = True
+        try:
+            async with aclosing(results):
+                async for result in results:
+                    first = False
+                    yield result
+        except GraphQLError as refusal:
+            if not first:
+                raise
+            errors = [refusal]
+            self.process_errors(errors)
+            yield PreExecutionError(data=None, errors=errors)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         """Every error leaves with a code (`schema.errors.with_code`). One raised on purpose (a
         denial, a down agency, a refused query) is not logged; a fault of ours is, once, with
-        its traceback, and answered INTERNAL_SERVER_ERROR."""
-        for error in errors:
+        its traceback, and answered INTERNAL_SERVER_ERROR. In production each is then masked
+        here, in the answer's own list: the refusals raised before execution (a syntax error,
+        a query limit, the cost) never reach strawberry's MaskErrors."""
+        for index, error in enumerate(errors):
             if not with_code(error):
                 StrawberryLogger.error(error, execution_context)
+            if self.mask_errors:
+                errors[index] = masked(error)
 
 
 def build_schema(
@@ -113,4 +157,5 @@ def build_schema(
         execution_context_class=record_execution(plain),
     )
     schema.query_limits = limits
+    schema.mask_errors = mask_errors
     return schema

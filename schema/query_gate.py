@@ -191,8 +191,11 @@ class QueryGuard(SchemaExtension):
     async def on_validate(self) -> AsyncIterator[None]:
         execution = self.execution_context
         if self.checked is not None:
-            execution.pre_execution_errors = await self.gate.validation_errors(
-                execution.schema._schema, self.checked, execution.validation_rules
+            # A copy: the answer's list may be changed (masked), the cached one never.
+            execution.pre_execution_errors = list(
+                await self.gate.validation_errors(
+                    execution.schema._schema, self.checked, execution.validation_rules
+                )
             )
         yield
 

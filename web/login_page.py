@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.accounts.devices import remember_device
+from auth.accounts.devices import remember_device, trusted_device
 from auth.accounts.login import LoginAttempt, Outcome, attempt_login
 from auth.accounts.sessions import csrf_token, csrf_valid
 from auth.accounts.throttle import Throttle
@@ -79,8 +79,13 @@ async def login_submit(request: Request) -> Response:
     address = request.client.host if request.client else None
     lang, _ = choose(request)
     # A request rate, counted before any password is checked (the failure throttle is apart).
+    # The citizen's own trusted browser is left out of it: its attempts are throttled on a count
+    # of their own, and nobody behind the same address (a NAT, an office) may keep it out.
     account = national_id.latin_digits(typed).strip()
-    if refusal := await services.rates.login_attempt(account, address or "unknown"):
+    own = await trusted_device(services.sessions, browser.device_cookie(request), account)
+    if own is None and (
+        refusal := await services.rates.login_attempt(account, address or "unknown")
+    ):
         message = text(lang, "login_rate_limited", seconds=refusal.retry_after)
         return _login_page(request, next_path=next_path, status=429, error=message,
                            national_id=typed,

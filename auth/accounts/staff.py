@@ -22,6 +22,7 @@ from auth.accounts.login import Outcome, check_password, hash_password
 from auth.accounts.sessions import csrf_matches, csrf_token_of, new_session, session_id_hash
 from auth.accounts.throttle import MAX_KEY_LENGTH, Keys, Throttle
 from auth.core.principal import Basis, Principal
+from ratelimit import address_key
 from standard.datasets import AGENCY_ADMIN_SCOPE
 from standard.errors import Refused
 from standard.statuses import StaffRole
@@ -134,7 +135,7 @@ def staff_keys(username: str, address: str | None) -> Keys:
     return Keys(
         counted=f"staff:{username}"[:MAX_KEY_LENGTH],
         trusted=False,
-        address=f"ip:{address}"[:MAX_KEY_LENGTH] if address else None,
+        address=f"ip:{address_key(address)}"[:MAX_KEY_LENGTH] if address else None,
     )
 
 

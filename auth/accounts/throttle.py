@@ -30,6 +30,7 @@ from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ratelimit import address_key
 from store.citizen_models import LoginThrottle
 from store.db import aware, transaction
 
@@ -89,7 +90,7 @@ class Keys:
         return cls(
             counted=counted[:MAX_KEY_LENGTH],
             trusted=device is not None,
-            address=f"ip:{address}"[:MAX_KEY_LENGTH] if address else None,
+            address=f"ip:{address_key(address)}"[:MAX_KEY_LENGTH] if address else None,
         )
 
 

@@ -11,6 +11,7 @@ Deaths are registered for real: a row in the civil registry's own death table.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -34,6 +35,7 @@ from store.models import OAuthClient
 from store.oauth_models import AuthorizationRequest, Grant
 from tests.harness import RunningGateway
 from tests.resolvers.tracker_support import family
+from tests.shared import reporting_client
 from tests.web.support import (
     CLIENT_ID,
     REDIRECT_URI,
@@ -281,6 +283,42 @@ async def test_a_death_found_at_consent_approval(
         assert "the civil registry records the death" in refused.text
     assert await consents_of(gateway, citizen=citizen) == []
     assert await count(gateway, BrowserSession, citizen=citizen) == 0
+
+
+REPORT_DEATH = """mutation($input: LifeEventInput!) {
+  reportLifeEvent(input: $input) { id kind status duplicate } }"""
+
+
+async def test_a_reported_death_ends_everything_before_the_report_is_answered(
+    gateway: RunningGateway, register_death: RegisterDeath
+) -> None:
+    """The civil registry's report of a death ends the citizen's session, consents and tokens
+    by the time it is acknowledged, not whenever the proactive engine (which may run in another
+    process, or be behind) gets to the event."""
+    (citizen,) = living_adults(gateway, 6)[5:]
+    role = "reporter-civil-registry-deaths"
+    if role not in gateway.clients:
+        gateway.clients[role] = await reporting_client(
+            gateway.gateway.sessions, "civil-registry", f"civil-deaths-{uuid.uuid4().hex[:6]}"
+        )
+    async with logged_in(gateway, citizen) as client:
+        tokens = (await exchange(gateway, await approve(client, gateway))).json()
+        await register_death(citizen)
+        sent = {
+            "kind": "death.registered",
+            "nationalId": citizen,
+            "eventId": f"death-{uuid.uuid4().hex}",
+            "occurredAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        receipt = await gateway.query(REPORT_DEATH, {"input": sent}, role=role, case_reference=None)
+        assert "errors" not in receipt, receipt
+        assert receipt["data"]["reportLifeEvent"]["status"] == "PENDING"  # no engine ran
+        page = await client.get("/me/consents")
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    read = await gateway.post(IDENTITY, {"id": citizen}, token=tokens["access_token"])
+    assert read.json()["errors"][0]["extensions"]["code"] == "CONSENT_REVOKED"
+    assert await count(gateway, EndedCitizen, national_id=citizen) == 1
+    assert {c.revoked_reason for c in await consents_of(gateway, citizen=citizen)} == {"DECEASED"}
 
 
 # -- parents and children ----------------------------------------------------------------------

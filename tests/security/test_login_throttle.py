@@ -180,3 +180,14 @@ async def test_the_growing_delay_schedule(gateway: RunningGateway) -> None:
     assert waits == [30, 60, 120, 240, 480, 900, 900]
     # An hour without attempts and the count starts again.
     assert await throttle.reserve(keys, now + timedelta(hours=1, seconds=1)) == 0
+
+
+def test_an_ipv6_network_is_one_address() -> None:
+    """A host holds a whole IPv6 /64: rotating through it does not escape the address's
+    restriction. An IPv4-mapped IPv6 address is its IPv4 address."""
+    code = "0012345678"
+    one = Keys.of(code, device=None, address="2001:db8:5:1::1")
+    assert Keys.of(code, device=None, address="2001:db8:5:1:ffff::9").address == one.address
+    assert Keys.of(code, device=None, address="2001:db8:5:2::1").address != one.address
+    mapped = Keys.of(code, device=None, address="::ffff:10.1.2.3")
+    assert mapped.address == Keys.of(code, device=None, address="10.1.2.3").address

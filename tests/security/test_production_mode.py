@@ -169,6 +169,40 @@ async def test_errors_are_masked_to_their_codes(
     assert developed["errors"][0]["extensions"]["nationalId"] == "12345"
 
 
+EVERY_RECORD = """query($ids: [String!]!) { citizens(nationalIds: $ids) {
+  identity { firstName } birth { date father { identity { firstName } birth { date } }
+  mother { identity { firstName } birth { date } } } address { city } insurance { status }
+  schoolEnrollment { grade } taxStatus { cleared } death { date } } }"""
+
+
+async def test_refusals_before_anything_runs_are_masked_too(prod: RunningGateway) -> None:
+    """A syntax error, a query limit, a missing operationName and a cost over the budget are
+    refused before the document runs; production shows their codes only, never the limits, the
+    counts found, or the parser's view of the text."""
+    refused = {
+        "GRAPHQL_PARSE_FAILED": "{ citizen(nationalId: ] secret-looking-text }",
+        "TOO_MANY_ALIASES": "{ " + " ".join(f"a{n}: __typename" for n in range(31)) + " }",
+        "TOO_MANY_OPERATIONS": " ".join(f"query Q{n} {{ __typename }}" for n in range(11)),
+        "BAD_REQUEST": "query A { __typename } query B { __typename }",
+    }
+    for code, document in refused.items():  # an agency admin may still send documents
+        answer = await admin(prod, document, {})
+        error = answer["errors"][0]
+        assert_masked(error, code)
+        assert error["message"] == PUBLIC_MESSAGES[ErrorCode(code)], answer
+        assert "secret-looking-text" not in str(answer)
+    client = await register_client(prod)
+    digest = await safelist(prod, client[0], EVERY_RECORD)
+    codes_asked = [person.national_id for person in prod.world.people * 2][:100]  # cost 12,200
+    async with at(prod.app) as http:
+        token = await token_of(http, *client)
+        costly = await http.post(
+            "/graphql", json=persisted(digest, {"ids": codes_asked}), headers=bearer(token)
+        )
+    assert costly.status_code == 400
+    assert_masked(costly.json()["errors"][0], "QUERY_TOO_COMPLEX")
+
+
 async def test_an_agency_manages_only_its_own_clients_safelists(prod: RunningGateway) -> None:
     civil_client = await register_client(prod)  # the civil registry's
     digest = await safelist(prod, civil_client[0], IDENTITY)

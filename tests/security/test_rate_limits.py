@@ -5,6 +5,7 @@ instances sharing one store."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,10 @@ from tests.security.rate_support import (
     second_instance,
     token_of,
 )
-from tests.web.support import csrf_of, ensure_account, logged_in
+from tests.web.support import csrf_of, ensure_account, logged_in, login
 
 IDENTITY = "query($id: String!) { citizen(nationalId: $id) { identity { firstName } } }"
+_networks = itertools.count(1)
 
 
 @pytest.fixture(scope="module", params=["store", "redis"])
@@ -206,6 +208,41 @@ async def test_requests_without_a_token_are_limited_per_address(gw: RunningGatew
         assert (await elsewhere.post("/graphql", json={"query": TYPENAME})).status_code == 200
 
 
+async def test_an_ipv6_host_rotating_through_its_network_counts_as_one_address(
+    gw: RunningGateway,
+) -> None:
+    """A host holds a whole IPv6 /64 and can send every request from a new address of it: each
+    per-address limit counts the network, not the address (anonymous /graphql, failed OAuth
+    attempts, /login)."""
+    network = f"2001:db8:{next(_networks):x}:{id(gw) % 0xFFFF:x}"
+    rotating = (f"{network}::{n:x}" for n in itertools.count(1))
+    graphql = []
+    for _ in range(SMALL_LIMITS.anonymous + 1):
+        async with at(gw.app, next(rotating)) as http:
+            graphql.append((await http.post("/graphql", json={"query": TYPENAME})).status_code)
+    assert graphql == [200] * SMALL_LIMITS.anonymous + [429]
+    oauth = []
+    for _ in range(SMALL_LIMITS.oauth_address + 1):
+        async with at(gw.app, next(rotating)) as http:
+            answer = await http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=("nobody", "x")
+            )
+            oauth.append(answer.status_code)
+    assert oauth == [401] * SMALL_LIMITS.oauth_address + [429]
+    login_codes = [p.national_id for p in gw.world.people[34:40]]
+    logins = []
+    for citizen in login_codes[: SMALL_LIMITS.login_address + 1]:
+        async with at(gw.app, next(rotating)) as http:
+            logins.append((await _login_attempt(http, citizen)).status_code)
+    assert logins[-1] == 429 and 429 not in logins[:-1], logins
+    # An IPv4 client written as an IPv4-mapped IPv6 address is that IPv4 address.
+    ipv4 = new_address()
+    async with at(gw.app, ipv4) as plain, at(gw.app, f"::ffff:{ipv4}") as mapped:
+        for _ in range(SMALL_LIMITS.anonymous):
+            assert (await plain.post("/graphql", json={"query": TYPENAME})).status_code == 200
+        assert_rate_limited(await mapped.post("/graphql", json={"query": TYPENAME}))
+
+
 async def test_token_endpoint_per_client_limit(gw: RunningGateway) -> None:
     client_id, secret = await register_client(gw, oauth=2)
     await asyncio.sleep(0.4)
@@ -279,6 +316,28 @@ async def test_login_per_national_code_and_address(gw: RunningGateway) -> None:
         assert_rate_limited(await _login_attempt(http, three))
     async with at(gw.app) as elsewhere:  # the citizen is not locked out from elsewhere
         assert (await _login_attempt(elsewhere, one)).status_code == 401
+
+
+async def test_the_citizens_own_browser_is_not_kept_out_by_the_login_rate(
+    gw: RunningGateway,
+) -> None:
+    """Someone behind the citizen's address (a carrier's NAT, an office) fills that code's and
+    that address's /login rate: the citizen's own trusted browser still logs in (its attempts
+    are throttled on a count of their own), while a browser new to the account waits the window
+    like anyone's."""
+    citizen = next(p.national_id for p in gw.world.people[33:] if p.death_date is None)
+    await ensure_account(gw, citizen)
+    address = new_address()
+    async with at(gw.app, address) as own:
+        assert (await login(own, citizen)).status_code == 303  # now trusted for the citizen
+        async with at(gw.app, address) as neighbour:
+            for _ in range(SMALL_LIMITS.login_address):
+                await _login_attempt(neighbour, citizen)
+            assert_rate_limited(await _login_attempt(neighbour, citizen))
+        again = await login(own, citizen)
+        assert again.status_code == 303, again.text
+    async with at(gw.app, address) as stranger:
+        assert_rate_limited(await login(stranger, citizen))
 
 
 # -- two workers on one store ------------------------------------------------------------------

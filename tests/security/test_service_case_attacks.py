@@ -163,3 +163,36 @@ async def test_subscriptions_need_a_token_see_only_their_agency_and_are_bounded(
             over = await receive(socket)
             assert over["type"] == "error" and over["id"] == "over"
             assert "limit" in over["payload"][0]["message"]
+
+
+async def test_subscriptions_over_the_limits_are_refused_with_their_codes_and_log_nothing(
+    gateway: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The query limits hold over WebSocket as over HTTP: a document refused before it runs is an
+    `error` message naming its code (not a bare `complete`), and writes no traceback."""
+    after = "czEuOTk5OTk5OTk5"
+    refused = {
+        "TOO_MANY_DIRECTIVES": "subscription { serviceCases { id"
+        + " @skip(if: false)" * 51
+        + " } }",
+        "QUERY_TOO_LARGE": "subscription { serviceCases { " + "id " * 12_000 + "} }",
+        "TOO_MANY_ALIASES": "subscription { serviceCases { "
+        + " ".join(f"a{n}: id" for n in range(31))
+        + " } }",
+        "GRAPHQL_PARSE_FAILED": "subscription { ",
+        "BAD_REQUEST": "subscription A { serviceCases { id } } "
+        "subscription B { serviceCases { id } }",
+    }
+    async with serve(gateway.app, lifespan="off") as url, ws_connection(url) as socket:
+        assert (await init(socket, await gateway.token("agency_admin")))["type"] == "connection_ack"
+        for code, document in refused.items():
+            with caplog.at_level("ERROR"):
+                await subscribe(socket, code, document, after=after)
+                answer = await receive(socket)
+            assert answer["type"] == "error" and answer["id"] == code, answer
+            assert [e["extensions"]["code"] for e in answer["payload"]] == [code]
+        # The connection still serves a document within the limits.
+        await subscribe(socket, "fine", SUBSCRIPTION)
+        await add_case(gateway.gateway.sessions, subject=gateway.citizens["minor_child"])
+        assert (await receive(socket))["type"] == "next"
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info], caplog.text
