@@ -67,6 +67,7 @@ from web.proactive_workers import EngineTasks
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 from web.store_and_sources import open_store_and_sources
+from web.websocket_slots import WebSocketSlots
 from web.window_page import window_routes
 
 # Workers share nothing but the store: each re-reads the registrations every few seconds, so a
@@ -357,6 +358,10 @@ def create_app(
         mask_errors=settings.production,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         max_subscriptions_per_connection=settings.proactive.subscriptions_per_connection,
+        websocket_slots=WebSocketSlots(
+            total=settings.proactive.websocket_connections,
+            per_address=settings.proactive.websocket_connections_per_address,
+        ),
     )
     routes = [
         Route("/graphql", graphql),

@@ -42,8 +42,19 @@ class ProactiveSettings:
     subscription_poll_interval: float = number("GATEWAY_SUBSCRIPTION_POLL_INTERVAL", 1.0)
     # Operations one WebSocket connection may run at once (more are refused with an error).
     subscriptions_per_connection: int = integer("GATEWAY_SUBSCRIPTIONS_PER_CONNECTION", 5)
+    # WebSocket connections one worker holds open, in all and from one client address (an IPv6
+    # /64 counts as one); one more is closed before it is accepted.
+    websocket_connections: int = integer("GATEWAY_WEBSOCKET_CONNECTIONS", 500)
+    websocket_connections_per_address: int = integer(
+        "GATEWAY_WEBSOCKET_CONNECTIONS_PER_ADDRESS", 20
+    )
 
     def __post_init__(self) -> None:
         # A batch's reads are one call per source only up to the sources' batch bound.
         if not 1 <= self.batch_size <= MAX_SOURCE_BATCH:
             raise ValueError(f"GATEWAY_PROACTIVE_BATCH must be 1 to {MAX_SOURCE_BATCH}")
+        if not 1 <= self.websocket_connections_per_address <= self.websocket_connections:
+            raise ValueError(
+                "GATEWAY_WEBSOCKET_CONNECTIONS_PER_ADDRESS must be 1 to "
+                "GATEWAY_WEBSOCKET_CONNECTIONS"
+            )

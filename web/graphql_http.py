@@ -43,9 +43,12 @@ from web.graphql_status import (
     refusal_headers,
     request_error_status,
 )
+from web.websocket_slots import WebSocketSlots
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+# RFC 6455's "try again later": the worker holds as many WebSockets as it may (web.websocket_slots).
+TRY_AGAIN_LATER = 1013
 
 
 class EdgeRefusal(DarvazehError):
@@ -214,14 +217,19 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
         max_body_bytes: int,
         max_json_depth: int,
         mask_errors: bool = False,
+        websocket_slots: WebSocketSlots | None = None,
         **options: Any,
     ) -> None:
         super().__init__(schema, **options)
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
         self.mask_errors = mask_errors
+        self.websocket_slots = websocket_slots
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -236,6 +244,22 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
         except HTTPException as error:
             response = self._http_error(error, media_type)
         await response(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        slots = self.websocket_slots
+        if slots is None:
+            await super().__call__(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = slots.take(client[0] if client else None)
+        if key is None:
+            note_outcome(ErrorCode.RATE_LIMITED.value)
+            await WebSocket(scope, receive, send).close(code=TRY_AGAIN_LATER)
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            slots.give_back(key)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Only a browser asking for a page gets GraphiQL; any other GET without a query (curl's
