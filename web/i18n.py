@@ -344,8 +344,16 @@ def choose(request: Request) -> tuple[str, bool]:
 
 
 def text(lang: str, key: str, **values: object) -> str:
+    """The page string `key` in `lang`, with `values` put in; numbers in the reader's digits."""
     template = STRINGS[lang].get(key) or STRINGS[DEFAULT][key]
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    shown = {
+        name: digits(lang, value) if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }  # fmt: skip
+    return template.format(**shown)
 
 
 def dataset_name(lang: str, dataset: str) -> str:
