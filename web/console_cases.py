@@ -3,7 +3,8 @@ webhook delivery a page at a time; its dead letters (life events given up after 
 and replaying a dead letter or a failed webhook delivery. The reads and the replays are the
 resolvers the GraphQL API's agencyServiceCases, agencyDeadLetters, replayLifeEvent and
 replayCaseDelivery call (a VIEWER's replay is refused there as well as here). A replay is asked
-for on its own page first, and its result shown on the list after the redirect.
+for on its own page first, and its result shown on the list after the redirect (a cookie of a
+minute says what was replayed, and the list says it once).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from standard.pagination import MAX_CURSOR_CHARS
 from standard.statuses import CaseStatus, DeliveryStatus
 from store.models import ServiceCard
 from store.proactive_models import LifeEventRecord
+from web.browser import secure_cookies
 from web.console_auth import PREFIX, page, staff_context
 from web.i18n import choose
 from web.render import error_page, see_other
@@ -35,6 +37,7 @@ CASES = f"{PREFIX}/cases"
 DEAD_LETTERS = f"{PREFIX}/dead-letters"
 DELIVERIES = f"{PREFIX}/deliveries"
 PAGE_SIZE = 25
+DONE_COOKIE = "darvazeh_console_replayed"  # what the last replay did, until the list shows it
 MAX_ID = 64
 # The list's filters and positions, each with what it may hold (anything else is refused).
 STATUSES = tuple(CaseStatus)
@@ -131,8 +134,9 @@ def _bad_filter(request: Request) -> Response:
 
 
 def _replayed(request: Request) -> tuple[str, str] | None:
-    """What the last replay did (`?replayed=event|delivery&id=`), shown once it redirected."""
-    what, replayed_id = request.query_params.get("replayed"), request.query_params.get("id", "")
+    """What the last replay did, from the cookie its answer set (`event:<id>`, `delivery:<id>`):
+    only this gateway sets it, so a link cannot make the page claim a replay."""
+    what, _, replayed_id = request.cookies.get(DONE_COOKIE, "")[: MAX_ID + 10].partition(":")
     if what in ("event", "delivery") and 0 < len(replayed_id) <= MAX_ID:
         return what, replayed_id
     return None
@@ -166,7 +170,7 @@ async def cases_page(request: Request, member: StaffMember) -> Response:
     proactive = sorted(
         (card for card in cards.values() if card.proactive), key=lambda card: card.id
     )
-    return page(
+    response = page(
         request, member, "console_cases.html",
         cases=[_row(case, cards, lang) for case in found.cases],
         dead=[_dead_row(event, lang) for event in dead.events],
@@ -176,6 +180,10 @@ async def cases_page(request: Request, member: StaffMember) -> Response:
         first_dead=filters.url(dead_after=None) if filters.dead_after else None,
         replayed=_replayed(request),
     )  # fmt: skip
+    if DONE_COOKIE in request.cookies:  # said once
+        response.delete_cookie(DONE_COOKIE, path=CASES, httponly=True,
+                               secure=secure_cookies(request), samesite="strict")  # fmt: skip
+    return response
 
 
 def _id(request: Request, name: str) -> str | None:
@@ -250,4 +258,7 @@ async def _replay(request: Request, member: StaffMember, what: str, object_id: s
         # Gone meanwhile (replayed by someone else), or never the agency's: one answer.
         return page(request, member, "console_refused.html", status=404,
                     problems=[error.message], back=CASES)  # fmt: skip
-    return see_other(f"{CASES}?{urlencode({'replayed': what, 'id': object_id})}")
+    response = see_other(CASES)
+    response.set_cookie(DONE_COOKIE, f"{what}:{object_id}", max_age=60, path=CASES, httponly=True,
+                        secure=secure_cookies(request), samesite="strict")  # fmt: skip
+    return response

@@ -328,3 +328,14 @@ async def test_oversized_or_malformed_registrations_store_nothing(gateway: Runni
             assert await session.get(OAuthClient, client_id) is None
         for card_id in ("console-huge", "console-long"):
             assert await session.get(ServiceCard, card_id) is None
+
+
+async def test_a_link_cannot_make_the_list_claim_a_replay(gateway: RunningGateway) -> None:
+    await dead_things(gateway, CASES_A)
+    async with staff_browser(gateway, "sec.cases.viewer", CASES_A, "VIEWER") as client:
+        linked = await client.get("/console/cases?lang=en&replayed=event&id=spoofed")
+        client.cookies.set("darvazeh_console_replayed", "nonsense" * 100, path="/console/cases")
+        odd = await client.get("/console/cases?lang=en")
+    for answer in (linked, odd):
+        assert answer.status_code == 200 and 'class="ok" role="status"' not in answer.text
+    assert "nonsense" not in odd.text
