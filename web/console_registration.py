@@ -30,6 +30,7 @@ from services.cards import (
 from standard.datasets import Dataset, PlannedDataset
 from standard.errors import Refused
 from standard.life_events import REPORT_SCOPE, LifeEvent
+from standard.national_id import latin_digits
 from standard.statuses import ProactiveMode
 from web.console_auth import PREFIX, form_list, form_of, page, staff_context
 from web.console_sources import MAX_JSON
@@ -174,7 +175,7 @@ def client_field(problem: str) -> str:
 
 
 def _number(form: dict[str, str], name: str, problems: dict[str, list[str]]) -> int | None:
-    given = form.get(name, "").strip()
+    given = latin_digits(form.get(name, "").strip())  # ۱۲۰ is 120
     if not given:
         return None
     if not (given.isascii() and given.isdigit()):

@@ -169,7 +169,8 @@ async def test_a_disabled_account_loses_its_session_at_once(gateway: RunningGate
 
 # -- proactive cases and the registration forms ------------------------------------------------
 
-CASES_A, CASES_B = "console-sec-a", "console-sec-b"
+# Demo agencies with no proactive card of their own (new agencies would change the catalogue).
+CASES_A, CASES_B = "energy-ministry", "ict-ministry"
 UNRUN = "console.test"  # a life event kind no card runs on: only its reporter sees it dead
 
 

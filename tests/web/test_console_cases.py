@@ -15,7 +15,8 @@ from tests.services.proactive.support import add_case, add_dead_letter, fail_del
 from tests.web.console_support import console_csrf, ensure_staff, staff_browser
 from web.console_cases import PAGE_SIZE
 
-AGENCY = "console-cases"  # an agency of these tests' own: its lists hold only their cases
+# A demo agency with no proactive card of its own: its lists hold only these tests' cases.
+AGENCY = "post"
 CARD, OTHER_CARD = "console-cases-notice", "console-cases-offer"
 UNRUN = "console.test"  # a life event kind no card runs on: replaying it makes no case
 
@@ -124,9 +125,9 @@ async def test_an_admin_sends_a_failed_delivery_again(gateway: RunningGateway) -
 
 
 async def test_the_page_says_when_there_is_nothing(gateway: RunningGateway) -> None:
-    await add_case(gateway.gateway.sessions, subject=subject(gateway, 53), agency="console-quiet",
+    await add_case(gateway.gateway.sessions, subject=subject(gateway, 53), agency="customs",
                    card_id="console-quiet-card")  # fmt: skip
-    await ensure_staff(gateway, "quiet.viewer", "console-quiet", "VIEWER")
-    async with staff_browser(gateway, "quiet.viewer", "console-quiet", "VIEWER") as client:
+    await ensure_staff(gateway, "quiet.viewer", "customs", "VIEWER")
+    async with staff_browser(gateway, "quiet.viewer", "customs", "VIEWER") as client:
         page = await client.get("/console/cases?lang=en&status=DECLINED")
     assert page.status_code == 200 and "No cases like these." in page.text

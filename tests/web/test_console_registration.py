@@ -119,7 +119,7 @@ async def test_a_new_clients_secret_is_shown_once_and_works(gateway: RunningGate
         "grant_types": "authorization_code",
         "redirect_uris": "https://desk.example/callback",
         "token_endpoint_auth_method": "client_secret_basic",
-        "query_cost_budget": "500",
+        "query_cost_budget": "۵۰۰",  # Persian digits are read as 500
     }
     async with staff_browser(gateway, "edu.admin", EDUCATION, "ADMIN") as client:
         made = await post_form(client, f"{NEW_CLIENT}?lang=en", NEW_CLIENT, **form)
