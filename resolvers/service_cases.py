@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from auth.core.principal import Basis
-from resolvers.agency import require_agency_admin
+from resolvers.agency import require_agency_admin, require_agency_changer
 from resolvers.context import RequestContext
 from services.proactive import cases, delivery, webhooks
 from services.proactive.cases import CasePage, DeadLetterPage, ServiceCase
@@ -24,7 +24,7 @@ from services.proactive.explain import AgencyNames, Explained, explain
 from standard import pagination
 from standard.errors import DarvazehError, ErrorCode
 from standard.pagination import MAX_FIRST
-from standard.statuses import CaseStatus
+from standard.statuses import CaseStatus, DeliveryStatus
 from store.db import transaction
 from store.models import Agency
 from store.proactive_models import AgencyWebhook, CaseDelivery, LifeEventRecord
@@ -51,6 +51,11 @@ def _agency(context: RequestContext) -> str:
     return require_agency_admin(context).agency
 
 
+def _changing(context: RequestContext) -> str:
+    """The agency of an admin who may change its cases (a console VIEWER may not)."""
+    return require_agency_changer(context).agency
+
+
 def _citizen(context: RequestContext) -> str:
     """The citizen acting for themselves (portal session or citizen token)."""
     principal = context.require_principal()
@@ -67,23 +72,33 @@ async def agency_cases(
     card_id: str | None,
     after: str | None,
     first: int,
+    delivery: DeliveryStatus | None = None,
+    newest_first: bool = False,
 ) -> CasePage:
     agency = _agency(context)
     position = seq_of(after)
     async with context.sessions() as session:
         return await cases.agency_feed(
-            session, agency, status=status, card_id=card_id, after=position, first=first
-        )
+            session, agency, status=status, card_id=card_id, delivery=delivery, after=position,
+            first=first, newest_first=newest_first,
+        )  # fmt: skip
+
+
+async def agency_case(context: RequestContext, case_id: str) -> ServiceCase:
+    """One of the agency's cases; NOT_FOUND for any other id."""
+    agency = _agency(context)
+    async with context.sessions() as session:
+        return await cases.agency_case(session, agency, case_id)
 
 
 async def acknowledge_case(context: RequestContext, case_id: str) -> ServiceCase:
-    agency = _agency(context)
+    agency = _changing(context)
     async with transaction(context.sessions) as session:
         return await cases.acknowledge(session, agency, case_id, datetime.now(UTC))
 
 
 async def close_case(context: RequestContext, case_id: str) -> ServiceCase:
-    agency = _agency(context)
+    agency = _changing(context)
     async with transaction(context.sessions) as session:
         return await cases.close(session, agency, case_id, datetime.now(UTC))
 
@@ -130,20 +145,27 @@ def dead_cursor(event: LifeEventRecord) -> str:
     return pagination.encode_cursor(DEAD_CURSOR, event.id)
 
 
-async def replay_dead_letter(context: RequestContext, event_id: str) -> LifeEventRecord:
+async def dead_letter(context: RequestContext, event_id: str) -> LifeEventRecord:
+    """One of the agency's dead letters; NOT_FOUND for any other id."""
     agency = _agency(context)
+    async with context.sessions() as session:
+        return await cases.dead_letter(session, agency, event_id)
+
+
+async def replay_dead_letter(context: RequestContext, event_id: str) -> LifeEventRecord:
+    agency = _changing(context)
     async with transaction(context.sessions) as session:
         return await cases.replay_dead_letter(session, agency, event_id, datetime.now(UTC))
 
 
 async def replay_delivery(context: RequestContext, case_id: str) -> CaseDelivery:
-    agency = _agency(context)
+    agency = _changing(context)
     async with transaction(context.sessions) as session:
         return await delivery.replay_delivery(session, agency, case_id, datetime.now(UTC))
 
 
 async def set_webhook(context: RequestContext, url: str) -> tuple[AgencyWebhook, str]:
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     if context.secret_box is None or context.webhooks is None:
         raise DarvazehError("webhooks are not configured on this gateway")
     async with transaction(context.sessions) as session:
@@ -154,7 +176,7 @@ async def set_webhook(context: RequestContext, url: str) -> tuple[AgencyWebhook,
 
 
 async def disable_webhook(context: RequestContext) -> AgencyWebhook:
-    principal = require_agency_admin(context)
+    principal = require_agency_changer(context)
     async with transaction(context.sessions) as session:
         return await webhooks.disable_webhook(
             session, agency=principal.agency, by=principal.client_id, now=datetime.now(UTC)

@@ -3,6 +3,7 @@ ask for that card's datasets, no more."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -27,6 +28,38 @@ from store.registrations import (
     versions,
 )
 
+# A new client's id and name fit their columns; a client has a handful of redirect URIs.
+CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_NAME = 200
+MAX_REDIRECT_URIS = 20
+MAX_URI = 2000
+
+
+def spec_problems(context: RequestContext, spec: dict[str, Any], *, cost_ceiling: int) -> list[str]:
+    """What is wrong with a new client's own fields (its card and grants are the registration
+    rules', auth.oauth.registration), all at once."""
+    problems: list[str] = []
+    client_id = spec.get("client_id")
+    if client_id is not None and not CLIENT_ID.fullmatch(client_id):
+        problems.append(
+            "clientId: 1 to 64 of A-Z, a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+        )
+    name = spec.get("name") or ""
+    if not name.strip() or len(name) > MAX_NAME:
+        problems.append(f"name: 1 to {MAX_NAME} characters")
+    uris = spec.get("redirect_uris") or []
+    if len(uris) > MAX_REDIRECT_URIS or any(len(uri) > MAX_URI for uri in uris):
+        problems.append(
+            f"redirectUris: at most {MAX_REDIRECT_URIS}, each at most {MAX_URI} characters"
+        )
+    budget = spec.get("query_cost_budget")
+    if budget is not None and not 1 <= budget <= cost_ceiling:
+        problems.append(f"queryCostBudget must be 1..{cost_ceiling}, got {budget}")
+    if context.rate_ceilings is not None:
+        limits = spec.get("graphql_rate_limit"), spec.get("oauth_rate_limit")
+        problems += context.rate_ceilings.problems(*limits)
+    return problems
+
 
 async def register(
     context: RequestContext, spec: dict[str, Any], *, cost_ceiling: int
@@ -34,16 +67,13 @@ async def register(
     """Create the client; its secret is returned once and only its hash is kept. Its own query
     cost budget, if it has one, is at most `cost_ceiling`."""
     principal = require_agency_changer(context)
+    if problems := spec_problems(context, spec, cost_ceiling=cost_ceiling):
+        raise Refused(problems)
     budget = spec.get("query_cost_budget")
-    if budget is not None and not 1 <= budget <= cost_ceiling:
-        raise Refused([f"queryCostBudget must be 1..{cost_ceiling}, got {budget}"])
     card = spec["service_card"]
-    client_id = spec.get("client_id") or f"{card}-{secrets.token_hex(4)}"
+    # A generated id fits its column whatever the card's id.
+    client_id = spec.get("client_id") or f"{card[:55]}-{secrets.token_hex(4)}"
     graphql_limit, oauth_limit = spec.get("graphql_rate_limit"), spec.get("oauth_rate_limit")
-    if context.rate_ceilings is not None and (
-        problems := context.rate_ceilings.problems(graphql_limit, oauth_limit)
-    ):
-        raise Refused(problems, problems[0])
     try:
         async with transaction(context.sessions) as session:
             row, secret = await create_client(

@@ -32,6 +32,10 @@ StatusFilter = Annotated[
     CaseStatus | None, strawberry.argument(description="Only cases with this status.")
 ]
 CardFilter = Annotated[str | None, strawberry.argument(description="Only this card's cases.")]
+DeliveryFilter = Annotated[
+    DeliveryStatus | None,
+    strawberry.argument(description="Only cases whose webhook delivery has this status."),
+]
 WebhookUrl = Annotated[str, strawberry.argument(description="An https URL on the allow-list.")]
 FeedAfter = Annotated[
     str | None, strawberry.argument(description="A case's `seq` or a feed cursor.")
@@ -251,10 +255,12 @@ class ServiceCaseQuery:
         card_id: CardFilter = None,
         after: After = None,
         first: First = DEFAULT_FIRST,
+        delivery: DeliveryFilter = None,
     ) -> ServiceCaseConnection | None:
         page = await resolve.agency_cases(
-            info.context, status=status, card_id=card_id, after=after, first=first
-        )
+            info.context, status=status, card_id=card_id, after=after, first=first,
+            delivery=delivery,
+        )  # fmt: skip
         return ServiceCaseConnection.of(page, await resolve.agency_names(info.context))
 
     @strawberry.field(

@@ -23,6 +23,7 @@ ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64  # store.models.ServiceCard.id
 MAX_NAME = 300
 MAX_STATUTE = 300
+MAX_PURPOSE = 2000  # a paragraph the consent screen shows
 STANDARD_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in Dataset)
 PLANNED_DATASETS: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
 # A card may also list the life event report scope: its client reports the agency's events.
@@ -129,6 +130,9 @@ def problems(card: CardDraft, *, agencies: Container[str]) -> list[Problem]:
             problem(field, "must not be blank")
         elif len(value) > MAX_NAME:
             problem(field, f"at most {MAX_NAME} characters")
+    for field, value in (("purposeFa", card.purpose_fa), ("purposeEn", card.purpose_en)):
+        if len(value) > MAX_PURPOSE:
+            problem(field, f"at most {MAX_PURPOSE} characters")
     if card.agency not in agencies:
         problem("agency", f"{card.agency!r} is not a registered agency")
     found += _dataset_problems(card.datasets)

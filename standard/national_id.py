@@ -114,3 +114,14 @@ def with_check_digit(first_nine: str) -> str:
     if len(first_nine) != 9 or not is_latin_digits(first_nine):
         raise ValueError("need exactly nine digits")
     return first_nine + str(check_digit(first_nine))
+
+
+MASK = "•"
+SHOWN_DIGITS = 3
+
+
+def masked(code: str) -> str:
+    """A code with only its last three digits shown (`•••••••789`): enough for staff to tell
+    two cases apart on a page, not enough to say whose they are."""
+    shown = code[-SHOWN_DIGITS:] if len(code) > SHOWN_DIGITS else ""
+    return MASK * (len(code) - len(shown)) + shown

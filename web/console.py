@@ -13,6 +13,19 @@ from web.console_auth import (
     logout,
     staff_only,
 )
+from web.console_cases import (
+    cases_page,
+    confirm_delivery_replay,
+    confirm_event_replay,
+    replay_delivery,
+    replay_event,
+)
+from web.console_registration import (
+    new_card_form,
+    new_card_submit,
+    new_client_form,
+    new_client_submit,
+)
 from web.console_services import (
     card_enabled,
     card_page,
@@ -70,6 +83,10 @@ def routes() -> list[Route]:
             methods=POST,
         ),
         Route(f"{p}/services", staff_only(services_page), methods=GET),
+        Route(f"{p}/services/new-card", staff_only(new_card_form, change=True), methods=GET),
+        Route(f"{p}/services/new-card", staff_only(new_card_submit, change=True), methods=POST),
+        Route(f"{p}/services/new-client", staff_only(new_client_form, change=True), methods=GET),
+        Route(f"{p}/services/new-client", staff_only(new_client_submit, change=True), methods=POST),
         Route(f"{p}/cards/{{card_id}}", staff_only(card_page), methods=GET),
         Route(
             f"{p}/cards/{{card_id}}/{{verb:str}}",
@@ -90,4 +107,25 @@ def routes() -> list[Route]:
             methods=POST,
         ),
         Route(f"{p}/reads", staff_only(reads_page), methods=GET),
+        Route(f"{p}/cases", staff_only(cases_page), methods=GET),
+        Route(
+            f"{p}/dead-letters/{{event_id}}/replay",
+            staff_only(confirm_event_replay, change=True),
+            methods=GET,
+        ),
+        Route(
+            f"{p}/dead-letters/{{event_id}}/replay",
+            staff_only(replay_event, change=True),
+            methods=POST,
+        ),
+        Route(
+            f"{p}/deliveries/{{case_id}}/replay",
+            staff_only(confirm_delivery_replay, change=True),
+            methods=GET,
+        ),
+        Route(
+            f"{p}/deliveries/{{case_id}}/replay",
+            staff_only(replay_delivery, change=True),
+            methods=POST,
+        ),
     ]

@@ -118,6 +118,14 @@ def form_of(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
+def form_list(request: Request, name: str) -> list[str]:
+    """Every text value posted under `name` (ticked boxes), in the form's order."""
+    form = getattr(request.state, "console_form", None)
+    if form is None:
+        return []
+    return [value for value in form.getlist(name) if isinstance(value, str)]
+
+
 # -- login and logout ---------------------------------------------------------------------------
 
 

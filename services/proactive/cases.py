@@ -152,20 +152,30 @@ async def agency_feed(
     *,
     status: CaseStatus | None = None,
     card_id: str | None = None,
+    delivery: DeliveryStatus | None = None,
     after: int | None = None,
     first: int,
+    newest_first: bool = False,
 ) -> CasePage:
     """The agency's cases in the order they were made (by seq), after seq `after`, filtered by
-    status and card; a reader keeping the last seq it saw misses none and sees none twice."""
+    status, card and webhook delivery status; a reader keeping the last seq it saw misses none
+    and sees none twice. `newest_first` turns the order round (`after` then means older)."""
     check_first(first)
+    seq = ServiceCaseRecord.seq
     query = select(ServiceCaseRecord).where(ServiceCaseRecord.agency_code == agency)
     if status is not None:
         query = query.where(ServiceCaseRecord.status == status.value)
     if card_id is not None:
         query = query.where(ServiceCaseRecord.card_id == card_id)
+    if delivery is not None:
+        delivered = select(CaseDelivery.case_id).where(
+            CaseDelivery.agency_code == agency, CaseDelivery.status == delivery.value
+        )
+        query = query.where(ServiceCaseRecord.id.in_(delivered))
     if after is not None:
-        query = query.where(ServiceCaseRecord.seq > after)
-    cases = await _cases(session, query.order_by(ServiceCaseRecord.seq).limit(first + 1))
+        query = query.where(seq < after if newest_first else seq > after)
+    order = seq.desc() if newest_first else seq
+    cases = await _cases(session, query.order_by(order).limit(first + 1))
     return CasePage(cases[:first], len(cases) > first)
 
 
@@ -323,6 +333,19 @@ async def dead_letters(
     return DeadLetterPage(rows[:first], len(rows) > first)
 
 
+async def dead_letter(session: AsyncSession, agency: str, event_id: str) -> LifeEventRecord:
+    """One of the agency's dead letters; NOT_FOUND for any other id (as `replay_dead_letter`)."""
+    row = await session.scalar(_dead_letters_of(agency).where(LifeEventRecord.id == event_id))
+    if row is None:
+        raise _no_dead_letter(event_id)
+    return row
+
+
+def _no_dead_letter(event_id: str) -> DarvazehError:
+    message = f"no dead life event {event_id[:64]!r} among your agency's"
+    return DarvazehError(message, code=ErrorCode.NOT_FOUND)
+
+
 async def replay_dead_letter(
     session: AsyncSession, agency: str, event_id: str, now: datetime
 ) -> LifeEventRecord:
@@ -332,7 +355,6 @@ async def replay_dead_letter(
         _dead_letters_of(agency).where(LifeEventRecord.id == event_id).with_for_update()
     )
     if row is None or not await outbox.replay(session, event_id, now):
-        message = f"no dead life event {event_id[:64]!r} among your agency's"
-        raise DarvazehError(message, code=ErrorCode.NOT_FOUND)
+        raise _no_dead_letter(event_id)
     await session.refresh(row)
     return row

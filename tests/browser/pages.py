@@ -20,10 +20,22 @@ from typing import Any
 from playwright.async_api import Page as Tab
 from playwright.async_api import expect
 
+from auth.accounts.staff import StaffMember, staff_principal
+from resolvers.cards import register_card
+from resolvers.context import RequestContext
+from standard.statuses import ProactiveMode, StaffRole
+from store.models import ServiceCard
 from tests.harness import RunningGateway
 from tests.resolvers.test_own_consents import a_consent
 from tests.resolvers.tracker_support import entry, outsider, window, write
+from tests.services.proactive.support import add_case, add_dead_letter, fail_delivery
+from tests.web.console_support import CIVIL, STAFF_PASSWORD, ensure_staff
 from tests.web.support import PASSWORD, REDIRECT_URI, ensure_account, pending_request
+from web.console_registration import CardForm
+
+STAFF = "suite.admin"
+SUITE_CARD = "console-suite-card"
+UNRUN = "console.test"  # a life event kind no card runs on: replaying it makes no case
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,19 @@ PAGES: tuple[Page, ...] = (
     Page("children", "/me/children", login="citizen"),
     Page("services", "/me/services", login="citizen"),
     Page("revoke-confirm", "/me/consents/{citizen_consent}/revoke", login="citizen"),
+    # The agency console (an admin of the civil registry: every button shown).
+    Page("console-login", "/console/login"),
+    Page("console-sources", "/console/sources", login="staff"),
+    Page("console-source", "/console/sources/civil-identity", login="staff"),
+    Page("console-source-new", "/console/sources/new", login="staff"),
+    Page("console-card-history", f"/console/cards/{SUITE_CARD}", login="staff"),
+    Page("console-services", "/console/services", login="staff"),
+    Page("console-card-new", "/console/services/new-card", login="staff"),
+    Page("console-client-new", "/console/services/new-client", login="staff"),
+    Page("console-cases", "/console/cases", login="staff", keyboard=("replay",)),
+    Page("console-replay", "/console/dead-letters/{dead_letter}/replay", login="staff"),
+    Page("console-reads", "/console/reads", login="staff"),
+    Page("console-staff", "/console/staff", login="staff"),
 )
 
 
@@ -89,9 +114,20 @@ async def citizen(visit: Visit) -> None:
     await visit.tab.wait_for_url("**/me/consents*")
 
 
+async def staff(visit: Visit) -> None:
+    """The suite's admin of the civil registry (made by console_story), signed in through the
+    console's login page."""
+    await visit.tab.goto(visit.url("/console/login"))
+    await visit.tab.fill("#username", STAFF)
+    await visit.tab.fill("#password", STAFF_PASSWORD)
+    await visit.tab.click("form[action='/console/login'] button[type=submit]")
+    await visit.tab.wait_for_url("**/console/sources*")
+
+
 LOGINS: dict[str, Callable[[Visit], Awaitable[None]]] = {
     "anonymous": anonymous,
     "citizen": citizen,
+    "staff": staff,
 }
 
 
@@ -107,9 +143,15 @@ async def citizen_consent(visit: Visit) -> str:
     return await a_consent(visit.gateway, visit.citizen)
 
 
+async def dead_letter(visit: Visit) -> str:
+    return await add_dead_letter(visit.gateway.gateway.sessions, subject=visit.citizen,
+                                 agency=CIVIL, kind=UNRUN)  # fmt: skip
+
+
 PLACEHOLDERS: dict[str, Callable[[Visit], Awaitable[str]]] = {
     "consent_request": consent_request,
     "citizen_consent": citizen_consent,
+    "dead_letter": dead_letter,
 }
 
 
@@ -129,6 +171,34 @@ async def citizen_story(gateway: RunningGateway) -> str:
         ],
     )
     return citizen
+
+
+async def console_story(gateway: RunningGateway, citizen: str) -> None:
+    """The civil registry's admin, a card with two versions, proactive cases of each status
+    (one whose webhook delivery failed) and a dead letter, so each console page shows its
+    tables and buttons."""
+    await ensure_staff(gateway, STAFF, CIVIL, "ADMIN")
+    sessions = gateway.gateway.sessions
+    async with sessions() as session:
+        if await session.get(ServiceCard, SUITE_CARD) is not None:
+            return
+    member = StaffMember(STAFF, STAFF, CIVIL, StaffRole.ADMIN, "00" * 32, "ab" * 32)
+    context = RequestContext(registry=gateway.gateway.registry,
+                             principal=staff_principal(member), sessions=sessions)  # fmt: skip
+    card = {"id": SUITE_CARD, "name_fa": "گواهی ولادت", "name_en": "Birth certificate",
+            "legal_basis": "consent", "purpose_en": "A copy of a birth certificate"}  # fmt: skip
+    await register_card(context, CardForm(card, ("civil.birth",), False))
+    await register_card(context, CardForm({**card, "name_en": "Birth certificate copy"},
+                                          ("civil.birth", "civil.identity"), False))  # fmt: skip
+    names = ("ثبت نام پیش‌دبستانی", "Pre-school enrolment")
+    for mode in ProactiveMode:
+        card_id = f"{SUITE_CARD}-{mode.value.lower().replace('_', '-')}"
+        await add_case(sessions, subject=citizen, agency=CIVIL, card_id=card_id, mode=mode,
+                       name=names)  # fmt: skip
+    failed = await add_case(sessions, subject=citizen, agency=CIVIL, card_id=SUITE_CARD + "-n",
+                            deliver=True, name=names)  # fmt: skip
+    await fail_delivery(sessions, failed)
+    await add_dead_letter(sessions, subject=citizen, agency=CIVIL, kind=UNRUN)
 
 
 # -- actions done with the keyboard alone ------------------------------------------------------
@@ -188,9 +258,24 @@ async def revoke(visit: Visit) -> None:
     await expect(links).to_have_count(before - 1)
 
 
+async def replay(visit: Visit) -> None:
+    """Replaying a dead letter asks first: the link opens the confirmation, whose button
+    replays it; the list then says so."""
+    event = await dead_letter(visit)
+    await visit.tab.reload()
+    await focus(visit.tab, f"a[href='/console/dead-letters/{event}/replay']")
+    await visit.tab.keyboard.press("Enter")
+    await visit.tab.wait_for_url("**/replay*")
+    await focus(visit.tab, "form[action$='/replay'] button[type=submit]")
+    await visit.tab.keyboard.press("Space")
+    await visit.tab.wait_for_url("**/console/cases")
+    await expect(visit.tab.locator("p.ok[role=status]")).to_contain_text(event)
+
+
 KEYBOARD: dict[str, Callable[[Visit], Awaitable[Any]]] = {
     "sign_in": sign_in,
     "keep_token": keep_token,
     "approve": approve,
     "revoke": revoke,
+    "replay": replay,
 }

@@ -17,7 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import KEYBOARD, LOGINS, PAGES, PLACEHOLDERS, Page, Visit, citizen_story
+from tests.browser.pages import (
+    KEYBOARD,
+    LOGINS,
+    PAGES,
+    PLACEHOLDERS,
+    Page,
+    Visit,
+    citizen_story,
+    console_story,
+)
 from tests.conftest import REQUIRE_SERVICES
 from tests.harness import ROOT, RunningGateway, serve
 
@@ -51,6 +60,7 @@ async def site(gateway: RunningGateway) -> AsyncIterator[dict[str, Any]]:
     from playwright.async_api import async_playwright
 
     citizen = await citizen_story(gateway)
+    await console_story(gateway, citizen)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     async with serve(gateway.app, lifespan="off") as url, async_playwright() as playwright:
         chromium = await playwright.chromium.launch(

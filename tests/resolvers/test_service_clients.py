@@ -133,3 +133,21 @@ async def test_client_changes_are_kept_with_who_made_them(
         (1, "registered", "education-admin"),
     ]
     assert "client_secret_hash" not in history[0].snapshot
+
+
+async def test_a_clients_own_fields_are_bounded_and_named_together(
+    gateway: RunningGateway, education_admin: str
+) -> None:
+    answer = await register(
+        gateway,
+        education_admin,
+        serviceCard="school-enrolment",
+        clientId="../" + "a" * 100,
+        name="",
+        grantTypes=["authorization_code"],
+        redirectUris=[f"https://enrol.example/{n}" for n in range(21)],
+    )
+    error = answer["errors"][0]
+    assert error["extensions"]["code"] == "REGISTRATION_REFUSED"
+    fields = [problem.split(":")[0] for problem in error["extensions"]["problems"]]
+    assert fields == ["clientId", "name", "redirectUris"]

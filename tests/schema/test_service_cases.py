@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from standard.statuses import ProactiveMode
 from tests.harness import RunningGateway
-from tests.services.proactive.support import add_case
+from tests.services.proactive.support import add_case, fail_delivery
 from tests.web.support import logged_in
 
 FEED = """query($after: String, $status: ServiceCaseStatus, $card: String) {
@@ -94,3 +94,18 @@ async def test_parents_see_the_case_and_answer_where_the_mode_allows(
     assert counts["created"] >= 2 and counts["executed"] >= 1
     share = counts["withoutRequest"]
     assert 0 < share["connected"] < share["total"] and 0 < share["share"] < 1
+
+
+async def test_the_feed_filtered_by_failed_delivery(gateway: RunningGateway) -> None:
+    sessions = gateway.gateway.sessions
+    card = "p12-delivery-card"
+    sent, failed = [await add_case(sessions, subject=gateway.citizens["minor_child"],
+                                   card_id=card, deliver=True) for _ in range(2)]  # fmt: skip
+    await fail_delivery(sessions, failed)
+    query = """query($card: String, $delivery: WebhookDeliveryStatus) {
+      agencyServiceCases(cardId: $card, delivery: $delivery) { edges { node { id delivery } } } }"""
+    dead = await gateway.query(query, {"card": card, "delivery": "DEAD"}, role="agency_admin")
+    pending = await gateway.query(query, {"card": card, "delivery": "PENDING"}, role="agency_admin")
+    assert [e["node"] for e in dead["data"]["agencyServiceCases"]["edges"]] == [
+        {"id": failed, "delivery": "DEAD"}]  # fmt: skip
+    assert [e["node"]["id"] for e in pending["data"]["agencyServiceCases"]["edges"]] == [sent]

@@ -58,6 +58,7 @@ def test_every_problem_is_named_together() -> None:
         ({"id": "-a"}, "id"),
         ({"id": "x" * 65}, "id"),
         ({"name_en": "x" * 301}, "nameEn"),
+        ({"purpose_fa": "x" * 2001}, "purposeFa"),
         ({"datasets": ()}, "datasets"),
         ({"legal_basis": "custom"}, "legalBasis"),
         ({"statute": None}, "statute"),

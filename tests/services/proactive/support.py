@@ -120,3 +120,34 @@ async def add_case(
         if deliver:
             session.add(CaseDelivery(case_id=case_id, agency_code=agency))
     return case_id
+
+
+async def add_dead_letter(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    subject: str,
+    agency: str = CIVIL,
+    kind: str = "birth.registered",
+    error: str = "the civil registry did not answer",
+) -> str:
+    """A life event given up after its retries (a dead letter), reported by `agency`; its id."""
+    event_id = str(uuid.uuid4())
+    async with transaction(sessions) as session:
+        await ensure_agency(session, agency)
+        session.add(LifeEventRecord(
+            id=event_id, agency_code=agency, source_event_id=f"dead-{event_id}", kind=kind,
+            national_id=subject, occurred_at=datetime.now(UTC),
+            channel=EventChannel.GRAPHQL.value, reported_by=f"{agency}-client", status="DEAD",
+            attempts=3, last_error=error,
+        ))  # fmt: skip
+    return event_id
+
+
+async def fail_delivery(sessions: async_sessionmaker[AsyncSession], case_id: str) -> None:
+    """The case's webhook delivery given up after its retries."""
+    async with transaction(sessions) as session:
+        delivery = await session.get(CaseDelivery, case_id)
+        assert delivery is not None, "a case made with deliver=True"
+        delivery.status = "DEAD"
+        delivery.attempts = 8
+        delivery.last_error = "the webhook answered 500"

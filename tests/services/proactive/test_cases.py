@@ -1,5 +1,6 @@
 """Service cases as their agency and their people see them, on a SQLite store of the test's own:
-the feed by seq with its filters, answers by mode and person, close, and the delivery counts."""
+the feed by seq with its filters (newest first too), answers by mode and person, close, the
+delivery counts, and dead letters."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.proactive import cases
 from services.proactive.counts import delivery_counts
 from standard.errors import DarvazehError, ErrorCode
-from standard.statuses import CaseStatus, ProactiveMode
+from standard.statuses import CaseStatus, DeliveryStatus, ProactiveMode
 from store.db import transaction
-from tests.services.proactive.support import CIVIL, add_case
+from tests.services.proactive.support import CIVIL, add_case, add_dead_letter, fail_delivery
 from tests.shared import sqlite_store
 
 CHILD, MOTHER, FATHER, STRANGER = "0000000018", "0000000026", "0000000034", "0000000042"
@@ -120,3 +121,41 @@ async def test_a_person_sees_their_and_their_childrens_cases(
         assert [c.id for c in await cases.person_cases(session, MOTHER)] == [mine, childs]
         assert [c.id for c in await cases.person_cases(session, CHILD)] == [childs]
         assert await cases.person_cases(session, STRANGER) == []
+
+
+async def test_the_feed_newest_first_and_by_delivery_status(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """What the agency console lists: the newest first, a page after another, and the cases
+    whose webhook delivery failed."""
+    made = [await add_case(sessions, subject=CHILD, deliver=True) for _ in range(4)]
+    await fail_delivery(sessions, made[1])
+    async with sessions() as session:
+        newest = await cases.agency_feed(session, CIVIL, first=3, newest_first=True)
+        assert [c.id for c in newest.cases] == made[:0:-1] and newest.has_next
+        older = await cases.agency_feed(
+            session, CIVIL, first=3, newest_first=True, after=newest.cases[-1].seq
+        )
+        assert [c.id for c in older.cases] == [made[0]] and not older.has_next
+        failed = await cases.agency_feed(session, CIVIL, delivery=DeliveryStatus.DEAD, first=10)
+        assert [(c.id, c.delivery) for c in failed.cases] == [(made[1], DeliveryStatus.DEAD)]
+        pending = await cases.agency_feed(session, "tax", delivery=DeliveryStatus.DEAD, first=10)
+        assert pending.cases == []
+
+
+async def test_a_dead_letter_is_read_and_replayed_by_its_agencies_only(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    dead = await add_dead_letter(sessions, subject=CHILD)
+    async with sessions() as session:
+        assert (await cases.dead_letter(session, CIVIL, dead)).last_error
+        for agency, event_id in (("tax", dead), (CIVIL, "no-such-event")):
+            with pytest.raises(DarvazehError) as unknown:
+                await cases.dead_letter(session, agency, event_id)
+            assert unknown.value.code is ErrorCode.NOT_FOUND
+    async with transaction(sessions) as session:
+        replayed = await cases.replay_dead_letter(session, CIVIL, dead, NOW)
+    assert replayed.status == "PENDING" and replayed.attempts == 0
+    async with sessions() as session:
+        with pytest.raises(DarvazehError):  # no longer dead: nothing to replay or read
+            await cases.dead_letter(session, CIVIL, dead)
