@@ -20,10 +20,10 @@ from services.window import daily_snapshot as take_daily
 from web import i18n, numbers
 from web.charts import Bar, Point, bar_chart, trend_chart
 from web.gateway import gateway
-from web.render import render
+from web.render import page_html, respond
 from web.window_agencies import agencies_page
 from web.window_catalogue import CATALOGUE, card_page, catalogue_page
-from web.window_data import TREND, TREND_DAYS, today, window_figures
+from web.window_data import TREND, TREND_DAYS, KeptPages, today, window_figures
 
 AGENCIES = "/agencies"
 _AXIS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -86,18 +86,30 @@ def coverage_trend(days: list[DayFigures], lang: str) -> Any:
     )  # fmt: skip
 
 
+# The dashboard as last rendered in each language (its query is at most `lang`).
+DASHBOARDS = KeptPages()
+
+
 async def dashboard(request: Request) -> Response:
     lang, _ = i18n.choose(request)
     _, found = await window_figures(request)
     days = await TREND.get(gateway(request).sessions)
-    return render(
-        request,
-        "window.html",
-        figures=found,
-        today=today(),
-        agency_chart=agency_chart(found, lang),
-        trend=coverage_trend(days, lang),
-        days=days,
-        trend_days=TREND_DAYS,
-        section="dashboard",
-    )
+    day = today()
+    made_of = (found, days, day)
+    plain = request.query_params.keys() <= {"lang"}  # else the language switch keeps the rest
+    html = DASHBOARDS.get((lang,), made_of) if plain else None
+    if html is None:
+        html = page_html(
+            request,
+            "window.html",
+            figures=found,
+            today=day,
+            agency_chart=agency_chart(found, lang),
+            trend=coverage_trend(days, lang),
+            days=days,
+            trend_days=TREND_DAYS,
+            section="dashboard",
+        )
+        if plain:
+            DASHBOARDS.keep((lang,), made_of, html)
+    return respond(request, html)
