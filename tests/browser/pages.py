@@ -39,6 +39,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("login", "/login", keyboard=("sign_in",)),
     Page("developers", "/developers", keyboard=("keep_token",)),
+    Page("graphiql", "/graphql", expect=".graphiql-execute-button"),
     Page("consent", "/consent/{consent_request}", login="citizen", keyboard=("approve",)),
     Page("consents", "/me/consents", login="citizen", keyboard=("revoke",)),
     Page("data-access", "/me/data-access", login="citizen"),
