@@ -49,6 +49,7 @@ PAGES: tuple[Page, ...] = (
     Page("catalogue", "/catalogue"),
     Page("catalogue-card", "/catalogue/school-enrolment"),
     Page("agencies", "/agencies"),
+    Page("agency", "/agencies/civil-registry"),
     # The citizen's portal.
     Page("my-data", "/me/data", login="citizen"),
     Page("children", "/me/children", login="citizen"),
