@@ -6,9 +6,11 @@ connected services day by day from the daily coverage snapshots."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from audit.usage import agency_reads
 from standard.national_time import national_day
@@ -82,23 +84,41 @@ async def test_agency_performance_page(gateway: RunningGateway) -> None:
     assert "خواندن‌های انجام‌شده</dt><dd>" + number("fa", served) in persian.text
 
 
-async def keep_days(gateway: RunningGateway, *figures: tuple[int, dict[str, object]]) -> None:
-    """Coverage snapshots of past days (`days ago`, by agency), as the daily job keeps them."""
+KeepDays = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+async def keep_days(gateway: RunningGateway) -> AsyncIterator[KeepDays]:
+    """Keeps coverage snapshots of past days (`(days ago, by agency)` each), as the daily job
+    does; they are gone after the test, so other tests see the trend they made."""
+    kept: list[date] = []
+
+    async def keep(*figures: tuple[int, dict[str, object]]) -> None:
+        async with gateway.gateway.sessions() as session:
+            for ago, by_agency in figures:
+                day = national_day() - timedelta(days=ago)
+                if await session.get(CoverageSnapshot, day) is None:
+                    session.add(CoverageSnapshot(day=day, cards=20, connected=5, proactive=0,
+                                                 by_agency=by_agency, missing={}))  # fmt: skip
+                    kept.append(day)
+            await session.commit()
+        TREND.forget()
+        PAGES.forget()
+
+    yield keep
     async with gateway.gateway.sessions() as session:
-        for ago, by_agency in figures:
-            day = national_day() - timedelta(days=ago)
-            if await session.get(CoverageSnapshot, day) is None:
-                session.add(CoverageSnapshot(day=day, cards=20, connected=5, proactive=0,
-                                             by_agency=by_agency, missing={}))  # fmt: skip
+        await session.execute(delete(CoverageSnapshot).where(CoverageSnapshot.day.in_(kept)))
         await session.commit()
     TREND.forget()
     PAGES.forget()
 
 
-async def test_each_agency_has_its_trend_and_its_own_page(gateway: RunningGateway) -> None:
+async def test_each_agency_has_its_trend_and_its_own_page(
+    gateway: RunningGateway, keep_days: KeepDays
+) -> None:
     await gateway.gateway.registry.probe_all()
     civil = {"civil-registry": {"cards": 10, "connected": 4, "proactive": 1}}
-    await keep_days(gateway, (60, civil), (59, {"tax": {"cards": 3, "connected": 0}}))
+    await keep_days((60, civil), (59, {"tax": {"cards": 3, "connected": 0}}))
     async with browser(gateway) as client:
         overview = (await client.get("/agencies", params={"lang": "en"})).text
         page = await client.get("/agencies/civil-registry", params={"lang": "en"})
@@ -131,12 +151,12 @@ async def test_each_agency_has_its_trend_and_its_own_page(gateway: RunningGatewa
 
 
 async def test_the_agency_pages_are_rendered_again_only_when_their_figures_change(
-    gateway: RunningGateway,
+    gateway: RunningGateway, keep_days: KeepDays
 ) -> None:
     PAGES.forget()
     async with browser(gateway) as client:
         first = (await client.get("/agencies/tax", params={"lang": "en"})).text
         assert (await client.get("/agencies/tax", params={"lang": "en"})).text == first
-        await keep_days(gateway, (58, {"tax": {"cards": 4, "connected": 1}}))
+        await keep_days((58, {"tax": {"cards": 4, "connected": 1}}))
         again = (await client.get("/agencies/tax", params={"lang": "en"})).text
     assert again != first and "25%" in again
