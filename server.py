@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -64,6 +64,7 @@ from web.oauth_routes import oauth_routes
 from web.pages import page_routes
 from web.persisted_queries import ApqCache, DocumentRefused, PersistedQueries
 from web.proactive_workers import EngineTasks
+from web.render import render
 from web.request_auth import request_principal
 from web.security_headers import SecurityHeaders
 from web.store_and_sources import open_store_and_sources
@@ -75,7 +76,6 @@ from web.window_page import window_routes
 
 logger = logging.getLogger("darvazeh")
 WEB = Path(__file__).resolve().parent / "web"
-GRAPHIQL_HTML = (WEB / "templates" / "graphiql.html").read_text()
 
 
 @dataclass
@@ -202,7 +202,7 @@ class GraphQLView(GraphQLEdge):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page over vendored assets: GraphiQL must work where no CDN is reachable.
-        return HTMLResponse(GRAPHIQL_HTML)
+        return render(request, "graphiql.html")
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """A WebSocket's principal from connection_init's payload (web.graphql_ws); a missing or

@@ -115,8 +115,22 @@ class SharedHealth:
     sessions: async_sessionmaker[AsyncSession]
     flush_interval: float
 
-    async def views(self) -> dict[str, SourceHealthView]:
-        return await source_health(self.sessions, stale_after=FRESH_FLUSHES * self.flush_interval)
+    async def views(self, session: AsyncSession | None = None) -> dict[str, SourceHealthView]:
+        """Every enabled source's health; read in `session` if given (one connection for a
+        caller that reads more), else in a session of its own."""
+        stale_after = FRESH_FLUSHES * self.flush_interval
+        if session is not None:
+            return await read_health(session, stale_after=stale_after)
+        return await source_health(self.sessions, stale_after=stale_after)
+
+
+# Built once: read on every catalogue request.
+_PROBES = (
+    select(DataSource.id, SourceProbe)
+    .outerjoin(SourceProbe, SourceProbe.source_id == DataSource.id)
+    .where(DataSource.enabled)
+)
+_ROWS = select(SourceHealth)
 
 
 async def source_health(
@@ -125,14 +139,13 @@ async def source_health(
     """Every enabled source's health, combined over the workers that flushed within
     `stale_after` seconds."""
     async with sessions() as session:
-        probes = (
-            await session.execute(
-                select(DataSource.id, SourceProbe)
-                .outerjoin(SourceProbe, SourceProbe.source_id == DataSource.id)
-                .where(DataSource.enabled)
-            )
-        ).all()
-        rows = (await session.scalars(select(SourceHealth))).all()
+        return await read_health(session, stale_after=stale_after)
+
+
+async def read_health(session: AsyncSession, *, stale_after: float) -> dict[str, SourceHealthView]:
+    """`source_health`, read in the caller's session."""
+    probes = (await session.execute(_PROBES)).all()
+    rows = (await session.scalars(_ROWS)).all()
     by_source: dict[str, list[SourceHealth]] = {}
     for row in rows:
         by_source.setdefault(row.source_id, []).append(row)

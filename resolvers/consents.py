@@ -1,11 +1,15 @@
-"""The citizen's own consents: listing them and revoking one."""
+"""The citizen's own consents: listing them, narrowing one and revoking one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from audit.usage import consent_usage
+from auth.consent.changes import narrow_consent
 from auth.consent.records import consents_with_cards, revocation_reason, revoke_consent
 from auth.core.liveness import standing
 from auth.core.principal import Basis, Principal
@@ -74,8 +78,26 @@ async def revoke(context: RequestContext, consent_id: str) -> CitizenConsent:
     now = datetime.now(UTC)
     async with transaction(context.sessions) as session:
         consent = await revoke_consent(session, consent_id=consent_id, citizen=citizen, now=now)
-        card = await session.get(ServiceCard, consent.service_card_id)
-        usage = await consent_usage(session, [consent.id])
+        return await _after(session, consent, now)
+
+
+async def narrow(context: RequestContext, consent_id: str, keep: Sequence[str]) -> CitizenConsent:
+    """Keep only `keep` of one of the citizen's own active consents, as the portal's narrowing
+    does (auth.consent.changes.narrow_consent: never widened, never emptied; NOT_FOUND for any
+    other id)."""
+    citizen = own_citizen(context)
+    now = datetime.now(UTC)
+    async with transaction(context.sessions) as session:
+        consent = await narrow_consent(
+            session, consent_id=consent_id, citizen=citizen, keep=keep, now=now
+        )
+        return await _after(session, consent, now)
+
+
+async def _after(session: AsyncSession, consent: Consent, now: datetime) -> CitizenConsent:
+    """The consent as its citizen sees it once changed (read in the change's transaction)."""
+    card = await session.get(ServiceCard, consent.service_card_id)
+    usage = await consent_usage(session, [consent.id])
     if card is None:  # a consent always names a card; its row is never deleted
-        raise DarvazehError(f"consent {consent_id!r} names no service card")
+        raise DarvazehError(f"consent {consent.id!r} names no service card")
     return _seen(consent, card, now, usage[consent.id])

@@ -1,4 +1,4 @@
-"""The citizen's consents as GraphQL: `me { consents }` and `revokeConsent`."""
+"""The citizen's consents as GraphQL: `me { consents }`, `narrowConsent` and `revokeConsent`."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class ServiceCard:
 @strawberry.type(description="What a citizen allowed a service to read, for whom and how long.")
 class Consent:
     id: strawberry.ID = strawberry.field(
-        description="The consent's id (what `revokeConsent` takes)."
+        description="The consent's id (what `narrowConsent` and `revokeConsent` take)."
     )
     client_id: str = strawberry.field(description="The OAuth client the consent was given to.")
     service: ServiceCard = strawberry.field(description="The service card the client is bound to.")

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from resolvers import data_sources, persisted_queries, service_clients
 from resolvers.cards import register_card, restore_card, set_card_enabled
-from resolvers.consents import revoke
+from resolvers.consents import narrow, revoke
 from resolvers.life_events import report_life_event
 from schema.agency import (
     DataSourceChanges,
@@ -32,6 +32,13 @@ from schema.staff import StaffMutation
 from store.registrations import Action
 
 ConsentId = Annotated[strawberry.ID, strawberry.argument(description="The consent's id.")]
+KeptDatasets = Annotated[
+    list[str],
+    strawberry.argument(
+        description='The datasets the consent keeps, e.g. `["civil.identity"]`: some of those '
+        "it allows now, at least one."
+    ),
+]
 SourceInputArg = Annotated[
     DataSourceInput, strawberry.argument(description="The source and its mapping.")
 ]
@@ -60,6 +67,17 @@ class Mutation(StaffMutation, ServiceCaseMutation):
     )
     async def revoke_consent(self, info: Info, id: ConsentId) -> Consent | None:
         return Consent.of(await revoke(info.context, str(id)))
+
+    @strawberry.mutation(
+        description="Narrow one of your active consents: it keeps only `datasets`, and its "
+        "tokens read nothing else from their very next request. A consent is never widened "
+        "(a dataset it does not allow now is refused, BAD_USER_INPUT with reason "
+        "`bad_datasets`), and keeps at least one dataset (`no_datasets`: revoke it instead)."
+    )
+    async def narrow_consent(
+        self, info: Info, id: ConsentId, datasets: KeptDatasets
+    ) -> Consent | None:
+        return Consent.of(await narrow(info.context, str(id), datasets))
 
     @strawberry.mutation(
         description="Register one of your agency's data sources, or a new version of it. It is "

@@ -4,9 +4,10 @@ and why not, and coverage overall and per agency.
 At thousands of cards nothing is re-read per query. Each worker keeps the decoded cards (and the
 agencies' names), keyed by a fingerprint (count, latest change, sum of versions, number of
 agencies) that one cheap aggregate query reads on every request, so a change made through any
-worker shows at once. Connectivity is then
-evaluated per distinct set of datasets, not per card, against the sources' health as of the
-request.
+worker shows at once. When it moves, only the cards changed since the latest change kept are
+read, and merged in if the result has the fingerprint read (else every card is read again: a
+change committed out of time order is never missed). Connectivity is then evaluated per
+distinct set of datasets, not per card, against the sources' health as of the request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import weakref
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,18 +82,27 @@ Fingerprint = tuple[Any, ...]
 AgencyNames = dict[str, tuple[str, str]]  # code -> (Persian, English) name
 
 
+# Built once: the statement is read on every catalogue request.
+_FINGERPRINT = select(
+    func.count(),
+    func.max(ServiceCard.updated_at),
+    func.coalesce(func.sum(ServiceCard.version), 0),
+    select(func.count()).select_from(Agency).scalar_subquery(),
+)
+_NAMES = select(Agency.code, Agency.name_fa, Agency.name_en)
+
+
 async def fingerprint(session: AsyncSession) -> Fingerprint:
     """Moves whenever a card is added or changed (every change bumps its version and its time)
     or an agency is added."""
-    agencies = select(func.count()).select_from(Agency).scalar_subquery()
-    query = select(
-        func.count(),
-        func.max(ServiceCard.updated_at),
-        func.coalesce(func.sum(ServiceCard.version), 0),
-        agencies,
-    )
-    count, latest, versions, agency_count = (await session.execute(query)).one()
+    count, latest, versions, agency_count = (await session.execute(_FINGERPRINT)).one()
     return (int(count), str(latest), int(versions), int(agency_count))
+
+
+def fingerprint_of(cards: Collection[Card], agency_count: int) -> Fingerprint:
+    """The fingerprint the store reads when it holds exactly `cards`."""
+    latest = max((card.updated_at for card in cards), default=None)
+    return (len(cards), str(latest), sum(card.version for card in cards), agency_count)
 
 
 @dataclass(frozen=True)
@@ -106,20 +116,53 @@ class Snapshot:
     needs: dict[tuple[str, ...], int]  # distinct (sorted) dataset set -> its index
     need_by_id: dict[str, int]  # card id -> the index of its dataset set
     tally: dict[tuple[int, str], int]  # (need index, agency) -> enabled cards
+    proactive: dict[tuple[int, str], int]  # (need index, agency) -> enabled proactive cards
     agency_names: AgencyNames
+    latest: datetime | None  # the latest change among the cards
 
     @classmethod
-    def of(cls, fingerprint: Fingerprint, cards: Sequence[Card], names: AgencyNames) -> Snapshot:
+    def of(cls, fingerprint: Fingerprint, cards: Iterable[Card], names: AgencyNames) -> Snapshot:
         ordered = tuple(sorted(cards, key=lambda card: card.id))
         needs: dict[tuple[str, ...], int] = {}
         need_by_id: dict[str, int] = {}
         tally: Counter[tuple[int, str]] = Counter()
+        proactive: Counter[tuple[int, str]] = Counter()
         for card in ordered:
             need = need_by_id[card.id] = needs.setdefault(need_of(card), len(needs))
             if card.enabled:
                 tally[need, card.agency] += 1
+                if card.proactive:
+                    proactive[need, card.agency] += 1
         by_id = {card.id: card for card in ordered}
-        return cls(fingerprint, ordered, by_id, needs, need_by_id, dict(tally), names)
+        latest = max((card.updated_at for card in ordered), default=None)
+        return cls(fingerprint, ordered, by_id, needs, need_by_id, dict(tally),
+                   dict(proactive), names, latest)  # fmt: skip
+
+    def changed(
+        self, cards: Iterable[Card], fingerprint: Fingerprint, names: AgencyNames
+    ) -> Snapshot:
+        """This snapshot with `cards` added, or put in place of the cards with their ids: only
+        their own sets of datasets and tallies are worked out again."""
+        by_id = dict(self.by_id)
+        needs, need_by_id = dict(self.needs), dict(self.need_by_id)
+        tally, proactive = Counter(self.tally), Counter(self.proactive)
+        latest = self.latest
+        for card in cards:
+            old = by_id.get(card.id)
+            if old is not None and old.enabled:
+                key = (need_by_id[old.id], old.agency)
+                tally[key] -= 1
+                proactive[key] -= old.proactive
+            need = need_by_id[card.id] = needs.setdefault(need_of(card), len(needs))
+            if card.enabled:
+                tally[need, card.agency] += 1
+                proactive[need, card.agency] += card.proactive
+            by_id[card.id] = card
+            latest = card.updated_at if latest is None else max(latest, card.updated_at)
+        ordered = tuple(sorted(by_id.values(), key=lambda card: card.id))  # nearly sorted: O(n)
+        return Snapshot(fingerprint, ordered, {card.id: card for card in ordered}, needs,
+                        need_by_id, {key: n for key, n in tally.items() if n},
+                        {key: n for key, n in proactive.items() if n}, names, latest)  # fmt: skip
 
     def datasets(self) -> set[str]:
         return {dataset for need in self.needs for dataset in need}
@@ -192,6 +235,13 @@ class CatalogueView:
     def listed(self, card: Card) -> ListedCard:
         return ListedCard(card, self.names(card.agency), self.missing(card))
 
+    def tallies(self) -> Iterator[tuple[str, tuple[Missing, ...], int, int]]:
+        """Per agency and distinct set of datasets: what is missing, how many enabled cards
+        need that set, and how many of those are proactive."""
+        proactive = self.snapshot.proactive
+        for (need, agency), count in self.snapshot.tally.items():
+            yield agency, self._gaps[need], count, proactive.get((need, agency), 0)
+
     def coverage(self) -> Coverage:
         connected = total = 0
         for (need, _), count in self.snapshot.tally.items():
@@ -254,6 +304,7 @@ class CatalogueCache:
         self._view: CatalogueView | None = None
         self._lock = asyncio.Lock()
         self.loads = 0  # how often the cards were read in full (tests watch it)
+        self.refreshes = 0  # how often only the changed cards were read
 
     async def view(
         self,
@@ -269,10 +320,11 @@ class CatalogueCache:
             # read with the older fingerprint, and read again on the next request; never missed.
             current = await fingerprint(session)
             sources = await enabled_sources(session)
+            statuses = await source_statuses(health, session)
             snapshot = self._snapshot
             if snapshot is None or snapshot.fingerprint != current:
                 snapshot = await self._load(session, current)
-        views = source_views(sources, await source_statuses(health))
+        views = source_views(sources, statuses)
         view = self._view
         if (
             view is None
@@ -288,14 +340,32 @@ class CatalogueCache:
             snapshot = self._snapshot
             if snapshot is not None and snapshot.fingerprint == current:
                 return snapshot
-            rows = await session.execute(select(*_COLUMNS))
-            cards = [card_of(row) for row in rows]
-            agencies = await session.execute(select(Agency.code, Agency.name_fa, Agency.name_en))
-            names = {code: (fa, en) for code, fa, en in agencies}
-            snapshot = Snapshot.of(current, cards, names)
-            self._snapshot = snapshot
-            self.loads += 1
-            return snapshot
+            found = None if snapshot is None else await _changed(session, snapshot, current)
+            if found is None:
+                rows = await session.execute(select(*_COLUMNS))
+                names = {code: (fa, en) for code, fa, en in await session.execute(_NAMES)}
+                found = Snapshot.of(current, [card_of(row) for row in rows], names)
+                self.loads += 1
+            else:
+                self.refreshes += 1
+            self._snapshot = found
+            return found
+
+
+async def _changed(
+    session: AsyncSession, snapshot: Snapshot, current: Fingerprint
+) -> Snapshot | None:
+    """`snapshot` with the cards changed since its latest change merged in, if that makes the
+    `current` fingerprint (None otherwise: a change committed with an earlier time, or one
+    committed since `current` was read; the caller then reads every card)."""
+    query = select(*_COLUMNS)
+    if snapshot.latest is not None:
+        query = query.where(ServiceCard.updated_at >= snapshot.latest)
+    names = snapshot.agency_names
+    if current[3] != snapshot.fingerprint[3]:  # an agency was added
+        names = {code: (fa, en) for code, fa, en in await session.execute(_NAMES)}
+    changed = snapshot.changed(map(card_of, await session.execute(query)), current, names)
+    return changed if fingerprint_of(changed.cards, current[3]) == current else None
 
 
 # One cache per store a worker talks to (tests run several stores in one process).

@@ -57,10 +57,13 @@ def served_by(specs: Iterable[RecordSpec]) -> dict[str, tuple[str, ...]]:
 _PLANNED: frozenset[str] = frozenset(dataset.value for dataset in PlannedDataset)
 
 
-async def source_statuses(health: SharedHealth) -> dict[str, SourceStatus]:
+async def source_statuses(
+    health: SharedHealth, session: AsyncSession | None = None
+) -> dict[str, SourceStatus]:
     """Each enabled data source's health, by source id, as every worker together sees it (the
-    last probe, open circuits, recent errors); a source not named is UNKNOWN."""
-    views = await health.views()
+    last probe, open circuits, recent errors); a source not named is UNKNOWN. Read in `session`
+    if given."""
+    views = await health.views(session)
     return {source_id: SourceStatus(view.status) for source_id, view in views.items()}
 
 
@@ -73,14 +76,14 @@ class SourceView:
     status: SourceStatus
 
 
+_ENABLED = (
+    select(DataSource.id, DataSource.record_type).where(DataSource.enabled).order_by(DataSource.id)
+)
+
+
 async def enabled_sources(session: AsyncSession) -> list[tuple[str, str]]:
     """(source id, record type) of every enabled data source, by id."""
-    query = (
-        select(DataSource.id, DataSource.record_type)
-        .where(DataSource.enabled)
-        .order_by(DataSource.id)
-    )
-    return [(source_id, record_type) for source_id, record_type in await session.execute(query)]
+    return [(source_id, record_type) for source_id, record_type in await session.execute(_ENABLED)]
 
 
 def source_views(
@@ -138,7 +141,8 @@ async def current_sources(
     """The enabled sources with their health, as of now."""
     async with sessions() as session:
         sources = await enabled_sources(session)
-    return source_views(sources, await source_statuses(health))
+        statuses = await source_statuses(health, session)
+    return source_views(sources, statuses)
 
 
 async def missing_for(

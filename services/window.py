@@ -83,23 +83,23 @@ class WindowFigures:
 
 
 def figures_of(view: CatalogueView) -> WindowFigures:
-    """The figures of the enabled cards of `view` (a few milliseconds at 5,200 cards)."""
+    """The figures of the enabled cards of `view`, from its tallies (per agency and distinct
+    set of datasets, not per card: well under a millisecond at 5,200 cards)."""
     cards: Counter[str] = Counter()
     connected: Counter[str] = Counter()
     proactive: Counter[str] = Counter()
     both = 0
     gaps: Counter[tuple[str, MissingReason]] = Counter()
     by_agency: dict[str, Counter[tuple[str, MissingReason]]] = {}
-    for card in view.cards():
-        cards[card.agency] += 1
-        missing = view.missing(card)
-        proactive[card.agency] += card.proactive
+    for agency, missing, count, proactive_count in view.tallies():
+        cards[agency] += count
+        proactive[agency] += proactive_count
         if not missing:
-            connected[card.agency] += 1
-            both += card.proactive
+            connected[agency] += count
+            both += proactive_count
         for key in {(gap.dataset, gap.reason) for gap in missing}:
-            gaps[key] += 1
-            by_agency.setdefault(card.agency, Counter())[key] += 1
+            gaps[key] += count
+            by_agency.setdefault(agency, Counter())[key] += count
     agencies = tuple(
         AgencyFigures(code, *view.names(code), cards[code], connected[code], proactive[code])
         for code in sorted(cards)

@@ -36,6 +36,22 @@ async def test_graphiql_is_served_without_a_cdn(gateway: RunningGateway) -> None
         assert (await gateway.http.get(f"/static/graphiql/{asset}")).status_code == 200
 
 
+async def test_graphiql_is_in_the_readers_language_around_an_english_editor(
+    gateway: RunningGateway,
+) -> None:
+    persian = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
+    english = await gateway.http.get(
+        "/graphql", params={"lang": "en"}, headers={"Accept": "text/html"}
+    )
+    assert '<html lang="fa" dir="rtl">' in persian.text
+    assert 'href="/developers">برای توسعه‌دهندگان</a>' in persian.text
+    assert '<html lang="en" dir="ltr">' in english.text
+    assert 'href="/graphql?lang=fa"' in english.text  # the language switch
+    # GraphiQL itself speaks English, left to right, on either page.
+    assert '<main id="graphiql" class="graphiql-container" lang="en" dir="ltr">' in persian.text
+    assert "<script>" not in persian.text  # no inline script: the CSP allows none
+
+
 async def test_introspection_needs_no_token(gateway: RunningGateway) -> None:
     response = await gateway.post("{ __schema { queryType { name } } }", role=None)
     assert response.status_code == 200

@@ -33,10 +33,12 @@ class Point:
     value: str
 
 
-def _open(chart_id: str, height: int, title: str, description: str, kind: str) -> list[str]:
+def _open(
+    chart_id: str, height: int, title: str, description: str, kind: str, width: int = WIDTH
+) -> list[str]:
     chart = escape(chart_id)
     return [
-        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg class="chart chart-{kind}" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{chart}-title {chart}-desc" focusable="false">',
         f'<title id="{chart}-title">{escape(title)}</title>',
@@ -126,5 +128,35 @@ def trend_chart(
         if len(points) > 1:
             parts.append(_text(coordinates[-1][0], height + 14, last.label, rtl=rtl, cls="axis",
                                end=True))  # fmt: skip
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 120, 32
+
+
+def sparkline(
+    points: Sequence[Point], *, chart_id: str, title: str, description: str, rtl: bool
+) -> Markup:
+    """A small line of the share over time, 0 at the bottom and 100% at the top, oldest first
+    from the reader's side, the newest day a dot: for a table's row, where its `<desc>` says
+    the first and the last figure (the day-by-day table is on the row's own page)."""
+    parts = _open(chart_id, SPARK_HEIGHT, title, description, "spark", SPARK_WIDTH)
+    room, plot = 4, SPARK_WIDTH - 8
+    step = plot / max(1, len(points) - 1)
+    coordinates = []
+    for index, point in enumerate(points):
+        offset = index * step if len(points) > 1 else plot / 2
+        x = SPARK_WIDTH - room - offset if rtl else room + offset
+        y = SPARK_HEIGHT - room - max(0.0, min(1.0, point.share)) * (SPARK_HEIGHT - 2 * room)
+        coordinates.append((x, y))
+    parts.append(f'<line class="grid" x1="0" x2="{SPARK_WIDTH}" y1="{SPARK_HEIGHT - room}" '
+                 f'y2="{SPARK_HEIGHT - room}"/>')  # fmt: skip
+    if len(coordinates) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+        parts.append(f'<polyline class="line" points="{path}"/>')
+    if coordinates:
+        x, y = coordinates[-1]
+        parts.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"/>')
     parts.append("</svg>")
     return Markup("".join(parts))

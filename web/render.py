@@ -44,12 +44,25 @@ def render(
 ) -> HTMLResponse:
     """The page in the request's language; `switch_params` is the query the language switch
     keeps (default: this request's query)."""
-    lang, remember = i18n.choose(request)
+    html = page_html(request, template, session=session, switch_params=switch_params, **context)
+    return respond(request, html, status=status)
+
+
+def page_html(
+    request: Request,
+    template: str,
+    *,
+    session: BrowserSession | None = None,
+    switch_params: Mapping[str, str] | None = None,
+    **context: Any,
+) -> str:
+    """The page `render` answers with, as text (for a page kept once rendered)."""
+    lang, _ = i18n.choose(request)
     other = "en" if lang == "fa" else "fa"
     params = dict(request.query_params if switch_params is None else switch_params)
     params.pop("lang", None)
     params["lang"] = other
-    html = _env.get_template(template).render(
+    return _env.get_template(template).render(
         lang=lang,
         dir=i18n.DIRECTION[lang],
         other_lang=other,
@@ -65,6 +78,11 @@ def render(
         csrf=csrf_token(session) if session else "",
         **context,
     )
+
+
+def respond(request: Request, html: str, *, status: int = 200) -> HTMLResponse:
+    """`html` as the response, remembering the language the request chose with `?lang=`."""
+    lang, remember = i18n.choose(request)
     response = HTMLResponse(html, status_code=status)
     if remember:
         response.set_cookie(

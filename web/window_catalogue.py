@@ -111,15 +111,23 @@ _index: tuple[Snapshot, dict[str, str]] | None = None
 
 
 def search_index(snapshot: Snapshot) -> dict[str, str]:
+    """Worked out again only for the cards changed since the last snapshot (a changed card is
+    a new object; the others are carried over as they were)."""
     global _index
     if _index is None or _index[0] is not snapshot:
         names = snapshot.agency_names
+        before, texts = _index if _index is not None else (None, {})
+        kept = before.by_id if before is not None and before.agency_names == names else {}
         _index = (snapshot, {
-            card.id: fold(" ".join((card.id, card.name_fa, card.name_en, card.purpose_fa,
-                                    card.purpose_en, *names.get(card.agency, (card.agency,)))))
+            card.id: texts[card.id] if kept.get(card.id) is card else _search_text(card, names)
             for card in snapshot.cards
         })  # fmt: skip
     return _index[1]
+
+
+def _search_text(card: Card, names: dict[str, tuple[str, str]]) -> str:
+    return fold(" ".join((card.id, card.name_fa, card.name_en, card.purpose_fa, card.purpose_en,
+                          *names.get(card.agency, (card.agency,)))))  # fmt: skip
 
 
 def matching(view: CatalogueView, filters: Filters) -> list[Card]:

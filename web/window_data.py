@@ -3,7 +3,8 @@
 The catalogue view and its figures come from services (the same functions `Query.catalogue`
 uses); they are computed once per change of cards, sources or health. What reads history (the
 daily snapshots, 30 days of source health, the access log's counts) is read at most once a
-minute per worker and store: the pages say "today's figures", not "this millisecond's".
+minute per worker and store: the pages say "today's figures", not "this millisecond's". A page
+is rendered again only when what it shows changed (`KeptPages`): rendering is most of its cost.
 """
 
 from __future__ import annotations
@@ -106,3 +107,26 @@ async def window_figures(request: Request) -> tuple[CatalogueView, WindowFigures
 
 def today() -> date:
     return national_day()
+
+
+class KeptPages:
+    """The last page rendered per key (the language, and the agency on an agency's page), with
+    what it was made from: while those are the same objects or equal, the page is too. Only
+    keys the caller has validated are kept, so the number of pages is bounded."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, ...], tuple[tuple[object, ...], str]] = {}
+
+    def get(self, key: tuple[str, ...], made_of: tuple[object, ...]) -> str | None:
+        kept = self._kept.get(key)
+        if kept is None or len(kept[0]) != len(made_of):
+            return None
+        same = all(was is now or was == now for was, now in zip(kept[0], made_of, strict=True))
+        return kept[1] if same else None
+
+    def keep(self, key: tuple[str, ...], made_of: tuple[object, ...], html: str) -> str:
+        self._kept[key] = (made_of, html)
+        return html
+
+    def forget(self) -> None:
+        self._kept.clear()

@@ -8,25 +8,21 @@ connected, by dataset. Public, read-only (a plain GET, no session), and in the r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from datasources.registry import Registry
-from services.window import DayFigures, WindowFigures
 from services.window import daily_snapshot as take_daily
-from web import i18n, numbers
-from web.charts import Bar, Point, bar_chart, trend_chart
+from web import i18n
 from web.gateway import gateway
-from web.render import render
-from web.window_agencies import agencies_page
+from web.render import page_html, respond
+from web.window_agencies import AGENCIES, agencies_page, agency_page
 from web.window_catalogue import CATALOGUE, card_page, catalogue_page
-from web.window_data import TREND, TREND_DAYS, today, window_figures
+from web.window_charts import agency_chart, coverage_trend, overall
+from web.window_data import TREND, TREND_DAYS, KeptPages, today, window_figures
 
-AGENCIES = "/agencies"
-_AXIS = (0.0, 0.25, 0.5, 0.75, 1.0)
 # How often the maintenance loop checks that today's snapshot is kept (a dict lookup when it is).
 SNAPSHOT_CHECK_SECONDS = 300.0
 
@@ -46,58 +42,34 @@ def window_routes() -> list[Route]:
         Route(CATALOGUE, catalogue_page, methods=["GET"], name="window_catalogue"),
         Route(CATALOGUE + "/{card_id}", card_page, methods=["GET"], name="window_card"),
         Route(AGENCIES, agencies_page, methods=["GET"], name="window_agencies"),
+        Route(AGENCIES + "/{code}", agency_page, methods=["GET"], name="window_agency"),
     ]
 
 
-def agency_chart(found: WindowFigures, lang: str) -> Any:
-    names = [
-        (agency.name_fa if lang == "fa" else agency.name_en, agency) for agency in found.agencies
-    ]
-    bars = [
-        Bar(name, a.coverage.share, numbers.percent(lang, a.coverage.share)) for name, a in names
-    ]
-    listed = i18n.text(lang, "win_comma").join(f"{bar.label} {bar.value}" for bar in bars)
-    return bar_chart(
-        bars,
-        chart_id="by-agency",
-        title=i18n.text(lang, "win_by_agency"),
-        description=i18n.text(lang, "win_by_agency_desc", figures=listed),
-        rtl=lang == "fa",
-    )
-
-
-def coverage_trend(days: list[DayFigures], lang: str) -> Any:
-    if not days:
-        return None
-    points = [
-        Point(i18n.format_date(lang, day.day), day.coverage.share,
-              numbers.percent(lang, day.coverage.share))
-        for day in days
-    ]  # fmt: skip
-    first, last = points[0], points[-1]
-    return trend_chart(
-        points,
-        chart_id="trend",
-        title=i18n.text(lang, "win_trend", days=i18n.digits(lang, TREND_DAYS)),
-        description=i18n.text(lang, "win_trend_desc", first=first.label, first_value=first.value,
-                              last=last.label, last_value=last.value),
-        rtl=lang == "fa",
-        axis=[(share, numbers.percent(lang, share)) for share in _AXIS],
-    )  # fmt: skip
+# The dashboard as last rendered in each language (its query is at most `lang`).
+DASHBOARDS = KeptPages()
 
 
 async def dashboard(request: Request) -> Response:
     lang, _ = i18n.choose(request)
     _, found = await window_figures(request)
     days = await TREND.get(gateway(request).sessions)
-    return render(
-        request,
-        "window.html",
-        figures=found,
-        today=today(),
-        agency_chart=agency_chart(found, lang),
-        trend=coverage_trend(days, lang),
-        days=days,
-        trend_days=TREND_DAYS,
-        section="dashboard",
-    )
+    day = today()
+    made_of = (found, days, day)
+    plain = request.query_params.keys() <= {"lang"}  # else the language switch keeps the rest
+    html = DASHBOARDS.get((lang,), made_of) if plain else None
+    if html is None:
+        html = page_html(
+            request,
+            "window.html",
+            figures=found,
+            today=day,
+            agency_chart=agency_chart(found, lang),
+            trend=coverage_trend(overall(days), lang),
+            days=days,
+            trend_days=TREND_DAYS,
+            section="dashboard",
+        )
+        if plain:
+            DASHBOARDS.keep((lang,), made_of, html)
+    return respond(request, html)

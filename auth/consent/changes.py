@@ -15,9 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.consent.errors import ConsentError, ConsentNotFound
 from auth.core.liveness import standing
+from standard.datasets import DATA_SCOPES
 from standard.statuses import ConsentChangeKind, ConsentStatus
 from store.citizen_models import Consent, ConsentChange
 from store.db import aware
+
+MAX_CONSENT_ID = 64  # a consent's id is shorter; a longer one is nobody's
+MAX_NAME = 64  # of a dataset named in a refusal (a dataset's name is shorter)
 
 
 def record_change(
@@ -53,8 +57,13 @@ async def narrow_consent(
     committed). Raises ConsentNotFound for another citizen's consent, and ConsentError when the
     consent no longer stands (`not_active`), when nothing would be left (`no_datasets`: revoke
     it instead), or when `keep` names a dataset the consent does not allow now (`bad_datasets`:
-    a consent is never widened)."""
+    a consent is never widened; so is a list longer than the standard's datasets, refused
+    before the store is read)."""
     now = aware(now or datetime.now(UTC))
+    if len(consent_id) > MAX_CONSENT_ID:
+        raise ConsentNotFound(consent_id[:MAX_CONSENT_ID])
+    if len(keep) > len(DATA_SCOPES):  # a consent never allows more than every dataset
+        raise ConsentError("bad_datasets", f"a consent allows at most {len(DATA_SCOPES)} datasets")
     consent = await session.scalar(
         select(Consent)
         .where(Consent.id == consent_id, Consent.citizen == citizen)
@@ -69,7 +78,8 @@ async def narrow_consent(
         raise ConsentError("no_datasets", "a consent keeps at least one dataset; revoke it instead")
     before = list(consent.datasets)
     if outside := sorted(wanted - set(before)):
-        raise ConsentError("bad_datasets", f"not allowed by this consent: {', '.join(outside)}")
+        named = ", ".join(repr(dataset[:MAX_NAME]) for dataset in outside)
+        raise ConsentError("bad_datasets", f"not allowed by this consent: {named}")
     if wanted == set(before):
         return consent  # nothing taken back: no history row
     consent.datasets = [dataset for dataset in before if dataset in wanted]

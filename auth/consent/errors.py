@@ -6,12 +6,13 @@ from standard.errors import DarvazehError, ErrorCode
 
 
 class ConsentError(DarvazehError):
-    """A consent the gateway refuses to record; `kind` picks the citizen-facing message."""
+    """A consent the gateway refuses to record or change; `kind` picks the citizen-facing
+    message, and is the GraphQL error's `reason` (e.g. `no_datasets`: revoke it instead)."""
 
     code = ErrorCode.BAD_USER_INPUT
 
     def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message, code=_CODES.get(kind, ErrorCode.BAD_USER_INPUT))
+        super().__init__(message, code=_CODES.get(kind, ErrorCode.BAD_USER_INPUT), reason=kind)
         self.kind = kind
 
 

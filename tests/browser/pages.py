@@ -51,6 +51,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("login", "/login", keyboard=("sign_in",)),
     Page("developers", "/developers", keyboard=("keep_token",)),
+    Page("graphiql", "/graphql", expect=".graphiql-execute-button"),
     Page("consent", "/consent/{consent_request}", login="citizen", keyboard=("approve",)),
     Page("consents", "/me/consents", login="citizen", keyboard=("revoke",)),
     Page("data-access", "/me/data-access", login="citizen"),
@@ -60,6 +61,7 @@ PAGES: tuple[Page, ...] = (
     Page("catalogue", "/catalogue"),
     Page("catalogue-card", "/catalogue/school-enrolment"),
     Page("agencies", "/agencies"),
+    Page("agency", "/agencies/civil-registry"),
     # The citizen's portal.
     Page("my-data", "/me/data", login="citizen"),
     Page("children", "/me/children", login="citizen"),

@@ -1,17 +1,22 @@
-"""`me { consents }` and `revokeConsent` for the citizen on their portal session."""
+"""`me { consents }`, `narrowConsent` and `revokeConsent` for the citizen on their portal
+session."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from auth.consent.changes import consent_changes
 from store.citizen_models import Consent
 from store.db import transaction
 from tests.harness import RunningGateway
+from tests.resolvers.test_consent_tokens import QUERY, codes, consent_token
 from tests.web.support import ensure_client, logged_in
 
 MINE = """{ me { nationalId consents { id datasets onBehalfOf status useCount
   service { id nameEn agency } } } }"""
 REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { id status } }"
+NARROW = """mutation($id: ID!, $keep: [String!]!) {
+  narrowConsent(id: $id, datasets: $keep) { id status datasets } }"""
 
 
 async def a_consent(gateway: RunningGateway, citizen: str, subject: str | None = None) -> str:
@@ -105,3 +110,39 @@ async def test_the_portal_session_reads_only_the_citizens_own_data(gateway: Runn
             )
         ).json()
         assert theirs["errors"][0]["extensions"]["code"] == "CONSENT_REQUIRED"
+
+
+async def test_a_citizen_narrows_a_consent_and_its_tokens_read_no_more(
+    gateway: RunningGateway,
+) -> None:
+    me = gateway.citizens["parent"]
+    token, consent_id, _ = await consent_token(
+        gateway, citizen=me, subject=me, datasets=["civil.identity", "civil.address"]
+    )
+    before = await gateway.query(QUERY, {"id": me}, role=None, token=token)
+    assert before["data"]["citizen"]["address"]["city"]
+    variables = {"id": consent_id, "keep": ["civil.identity", "civil.identity"]}
+    async with logged_in(gateway, me) as portal:
+        refused = await portal.post("/graphql", json={"query": NARROW, "variables": variables})
+        assert refused.status_code == 401  # a POST on the session needs the CSRF header
+        csrf = (await portal.get("/me/session")).json()["csrfToken"]
+        answer = (
+            await portal.post(
+                "/graphql",
+                json={"query": NARROW, "variables": variables},
+                headers={"Darvazeh-CSRF": csrf},
+            )
+        ).json()
+    assert answer["data"]["narrowConsent"] == {
+        "id": consent_id,
+        "status": "ACTIVE",
+        "datasets": ["civil.identity"],
+    }
+    # The same change as the portal's: one row of history, and the token bound at once.
+    async with gateway.gateway.sessions() as session:
+        (change,) = (await consent_changes(session, [consent_id]))[consent_id]
+    assert change.kind == "NARROWED" and change.changed_by == me
+    after = await gateway.query(QUERY, {"id": me}, role=None, token=token)
+    assert after["data"]["citizen"]["identity"]["firstName"]
+    assert after["data"]["citizen"]["address"] is None
+    assert codes(after)["address"] == "FORBIDDEN"

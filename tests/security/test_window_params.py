@@ -1,6 +1,6 @@
 """The national window's public pages from an attacker: every query parameter they accept is
 bounded and checked (a 400 page naming it, never a 500 or a guess), nothing typed comes back
-unescaped, and a card id that is not one is a 404 with no lookup of odd text."""
+unescaped, and a card id or agency code that is not one is a 404 with no lookup of odd text."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_a_bad_catalogue_parameter_is_a_400_naming_it(
 @pytest.mark.parametrize("value", NASTY)
 async def test_typed_text_comes_back_escaped(gateway: RunningGateway, value: str) -> None:
     async with browser(gateway) as client:
-        for path in ("/", "/agencies", "/catalogue"):
+        for path in ("/", "/agencies", "/agencies/civil-registry", "/catalogue"):
             response = await client.get(path, params={"q": value, "other": value})
             assert response.status_code == 200, (path, response.text)
             assert SCRIPT not in response.text and "<img src=x" not in response.text
@@ -88,8 +88,22 @@ async def test_a_card_id_that_is_not_one_is_a_404(gateway: RunningGateway, card_
     assert "<script>" not in response.text
 
 
+@pytest.mark.parametrize(
+    "code",
+    ["no-such-agency", "CIVIL-REGISTRY", "x" * 65, "x" * 5000, "%3Cscript%3E", "-civil",
+     "civil_registry", "%00", "%D8%AB%D8%A8%D8%AA"],
+)  # fmt: skip
+async def test_an_agency_code_that_is_not_one_is_a_404(gateway: RunningGateway, code: str) -> None:
+    async with browser(gateway) as client:
+        response = await client.get(f"/agencies/{code}", params={"lang": "en"})
+    assert response.status_code == 404
+    assert_secure_headers(response)
+    assert "No such agency" in response.text and 'href="/agencies"' in response.text
+    assert "<script>" not in response.text
+
+
 async def test_the_window_answers_only_get(gateway: RunningGateway) -> None:
     async with browser(gateway) as client:
-        for path in ("/", "/catalogue", "/agencies"):
+        for path in ("/", "/catalogue", "/agencies", "/agencies/civil-registry"):
             response = await client.post(path, data={"q": "x"})
             assert response.status_code == 405

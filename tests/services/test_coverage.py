@@ -3,6 +3,8 @@ PostgreSQL; pages of cards; the per-worker cache of cards and what it notices.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -218,21 +220,45 @@ async def test_the_cache_reads_cards_once_and_sees_another_workers_change(
     finally:
         await other_engine.dispose()
     seen = await cache.view(sessions, health(sessions), SERVED)
-    assert cache.loads == 2
+    # Only the two changed cards were read, and merged in.
+    assert (cache.loads, cache.refreshes) == (1, 1)
     assert ids(seen.cards())[-1] == "zeta"
     assert ids(seen.cards(connected=False)) == ["birth-a", "deeds-a"]
+    assert ids(seen.cards()) == ids((await CatalogueCache().view(sessions, health(sessions),
+                                                                 SERVED)).cards())  # fmt: skip
     # Sources and health are read on every request: no card reload, a new view.
     await set_probe(sessions, SOURCES["address"], ok=False)
     again = await cache.view(sessions, health(sessions), SERVED)
-    assert again is not seen and again.snapshot is seen.snapshot and cache.loads == 2
+    assert again is not seen and again.snapshot is seen.snapshot and cache.loads == 1
     assert "identity-b" in ids(again.cards(connected=False))
+
+
+async def test_a_change_committed_out_of_time_order_reloads_every_card(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A transaction that stamped its card before the latest change kept, and committed after
+    it was read, is not among the cards changed since: the fingerprint tells, and every card is
+    read again."""
+    await register(sessions, *CARDS)
+    cache = CatalogueCache()
+    await cache.view(sessions, health(sessions), SERVED)
+    async with transaction(sessions) as session:
+        card = await card_registration.card_for_change(session, "tax-a")
+        await card_registration.register(
+            session, draft("tax-a", "property.deeds", agency="tax"), changed_by="tax-admin",
+            existing=card,
+        )  # fmt: skip
+        card.updated_at = datetime(2020, 1, 1, tzinfo=UTC)  # as if stamped long ago
+    view = await cache.view(sessions, health(sessions), SERVED)
+    assert (cache.loads, cache.refreshes) == (2, 0)
+    assert "tax-a" in ids(view.cards(connected=False))
+    assert await cache.view(sessions, health(sessions), SERVED) is view
 
 
 async def test_an_open_circuit_on_any_worker_disconnects_its_cards(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """The probe may be fine while live calls fail: a worker's open breaker counts."""
-    from datetime import UTC, datetime
 
     from store.db import transaction
     from store.models import SourceHealth

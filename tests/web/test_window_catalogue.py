@@ -9,10 +9,12 @@ import re
 
 import pytest
 
+from services.catalogue import Snapshot
 from tests.harness import RunningGateway
 from tests.schema.test_catalogue import every_card
+from tests.services.test_catalogue import BEFORE, NAMES, card
 from tests.web.support import assert_secure_headers, browser
-from web.window_catalogue import PAGE_SIZE, fold
+from web.window_catalogue import PAGE_SIZE, fold, search_index
 
 
 @pytest.fixture
@@ -106,3 +108,14 @@ async def test_a_cards_page_says_what_it_needs(healthy: RunningGateway) -> None:
     assert basis in waiting.text
     assert "این خدمت متصل است" in ready.text
     assert unknown.status_code == 404 and "No such service" not in unknown.text  # in Persian
+
+
+def test_the_search_text_is_folded_again_only_for_changed_cards() -> None:
+    before = Snapshot.of((), BEFORE, NAMES)
+    first = search_index(before)
+    renamed = card("a-birth", "civil.birth", name_en="Birth certificate", version=2, minute=5)
+    after = before.changed([renamed], ("next",), NAMES)
+    second = search_index(after)
+    assert second["c-deeds"] is first["c-deeds"]  # carried over, not folded again
+    assert "birth certificate" in second["a-birth"] and second["a-birth"] != first["a-birth"]
+    assert search_index(after) is second

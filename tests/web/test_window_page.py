@@ -10,13 +10,16 @@ from datetime import timedelta
 
 import pytest
 
-from services import window
+from services import card_registration, window
 from standard.national_time import national_day
+from store.db import transaction
 from store.window_models import CoverageSnapshot
 from tests.harness import RunningGateway
 from tests.schema.test_catalogue import every_card
 from tests.web.support import assert_secure_headers, browser
+from web import window_page
 from web.numbers import number, percent
+from web.render import page_html
 from web.window_data import TREND
 
 SUMMARY = "{ catalogue { coverage { connected total share } agencies { code connected total } } }"
@@ -122,3 +125,40 @@ async def test_a_days_snapshot_is_taken_once(healthy: RunningGateway) -> None:
     found = window.WindowFigures(0, 0, 0, 0, (), (), {})
     assert await window.take_snapshot(sessions, found, day)
     assert not await window.take_snapshot(sessions, found, day)
+
+
+async def set_card(gateway: RunningGateway, card_id: str, enabled: bool) -> None:
+    async with transaction(gateway.gateway.sessions) as session:
+        card = await card_registration.card_for_change(session, card_id)
+        assert card is not None
+        await card_registration.set_enabled(session, card, enabled, changed_by="window-test")
+
+
+async def test_the_dashboard_is_rendered_again_only_when_its_figures_change(
+    healthy: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []
+
+    def counted(*args: object, **kw: object) -> str:
+        rendered.append(str(args[1]))
+        return page_html(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(window_page, "page_html", counted)
+    window_page.DASHBOARDS.forget()
+    async with browser(healthy) as client:
+        first = (await client.get("/", params={"lang": "en"})).text
+        assert (await client.get("/", params={"lang": "en"})).text == first
+        assert len(rendered) == 1
+        # Another query (the language switch keeps it) is rendered, and not kept.
+        assert "other=1" in (await client.get("/", params={"lang": "en", "other": "1"})).text
+        assert len(rendered) == 2
+        total = (await coverage(healthy))["coverage"]["total"]  # type: ignore[index]
+        await set_card(healthy, "school-enrolment", enabled=False)
+        try:
+            fewer = (await client.get("/", params={"lang": "en"})).text
+            assert len(rendered) == 3
+            assert f"of {number('en', total - 1)} services read everything" in fewer
+        finally:
+            await set_card(healthy, "school-enrolment", enabled=True)
+        again = (await client.get("/", params={"lang": "en"})).text
+        assert f"of {number('en', total)} services read everything" in again

@@ -46,6 +46,47 @@ query Citizen($id: String!) {
     const headers = Object.assign(keptHeaders(), ownHeaders(options && options.headers));
     return baseFetcher(params, Object.assign({}, options, { headers: headers }));
   };
+  // GraphiQL's editors (CodeMirror 5) take no options for these, so they are added here:
+  // - each editor's text field is named (a screen reader otherwise hears "edit text");
+  // - each editor's scrolling area is in the Tab order, so a keyboard scrolls it;
+  // - Tab (Shift-Tab) leaves an editor instead of indenting, so a keyboard is never trapped in
+  //   it (indent with spaces, or Prettify: Shift-Ctrl-P); with completions open, Tab picks one.
+  function editorName(editor) {
+    if (editor.closest(".graphiql-query-editor")) return "Query editor";
+    if (editor.closest(".graphiql-response")) return "Response";
+    const tool = editor.closest(".graphiql-editor-tool");
+    if (tool) {
+      const editors = Array.from(tool.querySelectorAll(".graphiql-editor"));
+      const index = editors.findIndex(function (each) { return each.contains(editor); });
+      return index === 0 ? "Variables editor" : "Headers editor";
+    }
+    return "Editor";
+  }
+  function nameEditors(root) {
+    root.querySelectorAll(".CodeMirror").forEach(function (editor) {
+      const name = editorName(editor);
+      const field = editor.querySelector("textarea");
+      if (field && !field.hasAttribute("aria-label")) field.setAttribute("aria-label", name);
+      const scroll = editor.querySelector(".CodeMirror-scroll");
+      if (scroll && scroll.getAttribute("tabindex") !== "0") { // CodeMirror gives it -1
+        scroll.setAttribute("tabindex", "0");
+        scroll.setAttribute("role", "region");
+        scroll.setAttribute("aria-label", name + ", scrolling");
+      }
+    });
+  }
+  const container = document.getElementById("graphiql");
+  new MutationObserver(function () { nameEditors(container); })
+    .observe(container, { childList: true, subtree: true });
+  document.addEventListener("keydown", function (event) {
+    const field = event.target;
+    const inEditor = field instanceof HTMLTextAreaElement && field.closest(".CodeMirror");
+    const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
+    if (event.key === "Tab" && plain && inEditor && !document.querySelector(".CodeMirror-hints")) {
+      event.stopPropagation(); // CodeMirror never sees it: the browser moves the focus on
+    }
+  }, true);
+
   const explorer = GraphiQLPluginExplorer.explorerPlugin();
   // GraphiQL keeps its tabs, and with them the headers (the access token), in this storage:
   // the tab's sessionStorage, gone when the tab closes, never the origin's localStorage.

@@ -111,6 +111,14 @@ WORDS: dict[str, dict[str, str]] = {
         "win_unknown": "نامعلوم",
         "win_reads": "خواندن داده‌های این دستگاه",
         "win_reasons": "چرا باقی خدمات متصل نیستند",
+        "win_trend_col": "روند اتصال، {days} روز",
+        "win_agency_trend": "روند اتصال خدمات {agency} در {days} روز گذشته",
+        "win_agency_page": "صفحهٔ {agency}: روند اتصال روزبه‌روز",
+        "win_agency_intro": "خدمات متصل این دستگاه و دلیل متصل نبودن باقی، دسترس‌پذیری و "
+        "سرعت منابع داده‌اش و خواندن داده‌هایش در {days} روز گذشته، و روند اتصال خدماتش.",
+        "win_agency_missing_title": "چنین دستگاهی نیست",
+        "win_agency_missing": "دستگاهی با این شناسه در پنجرهٔ ملی ثبت نشده است.",
+        "win_back_to_agencies": "بازگشت به عملکرد دستگاه‌ها",
     },
     "en": {
         "win_nav_dashboard": "Dashboard",
@@ -225,5 +233,14 @@ WORDS: dict[str, dict[str, str]] = {
         "win_unknown": "Unknown",
         "win_reads": "Reads of this agency's data",
         "win_reasons": "Why its other services are not connected",
+        "win_trend_col": "Connected, last {days} days",
+        "win_agency_trend": "{agency}: connected services over the last {days} days",
+        "win_agency_page": "{agency}'s page: the trend day by day",
+        "win_agency_intro": "This agency's connected services and why the others are not, its "
+        "data sources' availability and speed and the reads of its data over the last {days} "
+        "days, and how its services' connection went.",
+        "win_agency_missing_title": "No such agency",
+        "win_agency_missing": "No agency with this code is registered with the national window.",
+        "win_back_to_agencies": "Back to agency performance",
     },
 }
