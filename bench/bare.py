@@ -12,6 +12,7 @@ gateway's seven sources are.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -218,6 +219,8 @@ def create_app(var_dir: Path, education_url: str) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.bare = Bare(var_dir, education_url)
+        gc.collect()  # as the gateway does: start-up's objects are never walked again
+        gc.freeze()
         try:
             yield
         finally:
