@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette import responses
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from demo.agencies import default_urls
@@ -34,6 +35,13 @@ from store.db import create_engine
 
 Json = dict[str, Any]
 Build = Callable[[Any], Json]
+
+
+class JSONResponse(responses.JSONResponse):
+    """JSON by orjson, as the gateway answers."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def _moment(value: Any) -> str | None:
