@@ -35,10 +35,13 @@ from resolvers.guard import AccessGuard
 from standard.datasets import Dataset
 
 # What plans are made of: how one response key is answered.
-_TYPENAME, _LEAF, _LIST, _OBJECT = range(4)
+_TYPENAME, _LEAF, _LIST, _OBJECT, _READY = range(5)
 
 # GraphQL type name -> field name -> (Python attribute, the dataset its guard enforces or None).
 PlainFields = Mapping[str, Mapping[str, tuple[str, Dataset | None]]]
+# GraphQL type name -> field name -> what the field's resolver would answer, read from the parent
+# without it (a citizen's prefetched record), or None where only the resolver can answer.
+ReadyFields = Mapping[str, Mapping[str, Callable[[Any], Any]]]
 
 
 def plain_fields(classes: list[type], graphql_name: Callable[[Any], str]) -> PlainFields:
@@ -75,8 +78,9 @@ class _Entry:
 class RecordExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, completing plain objects in one pass."""
 
-    # Set by the schema builder: which types and fields are plain.
+    # Set by the schema builder: which types and fields are plain, and which are ready.
     PLAIN: ClassVar[PlainFields] = {}
+    READY: ClassVar[ReadyFields] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,6 +122,7 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
         fields = self.PLAIN.get(parent_type.name)
         if fields is None:
             return None
+        ready = self.READY.get(parent_type.name, {})
         plan: list[_Entry] = []
         for key, details in grouped_field_set.items():
             node = details[0].node
@@ -125,10 +130,19 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
             if name == "__typename":
                 plan.append(_Entry(_TYPENAME, key, parent_type.name, True))
                 continue
-            if name not in fields or node.arguments or node.directives or len(details) != 1:
+            if node.arguments or node.directives or len(details) != 1:
+                return None
+            type_ = parent_type.fields[name].type
+            if name in ready:
+                entry = self._entry(key, name, type_, details)
+                if entry is None or entry.kind != _OBJECT:
+                    return None
+                plan.append(_Entry(_READY, key, name, entry.non_null, ready[name], plan=entry.plan))
+                continue
+            if name not in fields:
                 return None
             attribute, _dataset = fields[name]
-            entry = self._entry(key, attribute, parent_type.fields[name].type, details)
+            entry = self._entry(key, attribute, type_, details)
             if entry is None:
                 return None
             plan.append(entry)
@@ -173,6 +187,13 @@ def _complete(plan: tuple[_Entry, ...], source: Any) -> dict[str, Any] | None:
             if entry.kind == _TYPENAME:
                 answer[entry.key] = entry.attribute
                 continue
+            if entry.kind == _READY:
+                value = entry.coerce(source)  # type: ignore[misc]
+                nested = None if value is None else _complete(entry.plan, value)
+                if nested is None:
+                    return None  # the field's resolver answers (or reports why it cannot)
+                answer[entry.key] = nested
+                continue
             value = getattr(source, entry.attribute)
             if value is None:
                 if entry.non_null:
@@ -208,6 +229,7 @@ def _complete(plan: tuple[_Entry, ...], source: Any) -> dict[str, Any] | None:
     return answer
 
 
-def record_execution(plain: PlainFields) -> type[RecordExecution]:
-    """The execution context for a schema whose plain types and fields are `plain`."""
-    return type("RecordExecution", (RecordExecution,), {"PLAIN": plain})
+def record_execution(plain: PlainFields, ready: ReadyFields | None = None) -> type[RecordExecution]:
+    """The execution context for a schema whose plain types and fields are `plain`, and whose
+    fields in `ready` can be read without their resolvers."""
+    return type("RecordExecution", (RecordExecution,), {"PLAIN": plain, "READY": ready or {}})

@@ -145,3 +145,68 @@ async def test_plain_objects_skip_the_field_resolvers() -> None:
     answer = await schema.execute("{ things { name where { agency } } }")
     assert answer.errors is None
     assert calls == ["Query"]  # only the root field; both things in one pass each
+
+
+@strawberry.type
+class Box:
+    label: str
+    held: strawberry.Private[Thing | None] = None
+
+    @strawberry.field
+    def thing(self) -> Thing | None:
+        if self.held is None:
+            raise ValueError("nothing held")  # the resolver's own error, the ordinary way
+        return self.held
+
+
+def _box_schemas(boxes: list[Box], calls: list[str]) -> tuple[strawberry.Schema, type]:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def boxes(self) -> list[Box]:
+            return boxes
+
+    config = StrawberryConfig()
+    plain = plain_fields([Thing, Where, Box], config.name_converter.get_graphql_name)
+    fast = record_execution(plain, {"Box": {"thing": lambda box: box.held}})
+
+    class Counting(fast):  # type: ignore[misc,valid-type]
+        def execute_field(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(parent_type.name)
+            return super().execute_field(parent_type, *args, **kwargs)
+
+    return strawberry.Schema(query=Query), Counting
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        [_thing(), _thing(name="b")],
+        [_thing(), None],  # no value ready: that box goes the ordinary way, error and all
+        [_thing(denied=frozenset({Dataset.CIVIL_FAMILY})), _thing()],  # the guard answers
+        [_thing(must=None), _thing()],
+    ],
+)
+async def test_ready_fields_answer_as_their_resolvers(held: list[Thing | None]) -> None:
+    calls: list[str] = []
+    boxes = [Box(label=str(index), held=thing) for index, thing in enumerate(held)]
+    ordinary, fast = _box_schemas(boxes, calls)
+    query = "{ boxes { label thing { name secret where { agency } } } }"
+    expected = await ordinary.execute(query, context_value=_Context())
+    schema = strawberry.Schema(query=ordinary.query, execution_context_class=fast)  # type: ignore[arg-type]
+    answered = await schema.execute(query, context_value=_Context())
+    assert answered.data == expected.data
+    assert [e.formatted for e in answered.errors or []] == [
+        e.formatted for e in expected.errors or []
+    ]
+
+
+async def test_ready_fields_skip_their_resolvers() -> None:
+    calls: list[str] = []
+    ordinary, fast = _box_schemas(
+        [Box(label="a", held=_thing()), Box(label="b", held=_thing())], calls
+    )
+    schema = strawberry.Schema(query=ordinary.query, execution_context_class=fast)  # type: ignore[arg-type]
+    answer = await schema.execute("{ boxes { label thing { name where { agency } } } }")
+    assert answer.errors is None
+    assert calls == ["Query"]  # only the root field: each box, its thing included, in one pass
