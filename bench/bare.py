@@ -1,9 +1,9 @@
 """The baseline: a bare, hand-written Starlette service answering what the gateway answers.
 
 Same agency SQLite files through SQLAlchemy async (plain SELECTs by national id, engines from
-`store.db.create_engine`, one per database as the gateway shares them), the same education HTTP
-service; no GraphQL, no auth, no audit. One read per record type, run concurrently, as the
-gateway's seven sources are.
+`store.db.create_engine`, one per database as the gateway shares them, with the gateway's pool
+sizes, GATEWAY_SOURCE_POOL_*), the same education HTTP service; no GraphQL, no auth, no
+audit. One read per record type, run concurrently, as the gateway's seven sources are.
 
     BENCH_VAR_DIR=var/bench BENCH_EDUCATION_URL=http://127.0.0.1:8101 uvicorn bench.bare:app
     GET /citizen/{national_id}      POST /citizens {"nationalIds": [...]}  (at most 100)
@@ -28,7 +28,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
+from datasources.pools import Pools
 from demo.agencies import default_urls
+from settings import SourceSettings, environment
 from settings.tools import bare_bench_settings
 from standard import solar_hijri
 from store.db import create_engine
@@ -146,8 +148,11 @@ Found = dict[str, tuple[Json, str | None]]  # national id -> (fields, lastUpdate
 class Bare:
     def __init__(self, var_dir: Path, education_url: str) -> None:
         urls = default_urls(var_dir)
+        # The gateway's own pool sizes for agency databases (GATEWAY_SOURCE_POOL_*).
+        pools = Pools.of(environment.load(SourceSettings, environment.current()))
         self.engines: dict[str, AsyncEngine] = {
-            name: create_engine(urls[name]) for name in ("civil", "social", "tax")
+            name: create_engine(urls[name], **pools.engine_options(urls[name]))
+            for name in ("civil", "social", "tax")
         }
         self.statements = {
             record: text(f"{select} WHERE {key} IN :ids").bindparams(
