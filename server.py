@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -333,6 +334,11 @@ def create_app(
                 settings, gateway.sessions, gateway.registry, gateway.audit_sink, gateway.box
             )
             engine_tasks.start()
+        # What start-up made (the schema, the catalogue, the registry) lives as long as the
+        # worker: frozen, the collector stops walking it on every full collection (some 200,000
+        # objects, about 150 ms each time, every few hundred requests).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -1,26 +1,35 @@
-"""The hash chain, in one place: what a record's hash is and how new records link to a head."""
+"""The hash chain, in one place: what a record's hash is and how new records link to a head.
+
+A record's hash is the SHA-256 of the canonical JSON of what it covers (`AuditRecord.canonical`):
+keys sorted, no spaces, UTF-8 unescaped — what `json.dumps(..., sort_keys=True,
+separators=(",", ":"), ensure_ascii=False)` writes. orjson writes the same bytes (tests/audit/
+test_chain.py holds it to that) some 30 times faster, and a 100-citizen read links 400 records.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
+
+import orjson
 
 from standard.errors import DarvazehError, ErrorCode
-from store.audit_models import AuditRecord
+from store.audit_models import HASHED, AuditRecord, utc_timestamp
 
 GENESIS_HASH = "0" * 64
 
 
+def digest(canonical: Mapping[str, Any]) -> str:
+    """The hash of a record's canonical values."""
+    return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def record_hash(record: AuditRecord) -> str:
-    """sha256 of the canonical JSON of what the record's hash covers (`AuditRecord.canonical`)."""
-    canonical = json.dumps(
-        AuditRecord.canonical(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The hash of a stored record (`AuditRecord.canonical`)."""
+    return digest(AuditRecord.canonical(record))
 
 
 class ChainConflict(DarvazehError):
@@ -47,11 +56,17 @@ def link(
     """
     linked: list[dict[str, Any]] = []
     seq, previous = head.seq, head.hash
+    # A request's entries share one instant: spelled once, not once per record.
+    stamps: dict[datetime, str] = {}
     for row in rows:
         seq += 1
         record = {**row, "chain_id": chain_id, "seq": seq, "prev_hash": previous}
-        # canonical() reads only attributes: a plain namespace is 7x cheaper than an ORM object.
-        previous = record_hash(cast(AuditRecord, SimpleNamespace(**record)))
-        record["hash"] = previous
+        canonical = {name: record[name] for name in HASHED}
+        moment = record["occurred_at"]
+        stamp = stamps.get(moment)
+        if stamp is None:
+            stamp = stamps[moment] = utc_timestamp(moment)
+        canonical["occurred_at"] = stamp
+        previous = record["hash"] = digest(canonical)
         linked.append(record)
     return linked, Head(seq, previous)

@@ -26,8 +26,12 @@ class SqliteAppender:
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one group commit at a time, whatever thread runs it
         self._columns = [column.name for column in _RECORDS.columns if column.name != "id"]
+        # The columns SQLAlchemy converts on the way in (the instant, the JSON lists): position,
+        # and its converter.
         self._binds = [
-            _RECORDS.c[name].type._cached_bind_processor(_DIALECT) for name in self._columns
+            (index, bind)
+            for index, name in enumerate(self._columns)
+            if (bind := _RECORDS.c[name].type._cached_bind_processor(_DIALECT)) is not None
         ]
         placeholders = ", ".join("?" for _ in self._columns)
         self._insert = (
@@ -58,13 +62,19 @@ class SqliteAppender:
     ) -> tuple[list[tuple[Any, ...]], Head]:
         """Pure computation: link and hash the rows, and bind them as SQLite stores them."""
         linked, new_head = link(chain_id, head, rows)
-        values = [
-            tuple(
-                bind(row[name]) if bind is not None else row[name]
-                for name, bind in zip(self._columns, self._binds, strict=True)
-            )
-            for row in linked
-        ]
+        # A batch repeats the same instant and the same few lists of datasets and fields:
+        # each distinct value is converted once.
+        converted: dict[tuple[int, Any], Any] = {}
+        values = []
+        for row in linked:
+            item = [row[name] for name in self._columns]
+            for index, bind in self._binds:
+                value = item[index]
+                key = (index, tuple(value) if isinstance(value, list) else value)
+                if key not in converted:
+                    converted[key] = bind(value)
+                item[index] = converted[key]
+            values.append(tuple(item))
         return values, new_head
 
     def commit(

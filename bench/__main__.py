@@ -34,6 +34,7 @@ from bench.world import (
     BenchWorld,
     ensure_world,
     gateway_env,
+    pools_env,
     register_sources,
     settings_for,
 )
@@ -96,7 +97,7 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
         )
         clients = register_sources(settings, education.url)
         client = clients[ROLE]
-        env = gateway_env(settings, var_dir)
+        env = gateway_env(settings, var_dir) | pools_env(args.concurrency)
         started = datetime.now(UTC)
         gateway = stack.enter_context(
             running("gateway", uvicorn_command("server:app", gateway_port), gateway_port, env,
@@ -107,7 +108,11 @@ def bench(args: argparse.Namespace, world: BenchWorld) -> dict[str, Any]:
             running("gateway-audit-off", uvicorn_command("server:app", unaudited_port),
                     unaudited_port, env | {"GATEWAY_AUDIT": "off"}, log_dir)
         )  # fmt: skip
-        bare_env = {"BENCH_VAR_DIR": str(var_dir), "BENCH_EDUCATION_URL": education.url}
+        bare_env = {
+            "BENCH_VAR_DIR": str(var_dir),
+            "BENCH_EDUCATION_URL": education.url,
+            **pools_env(args.concurrency),
+        }
         bare = stack.enter_context(
             running("bare", uvicorn_command("bench.bare:app", bare_port), bare_port, bare_env,
                     log_dir)

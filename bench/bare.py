@@ -1,9 +1,9 @@
 """The baseline: a bare, hand-written Starlette service answering what the gateway answers.
 
 Same agency SQLite files through SQLAlchemy async (plain SELECTs by national id, engines from
-`store.db.create_engine`, one per database as the gateway shares them), the same education HTTP
-service; no GraphQL, no auth, no audit. One read per record type, run concurrently, as the
-gateway's seven sources are.
+`store.db.create_engine`, one per database as the gateway shares them, with the gateway's pool
+sizes, GATEWAY_SOURCE_POOL_*), the same education HTTP service; no GraphQL, no auth, no
+audit. One read per record type, run concurrently, as the gateway's seven sources are.
 
     BENCH_VAR_DIR=var/bench BENCH_EDUCATION_URL=http://127.0.0.1:8101 uvicorn bench.bare:app
     GET /citizen/{national_id}      POST /citizens {"nationalIds": [...]}  (at most 100)
@@ -12,16 +12,18 @@ gateway's seven sources are.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette import responses
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bench.records import (
@@ -36,18 +38,30 @@ from bench.records import (
     statement,
     with_provenance,
 )
+from datasources.pools import Pools
 from demo.agencies import default_urls
+from settings import SourceSettings, environment
 from settings.tools import bare_bench_settings
 from store.db import create_engine
 
 MAX_IDS = 100
 
 
+class JSONResponse(responses.JSONResponse):
+    """JSON by orjson, as the gateway answers."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 class Bare:
     def __init__(self, var_dir: Path, education_url: str) -> None:
         urls = default_urls(var_dir)
+        # The gateway's own pool sizes for agency databases (GATEWAY_SOURCE_POOL_*).
+        pools = Pools.of(environment.load(SourceSettings, environment.current()))
         self.engines: dict[str, AsyncEngine] = {
-            name: create_engine(urls[name]) for name in ("civil", "social", "tax")
+            name: create_engine(urls[name], **pools.engine_options(urls[name]))
+            for name in ("civil", "social", "tax")
         }
         self.statements = {record: statement(record) for record in SQL_READS}
         self.education_url = education_url.rstrip("/") + "/api/v1/students:batch"
@@ -109,6 +123,8 @@ def create_app(var_dir: Path, education_url: str) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.bare = Bare(var_dir, education_url)
+        gc.collect()  # as the gateway does: start-up's objects are never walked again
+        gc.freeze()
         try:
             yield
         finally:

@@ -155,6 +155,18 @@ UNREACHABLE_LIMIT = str(10**9)
 RATE_LIMITS = ("CLIENT", "CITIZEN", "SUBJECT", "ANONYMOUS", "OAUTH", "OAUTH_ADDRESS")
 
 
+# The most sql sources on one agency database: the civil registry's four records.
+SOURCES_PER_DATABASE = 4
+
+
+def pools_env(concurrency: int) -> dict[str, str]:
+    """Agency pools that hold what is in flight (docs/configuration.md, "Sizing the pools"):
+    `concurrency` requests each reading every source of a database at once. Both the gateway and
+    bare take this: a smaller pool closes and reopens connections (a thread and a file each on
+    SQLite) on nearly every request, on both sides."""
+    return {"GATEWAY_SOURCE_POOL_SIZE": str(max(5, concurrency * SOURCES_PER_DATABASE))}
+
+
 def gateway_env(settings: Settings, var_dir: Path) -> dict[str, str]:
     return {
         "GATEWAY_HOST": "127.0.0.1",

@@ -76,6 +76,7 @@ class LeasedCounter:
 
     async def close(self) -> None:
         self._leases.clear()
+        await self.storage.close()
 
     def _from_lease(self, hit: Hit) -> Verdict | None:
         """The verdict from this worker's lease on the key; None when it must be renewed."""

@@ -21,7 +21,7 @@ from auth.core.principal import Basis, Principal
 from auth.rate_limits import ClientRateCeilings
 from datasources.registry import Registry
 from ratelimit import Refusal
-from resolvers.access import Decision, decide
+from resolvers.access import Decision, decide, decide_uniform
 from resolvers.loaders import SourceLoaders
 from resolvers.rate_limits import SubjectGate
 from services.proactive.intake import EvidenceCheck
@@ -102,6 +102,7 @@ class RequestContext:
     # The commits of what the trail held so far, awaited before the answer leaves.
     _audit_commits: list[asyncio.Future[None]] = field(default_factory=list, init=False)
     _decisions: dict[tuple[str, Dataset], Decision] = field(default_factory=dict, init=False)
+    _uniform: dict[Dataset, Decision | None] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = SourceLoaders(self.registry)
@@ -109,12 +110,23 @@ class RequestContext:
             self.trail = Trail(self.request_id)
 
     def decision(self, subject: str, dataset: Dataset) -> Decision:
-        """The access decision for (subject, dataset), made once per request."""
+        """The access decision for (subject, dataset), made once per request (once for every
+        subject where it does not depend on the subject)."""
+        uniform = self.uniform_decision(dataset)
+        if uniform is not None:
+            return uniform
         key = (subject, dataset)
         found = self._decisions.get(key)
         if found is None:
             found = self._decisions[key] = decide(self.principal, subject, dataset)
         return found
+
+    def uniform_decision(self, dataset: Dataset) -> Decision | None:
+        """The decision for `dataset` that holds for every subject, or None when it depends on
+        the subject (`resolvers.access.decide_uniform`)."""
+        if dataset not in self._uniform:
+            self._uniform[dataset] = decide_uniform(self.principal, dataset)
+        return self._uniform[dataset]
 
     def commit_audit_so_far(self) -> None:
         """Start committing the entries noted so far, so the commit overlaps the rest of the

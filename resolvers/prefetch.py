@@ -15,13 +15,14 @@ import asyncio
 from collections.abc import Sequence
 
 from observability import tracing
-from resolvers.audit_notes import log_read
+from resolvers.audit_notes import note_read, record_read
 from resolvers.context import RequestContext
 from resolvers.records import (
     Record,
     build_record,
     denied_datasets,
-    nothing_readable,
+    denied_for_all,
+    refusal_of,
     unavailable,
 )
 from standard.errors import DarvazehError
@@ -51,20 +52,23 @@ async def prefetch(
         "darvazeh.access.citizens": len(reading),
         "darvazeh.access.records": len(records),
     }
+    # What each record type is asked, worked out once for all the citizens.
+    reads = {spec.record_type: record_read(context, spec, asked) for spec, asked in records}
     with tracing.span("access.decide", attributes) as span:
-        for spec, asked in records:
+        for spec, _asked in records:
+            read = reads[spec.record_type]
             granted = readable[spec.record_type] = []
             for index in reading:
                 subject = subjects[index]
-                log_read(context, subject, spec, asked)
-                refusal = nothing_readable(context, subject, spec, asked)
+                note_read(context, subject, read)
+                refusal = refusal_of(context, subject, read.datasets)
                 if refusal is None:
                     granted.append(index)
                 else:
                     answers[index][spec.record_type] = refusal
         if span is not None:
-            read = sum(len(wanted) for wanted in readable.values())
-            span.set_attribute("darvazeh.access.refused", len(reading) * len(records) - read)
+            passed = sum(len(wanted) for wanted in readable.values())
+            span.set_attribute("darvazeh.access.refused", len(reading) * len(records) - passed)
     context.commit_audit_so_far()
 
     async def one_type(spec: RecordSpec, asked: frozenset[str]) -> None:
@@ -74,13 +78,14 @@ async def prefetch(
         outcomes = await context.loaders.load_many(
             spec.record_type, [subjects[index] for index in wanted]
         )
+        shared = denied_for_all(context, spec)
         for index, outcome in zip(wanted, outcomes, strict=True):
             subject = subjects[index]
             if isinstance(outcome, Exception):
-                log_read(context, subject, spec, asked, error=outcome)
+                note_read(context, subject, reads[spec.record_type], error=outcome)
                 answers[index][spec.record_type] = unavailable(outcome)
             else:
-                denied = denied_datasets(context, subject, spec)
+                denied = shared if shared is not None else denied_datasets(context, subject, spec)
                 answers[index][spec.record_type] = build_record(outcome, subject, denied)
 
     await asyncio.gather(*(one_type(spec, asked) for spec, asked in records))

@@ -57,11 +57,30 @@ def denied_datasets(context: RequestContext, subject: str, spec: RecordSpec) -> 
     return frozenset(d for d in spec.datasets if not context.decision(subject, d).granted)
 
 
+def denied_for_all(context: RequestContext, spec: RecordSpec) -> frozenset[Dataset] | None:
+    """`denied_datasets` when it is the same for every subject (no decision looks at whose data
+    it is), else None."""
+    denied: set[Dataset] = set()
+    for dataset in spec.datasets:
+        decision = context.uniform_decision(dataset)
+        if decision is None:
+            return None
+        if not decision.granted:
+            denied.add(dataset)
+    return frozenset(denied)
+
+
 def nothing_readable(
     context: RequestContext, subject: str, spec: RecordSpec, asked: frozenset[str]
 ) -> DarvazehError | None:
     """The error to answer with when every dataset the query asks of the record is denied."""
-    wanted = asked_datasets(spec, asked)
+    return refusal_of(context, subject, asked_datasets(spec, asked))
+
+
+def refusal_of(
+    context: RequestContext, subject: str, wanted: tuple[Dataset, ...]
+) -> DarvazehError | None:
+    """`nothing_readable` for the datasets a query touches (`RecordRead.datasets`)."""
     refusals = [context.decision(subject, d) for d in wanted]
     if all(not decision.granted for decision in refusals):
         return refusals[0].error()

@@ -13,6 +13,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import get_object_definition
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
@@ -27,7 +28,7 @@ from schema.production import DisableIntrospection, MaskedErrors
 from schema.query import Query
 from schema.query_cost import CostModel
 from schema.query_gate import QueryGate, QueryGuard
-from schema.records import RECORD_FIELDS, RECORDS
+from schema.records import CITIZEN_RECORDS, RECORD_FIELDS, RECORDS, Citizen
 from schema.service_cases import Subscription
 from schema.standard import ProvenanceType
 from standard.errors import ErrorCode
@@ -144,9 +145,13 @@ def build_schema(
     # Frontends send the same few documents again and again: the gate scans, parses, measures
     # and validates each once (its caches are per worker, shared by every request).
     gate = QueryGate(limits, CostModel.reading(RECORD_FIELDS))
-    # The records and their provenance are plain values: completed in one pass each.
+    # The records and their provenance are plain values, and a citizen's records were read ahead
+    # by the root field: each citizen is completed in one pass.
     config = StrawberryConfig()
-    plain = plain_fields([*RECORDS, ProvenanceType], config.name_converter.get_graphql_name)
+    plain = plain_fields(
+        [*RECORDS, ProvenanceType, Citizen], config.name_converter.get_graphql_name
+    )
+    ready = {get_object_definition(Citizen, strict=True).name: CITIZEN_RECORDS}
     schema = DarvazehSchema(
         query=Query,
         mutation=Mutation,
@@ -154,7 +159,7 @@ def build_schema(
         federation_version="2.5",  # @requiresScopes arrived in Federation 2.5
         extensions=[lambda: QueryGuard(gate), AuditFlush, ObserveOperation, *production],
         config=config,
-        execution_context_class=record_execution(plain),
+        execution_context_class=record_execution(plain, ready),
     )
     schema.query_limits = limits
     schema.mask_errors = mask_errors

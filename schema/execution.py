@@ -14,6 +14,7 @@ where the schema says non-null (the ordinary way then reports the error as it al
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    SelectionSetNode,
     Undefined,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
@@ -34,11 +36,17 @@ from strawberry.types.base import get_object_definition
 from resolvers.guard import AccessGuard
 from standard.datasets import Dataset
 
+# Plans kept across requests (`RecordExecution.SHARED`), the least recently used forgotten.
+SHARED_PLANS = 256
+
 # What plans are made of: how one response key is answered.
-_TYPENAME, _LEAF, _LIST, _OBJECT = range(4)
+_TYPENAME, _LEAF, _LIST, _OBJECT, _READY = range(5)
 
 # GraphQL type name -> field name -> (Python attribute, the dataset its guard enforces or None).
 PlainFields = Mapping[str, Mapping[str, tuple[str, Dataset | None]]]
+# GraphQL type name -> field name -> what the field's resolver would answer, read from the parent
+# without it (a citizen's prefetched record), or None where only the resolver can answer.
+ReadyFields = Mapping[str, Mapping[str, Callable[[Any], Any]]]
 
 
 def plain_fields(classes: list[type], graphql_name: Callable[[Any], str]) -> PlainFields:
@@ -75,13 +83,18 @@ class _Entry:
 class RecordExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, completing plain objects in one pass."""
 
-    # Set by the schema builder: which types and fields are plain.
+    # Set by the schema builder: which types and fields are plain, and which are ready.
     PLAIN: ClassVar[PlainFields] = {}
+    READY: ClassVar[ReadyFields] = {}
+    # Plans of every request, by parent type, response keys and field nodes (the same objects
+    # while the query gate keeps the document), each kept with its nodes so their ids stay theirs.
+    SHARED: ClassVar[OrderedDict[tuple[Any, ...], tuple[Any, tuple[_Entry, ...] | None]]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (the set, kept alive so its id stays its own; its plan).
         self._plans: dict[int, tuple[GroupedFieldSet, tuple[_Entry, ...] | None]] = {}
+        self._shareable: bool | None = None  # whether this document's plans may be shared
 
     def execute_fields(
         self,
@@ -108,9 +121,45 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
         if known is None:
             known = self._plans[id(grouped_field_set)] = (
                 grouped_field_set,
-                self._make_plan(parent_type, grouped_field_set),
+                self._shared_plan(parent_type, grouped_field_set),
             )
         return known[1]
+
+    def _shared_plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> tuple[_Entry, ...] | None:
+        """The plan another request made for the same fields of the same document, or a new one.
+
+        Shared only for documents without directives: then what a selection collects does not
+        depend on the variables (@skip, @include) and nothing is deferred."""
+        details = [d for group in grouped_field_set.values() for d in group]
+        if not self._directive_free() or any(
+            d.defer_usage is not None or d.fragment_variable_values is not None for d in details
+        ):
+            return self._make_plan(parent_type, grouped_field_set)
+        nodes = tuple(d.node for d in details)
+        key = (parent_type.name, tuple(grouped_field_set), tuple(map(id, nodes)))
+        shared = self.SHARED
+        found = shared.get(key)
+        if found is not None:
+            shared.move_to_end(key)
+            return found[1]
+        plan = self._make_plan(parent_type, grouped_field_set)
+        shared[key] = (nodes, plan)
+        if len(shared) > SHARED_PLANS:
+            shared.popitem(last=False)
+        return plan
+
+    def _directive_free(self) -> bool:
+        if self._shareable is None:
+            fragments = [details.definition for details in self.fragments.values()]
+            self._shareable = (
+                not any(fragment.directives for fragment in fragments)
+                and not any(d.variable_signatures for d in self.fragments.values())
+                and _without_directives(self.operation.selection_set)
+                and all(_without_directives(fragment.selection_set) for fragment in fragments)
+            )
+        return self._shareable
 
     def _make_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -118,6 +167,7 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
         fields = self.PLAIN.get(parent_type.name)
         if fields is None:
             return None
+        ready = self.READY.get(parent_type.name, {})
         plan: list[_Entry] = []
         for key, details in grouped_field_set.items():
             node = details[0].node
@@ -125,10 +175,19 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
             if name == "__typename":
                 plan.append(_Entry(_TYPENAME, key, parent_type.name, True))
                 continue
-            if name not in fields or node.arguments or node.directives or len(details) != 1:
+            if node.arguments or node.directives or len(details) != 1:
+                return None
+            type_ = parent_type.fields[name].type
+            if name in ready:
+                entry = self._entry(key, name, type_, details)
+                if entry is None or entry.kind != _OBJECT:
+                    return None
+                plan.append(_Entry(_READY, key, name, entry.non_null, ready[name], plan=entry.plan))
+                continue
+            if name not in fields:
                 return None
             attribute, _dataset = fields[name]
-            entry = self._entry(key, attribute, parent_type.fields[name].type, details)
+            entry = self._entry(key, attribute, type_, details)
             if entry is None:
                 return None
             plan.append(entry)
@@ -159,6 +218,16 @@ class RecordExecution(StrawberryGraphQLCoreExecutionContext):
         return None
 
 
+def _without_directives(selections: SelectionSetNode) -> bool:
+    for selection in selections.selections:
+        if selection.directives:
+            return False
+        below: SelectionSetNode | None = getattr(selection, "selection_set", None)
+        if below is not None and not _without_directives(below):
+            return False
+    return True
+
+
 def _coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     return leaf.coerce_output_value
 
@@ -172,6 +241,13 @@ def _complete(plan: tuple[_Entry, ...], source: Any) -> dict[str, Any] | None:
         for entry in plan:
             if entry.kind == _TYPENAME:
                 answer[entry.key] = entry.attribute
+                continue
+            if entry.kind == _READY:
+                value = entry.coerce(source)  # type: ignore[misc]
+                nested = None if value is None else _complete(entry.plan, value)
+                if nested is None:
+                    return None  # the field's resolver answers (or reports why it cannot)
+                answer[entry.key] = nested
                 continue
             value = getattr(source, entry.attribute)
             if value is None:
@@ -208,6 +284,8 @@ def _complete(plan: tuple[_Entry, ...], source: Any) -> dict[str, Any] | None:
     return answer
 
 
-def record_execution(plain: PlainFields) -> type[RecordExecution]:
-    """The execution context for a schema whose plain types and fields are `plain`."""
-    return type("RecordExecution", (RecordExecution,), {"PLAIN": plain})
+def record_execution(plain: PlainFields, ready: ReadyFields | None = None) -> type[RecordExecution]:
+    """The execution context for a schema whose plain types and fields are `plain`, and whose
+    fields in `ready` can be read without their resolvers."""
+    namespace = {"PLAIN": plain, "READY": ready or {}, "SHARED": OrderedDict()}
+    return type("RecordExecution", (RecordExecution,), namespace)

@@ -190,6 +190,12 @@ Subject = Annotated[
 ]
 
 
+def prefetched_record(citizen: Citizen, cls: type[R]) -> R | None:
+    """The citizen's record of type `cls` when the root field read it ahead, else None."""
+    found = citizen.prefetched.get(cls.SPEC.record_type)
+    return cls.of(found) if isinstance(found, Record) else None
+
+
 def _record(info: Info, citizen: Citizen, cls: type[R]) -> R | Awaitable[R]:
     """The citizen's record of type `cls`: ready when the root field prefetched it (record
     fields are synchronous for that reason), an awaitable otherwise (nested citizens)."""
@@ -315,3 +321,14 @@ class Citizen:
             raise field_error(ErrorCode.BAD_USER_INPUT, "a Citizen representation needs nationalId")
         # Read as a client's code is (INVALID_NATIONAL_ID unless it is one); canonical from here.
         return cls(national_id=parse_national_id(key))
+
+
+def _reader(cls: type[R]) -> Callable[[Citizen], R | None]:
+    return lambda citizen: prefetched_record(citizen, cls)
+
+
+# A citizen's record fields as the executor answers them without their resolvers
+# (schema/execution.py): the record the root field read ahead, or None for the resolver to say why.
+CITIZEN_RECORDS: dict[str, Callable[[Citizen], StandardRecord | None]] = {
+    cls.SPEC.record_type: _reader(cls) for cls in RECORDS
+}

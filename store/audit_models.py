@@ -70,26 +70,13 @@ class AuditRecord(Base):
 
     def canonical(self) -> dict[str, Any]:
         """What the hash covers: every field but the row id and the hash itself."""
-        return {
-            "chain_id": self.chain_id,
-            "seq": self.seq,
-            "occurred_at": utc_timestamp(self.occurred_at),
-            "request_id": self.request_id,
-            "client_id": self.client_id,
-            "client_agency": self.client_agency,
-            "actor_kind": self.actor_kind,
-            "actor": self.actor,
-            "subject": self.subject,
-            "datasets": list(self.datasets),
-            "fields": list(self.fields),
-            "purpose": self.purpose,
-            "legal_basis": self.legal_basis,
-            "consent_id": self.consent_id,
-            "statute": self.statute,
-            "case_reference": self.case_reference,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "source_agency": self.source_agency,
-            "token_id": self.token_id,
-            "prev_hash": self.prev_hash,
-        }
+        values = {name: getattr(self, name) for name in HASHED}
+        values["occurred_at"] = utc_timestamp(self.occurred_at)
+        values["datasets"], values["fields"] = list(self.datasets), list(self.fields)
+        return values
+
+
+# The columns a record's hash covers (`AuditRecord.canonical`): all but the row id and the hash.
+HASHED: tuple[str, ...] = tuple(
+    column.name for column in AuditRecord.__table__.columns if column.name not in ("id", "hash")
+)

@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -353,6 +354,11 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
             # A request error has no data entry at all.
             processed.pop("data", None)
         return processed
+
+    def encode_json(self, data: object) -> str:
+        # The same compact JSON as strawberry's json.dumps (UTF-8 left unescaped), several times
+        # faster on a 100-citizen answer. A str, not bytes: a WebSocket sends bytes as binary.
+        return orjson.dumps(data).decode()
 
     def create_response(
         self,

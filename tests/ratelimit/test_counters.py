@@ -33,9 +33,11 @@ async def storage(
         url = await fresh_database(postgres_url, "darvazeh_rate_counters_test")
     await upgrade_async(url)
     engine = create_engine(url)
+    storage = StoreStorage(sessionmaker(engine))
     try:
-        yield StoreStorage(sessionmaker(engine))
+        yield storage
     finally:
+        await storage.close()
         await engine.dispose()
 
 
@@ -54,6 +56,32 @@ async def test_two_workers_never_let_more_than_the_limit_through(storage: StoreS
         if limit < LEASE_SHARE:
             assert allowed == limit  # leases of one: exact
         assert all(1 <= v.retry_after <= 60 for v in verdicts if not v.allowed)
+
+
+async def test_two_processes_counting_in_one_sqlite_file_count_every_increment(
+    tmp_path: Path,
+) -> None:
+    """Each worker's counters go through a plain connection of its own (one hop off the loop);
+    the transactions still serialise, so no increment is lost or counted twice."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade_async(url)
+    engines = [create_engine(url) for _ in range(2)]
+    workers = [StoreStorage(sessionmaker(engine)) for engine in engines]
+    try:
+        shared, own = key(), key()
+        increments = [
+            workers[n % 2].incr_many([(shared, 1), (f"{own}{n % 2}", 2)], 60) for n in range(60)
+        ]
+        answers = await asyncio.gather(*increments)
+        counts = sorted(answer[shared].count for answer in answers)
+        assert counts == list(range(1, 61))  # every position handed out exactly once
+        assert await workers[0].get(shared) == 60
+        assert await workers[1].get(f"{own}1") == 60
+    finally:
+        for worker in workers:
+            await worker.close()
+        for engine in engines:
+            await engine.dispose()
 
 
 async def test_a_busy_key_costs_far_fewer_store_writes_than_requests(

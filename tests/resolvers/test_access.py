@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auth.core.principal import Basis, Principal
-from resolvers.access import decide
+from resolvers.access import decide, decide_uniform
 from standard.datasets import Dataset
 from standard.errors import ErrorCode
 
@@ -62,3 +62,33 @@ def test_a_consent_not_in_force_reads_nothing(status: str | None) -> None:
 def test_agency_admins_read_no_citizen_data() -> None:
     who = principal(Basis.AGENCY_ADMIN, {"agency.admin", "civil.birth"})
     assert decide(who, SUBJECT, Dataset.CIVIL_BIRTH).code is ErrorCode.FORBIDDEN
+
+
+_WHO = [
+    None,
+    principal(Basis.STATUTE, {"civil.birth"}, case_reference="CASE-1"),
+    principal(Basis.STATUTE, {"civil.birth"}),
+    principal(Basis.SYSTEM, {"civil.birth"}, statute="Act", case_reference="check"),
+    principal(Basis.SYSTEM, {"civil.birth"}),
+    principal(Basis.CITIZEN, {"civil.birth"}, citizen=SUBJECT),
+    principal(Basis.CITIZEN, {"civil.birth"}, citizen=SUBJECT, subject=CHILD),
+    principal(Basis.CONSENT, {"civil.birth"}, citizen=SUBJECT, consent_status="ACTIVE"),
+    principal(Basis.CONSENT, {"civil.birth"}, citizen=SUBJECT, consent_status="REVOKED"),
+    principal(Basis.AGENCY_ADMIN, {"civil.birth"}),
+]
+
+
+@pytest.mark.parametrize("who", _WHO)
+@pytest.mark.parametrize("dataset", [Dataset.CIVIL_BIRTH, Dataset.TAX_STATUS])
+def test_a_uniform_decision_is_every_subjects_decision(
+    who: Principal | None, dataset: Dataset
+) -> None:
+    """What a 100-citizen read decides once holds for each citizen; where the decision looks at
+    the citizen (a consent's, a citizen's own), nothing is decided once."""
+    uniform = decide_uniform(who, dataset)
+    decisions = {decide(who, subject, dataset) for subject in (SUBJECT, CHILD, "0012345679")}
+    if uniform is not None:
+        assert decisions == {uniform}
+    else:
+        assert who is not None and who.basis in (Basis.CONSENT, Basis.CITIZEN)
+        assert dataset.value in who.scopes

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.access import Decision
@@ -145,3 +146,120 @@ async def test_plain_objects_skip_the_field_resolvers() -> None:
     answer = await schema.execute("{ things { name where { agency } } }")
     assert answer.errors is None
     assert calls == ["Query"]  # only the root field; both things in one pass each
+
+
+@strawberry.type
+class Box:
+    label: str
+    held: strawberry.Private[Thing | None] = None
+
+    @strawberry.field
+    def thing(self) -> Thing | None:
+        if self.held is None:
+            raise ValueError("nothing held")  # the resolver's own error, the ordinary way
+        return self.held
+
+
+def _box_schemas(boxes: list[Box], calls: list[str]) -> tuple[strawberry.Schema, type]:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def boxes(self) -> list[Box]:
+            return boxes
+
+    config = StrawberryConfig()
+    plain = plain_fields([Thing, Where, Box], config.name_converter.get_graphql_name)
+    fast = record_execution(plain, {"Box": {"thing": lambda box: box.held}})
+
+    class Counting(fast):  # type: ignore[misc,valid-type]
+        def execute_field(self, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(parent_type.name)
+            return super().execute_field(parent_type, *args, **kwargs)
+
+    return strawberry.Schema(query=Query), Counting
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        [_thing(), _thing(name="b")],
+        [_thing(), None],  # no value ready: that box goes the ordinary way, error and all
+        [_thing(denied=frozenset({Dataset.CIVIL_FAMILY})), _thing()],  # the guard answers
+        [_thing(must=None), _thing()],
+    ],
+)
+async def test_ready_fields_answer_as_their_resolvers(held: list[Thing | None]) -> None:
+    calls: list[str] = []
+    boxes = [Box(label=str(index), held=thing) for index, thing in enumerate(held)]
+    ordinary, fast = _box_schemas(boxes, calls)
+    query = "{ boxes { label thing { name secret where { agency } } } }"
+    expected = await ordinary.execute(query, context_value=_Context())
+    schema = strawberry.Schema(query=ordinary.query, execution_context_class=fast)  # type: ignore[arg-type]
+    answered = await schema.execute(query, context_value=_Context())
+    assert answered.data == expected.data
+    assert [e.formatted for e in answered.errors or []] == [
+        e.formatted for e in expected.errors or []
+    ]
+
+
+async def test_ready_fields_skip_their_resolvers() -> None:
+    calls: list[str] = []
+    ordinary, fast = _box_schemas(
+        [Box(label="a", held=_thing()), Box(label="b", held=_thing())], calls
+    )
+    schema = strawberry.Schema(query=ordinary.query, execution_context_class=fast)  # type: ignore[arg-type]
+    answer = await schema.execute("{ boxes { label thing { name where { agency } } } }")
+    assert answer.errors is None
+    assert calls == ["Query"]  # only the root field: each box, its thing included, in one pass
+
+
+def _cached_schema(made: list[str]) -> strawberry.Schema:
+    """The fast schema with the document parsed once (as the query gate keeps it), counting the
+    plans it makes."""
+    config = StrawberryConfig()
+    fast = record_execution(plain_fields([Thing, Where], config.name_converter.get_graphql_name))
+
+    class Counting(fast):  # type: ignore[misc,valid-type]
+        def _make_plan(self, parent_type: Any, grouped_field_set: Any) -> Any:
+            made.append(parent_type.name)
+            return super()._make_plan(parent_type, grouped_field_set)
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def things(self, denied: bool = False) -> list[Thing]:
+            return [_thing(frozenset({Dataset.CIVIL_FAMILY}) if denied else frozenset())]
+
+    return strawberry.Schema(
+        query=Query, config=config, execution_context_class=Counting, extensions=[ParserCache]
+    )
+
+
+async def test_requests_of_one_document_share_its_plans() -> None:
+    made: list[str] = []
+    schema = _cached_schema(made)
+    query = "query Q($d: Boolean!) { things(denied: $d) { name secret where { agency } } }"
+    ordinary = strawberry.Schema(query=schema.query)  # type: ignore[arg-type]
+    for denied in (False, True, False):
+        variables = {"d": denied}
+        answered = await schema.execute(query, variable_values=variables, context_value=_Context())
+        expected = await ordinary.execute(
+            query, variable_values=variables, context_value=_Context()
+        )
+        assert answered.data == expected.data
+        assert [e.formatted for e in answered.errors or []] == [
+            e.formatted for e in expected.errors or []
+        ]
+    assert made == ["Thing", "Where"]  # planned by the first request only
+
+
+async def test_documents_with_directives_are_planned_per_request() -> None:
+    """What @skip and @include select depends on the variables: no plan is shared."""
+    made: list[str] = []
+    schema = _cached_schema(made)
+    query = "query Q($s: Boolean!) { things { name @skip(if: $s) colour where { agency } } }"
+    for skip in (True, False):
+        answered = await schema.execute(query, variable_values={"s": skip})
+        assert answered.errors is None and answered.data is not None
+        assert ("name" in answered.data["things"][0]) is not skip
+    assert made.count("Thing") == 2
