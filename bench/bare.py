@@ -40,8 +40,7 @@ from bench.records import (
 )
 from datasources.pools import Pools
 from demo.agencies import default_urls
-from settings import SourceSettings, environment
-from settings.tools import bare_bench_settings
+from settings.tools import bare_bench_pools, bare_bench_settings
 from store.db import create_engine
 
 MAX_IDS = 100
@@ -58,7 +57,7 @@ class Bare:
     def __init__(self, var_dir: Path, education_url: str) -> None:
         urls = default_urls(var_dir)
         # The gateway's own pool sizes for agency databases (GATEWAY_SOURCE_POOL_*).
-        pools = Pools.of(environment.load(SourceSettings, environment.current()))
+        pools = Pools.of(bare_bench_pools())
         self.engines: dict[str, AsyncEngine] = {
             name: create_engine(urls[name], **pools.engine_options(urls[name]))
             for name in ("civil", "social", "tax")

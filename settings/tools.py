@@ -8,6 +8,7 @@ from pathlib import Path
 
 from settings import environment
 from settings.environment import integer, path, text
+from settings.sources import SourceSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +53,9 @@ def demo_settings() -> DemoSettings:
 
 def bare_bench_settings() -> BareBenchSettings:
     return environment.load(BareBenchSettings, environment.current())
+
+
+def bare_bench_pools() -> SourceSettings:
+    """The gateway's own agency-pool settings (GATEWAY_SOURCE_POOL_*), which the bare baseline
+    sizes its pools by so that both sides wait alike."""
+    return environment.load(SourceSettings, environment.current())
