@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -48,6 +48,8 @@ from web.websocket_slots import WebSocketSlots
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+# The outcome counted for a request whose client left before sending its body (nginx's 499).
+CLIENT_GONE = "CLIENT_CLOSED_REQUEST"
 # RFC 6455's "try again later": the worker holds as many WebSockets as it may (web.websocket_slots).
 TRY_AGAIN_LATER = 1013
 
@@ -244,6 +246,11 @@ class GraphQLEdge(GraphQL[RequestContext, None]):
             response = refusal_response(refusal, media_type, masked=self.mask_errors)
         except HTTPException as error:
             response = self._http_error(error, media_type)
+        except ClientDisconnect:
+            # The client left before its body arrived (a load generator's round ending, a
+            # closed tab): no one to answer, nothing read, and no traceback in the log.
+            note_outcome(CLIENT_GONE)
+            return
         await response(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
