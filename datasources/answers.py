@@ -28,17 +28,20 @@ async def post_bounded(
     """POST `body` as JSON; the response and its decoded content, refused past `limit` bytes
     before the rest is read."""
     async with client.stream("POST", url, json=body, headers=headers) as response:
-        too_large = AnswerTooLarge(
-            f"an answer is at most {limit} bytes (GATEWAY_SOURCE_HTTP_ANSWER_BYTES)"
-        )
         # An uncompressed answer says its size: refused before a byte of it is read.
         declared = response.headers.get("content-length", "")
         plain = "content-encoding" not in response.headers
         if plain and declared.isdigit() and int(declared) > limit:
-            raise too_large
-        content = bytearray()
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in response.aiter_bytes():
-            content += chunk
-            if len(content) > limit:
-                raise too_large
-    return response, bytes(content)
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    return response, b"".join(chunks)
+
+
+def _too_large(limit: int) -> AnswerTooLarge:
+    return AnswerTooLarge(f"an answer is at most {limit} bytes (GATEWAY_SOURCE_HTTP_ANSWER_BYTES)")
